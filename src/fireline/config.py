@@ -1,0 +1,33 @@
+"""Settings, from the environment (``FIRELINE_*``) or arguments. Nothing is created at import."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///fireline.db"
+
+
+class Settings(BaseSettings):
+    """Every setting Fireline reads; documented in docs/configuration.md."""
+
+    model_config = SettingsConfigDict(env_prefix="FIRELINE_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite:///path.db (embedded) or postgresql://user@host/db.",
+    )
+    durability: Literal["full", "normal"] = Field(
+        default="full",
+        description="SQLite fsync policy: full survives power loss, normal only process crashes.",
+    )
+    base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="The URL people and notifications use to reach this server.",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Signs sessions and links; generated and stored in the database when empty.",
+    )

@@ -1,0 +1,277 @@
+"""The config-as-code document (`fireline apply FILE.yaml`): its schema and its cross-references.
+
+Only shapes and references are checked here. Schedules, escalation policies
+and integrations are stored as written; their engines interpret them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, available_timezones
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from fireline.domain.priority import Duration, Level, PriorityPolicy
+from fireline.domain.workflow import Slug, Workflow
+
+Role = Literal["viewer", "responder", "admin"]
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Name = Annotated[str, Field(min_length=1, max_length=120)]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+IntegrationKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
+
+
+def _time_zone(name: str) -> str:
+    if name not in available_timezones():
+        raise ValueError(f"{name!r} is not an IANA time zone (like Europe/Paris or UTC)")
+    ZoneInfo(name)
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TeamSpec(Spec):
+    id: Slug
+    name: Name
+
+
+class ContactMethod(Spec):
+    id: Slug
+    type: Literal["email", "webhook", "slack", "mattermost", "teams"]
+    address: Email | None = None
+    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> ContactMethod:
+        if self.type == "email" and not self.address:
+            raise ValueError("an email contact method needs an `address`")
+        if self.type != "email" and not self.url:
+            raise ValueError(f"a {self.type} contact method needs a `url`")
+        return self
+
+
+class NotificationRule(Spec):
+    contact: Slug
+    after: Duration
+
+
+class UserSpec(Spec):
+    id: Slug
+    name: Name
+    email: Email
+    role: Role = "responder"
+    teams: tuple[Slug, ...] = ()
+    time_zone: TimeZone = "UTC"
+    contact_methods: tuple[ContactMethod, ...] = ()
+    notification_rules: tuple[NotificationRule, ...] = ()
+
+    @model_validator(mode="after")
+    def _rules_use_contacts(self) -> UserSpec:
+        ids = {c.id for c in self.contact_methods}
+        for rule in self.notification_rules:
+            if rule.contact not in ids:
+                raise ValueError(
+                    f"notification rule names contact {rule.contact!r}, which {self.id} does not have"
+                )
+        return self
+
+
+class Rotation(Spec):
+    every: Duration
+    handoff: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")]
+
+
+class Restriction(Spec):
+    days: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    from_: time = Field(alias="from")
+    to: time
+
+
+class Layer(Spec):
+    name: Name
+    rotation: Rotation
+    users: tuple[Slug, ...] = Field(min_length=1)
+    restrictions: tuple[Restriction, ...] = ()
+
+
+class ScheduleSpec(Spec):
+    id: Slug
+    name: Name
+    time_zone: TimeZone = "UTC"
+    layers: tuple[Layer, ...] = Field(min_length=1)
+
+
+class Target(Spec):
+    user: Slug | None = None
+    schedule: Slug | None = None
+    team: Slug | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Target:
+        if sum(v is not None for v in (self.user, self.schedule, self.team)) != 1:
+            raise ValueError("a target names exactly one of user, schedule or team")
+        return self
+
+
+class Step(Spec):
+    targets: tuple[Target, ...] = Field(min_length=1)
+    escalate_after: Duration
+
+
+class EscalationPolicySpec(Spec):
+    id: Slug
+    name: Name
+    repeat: int = Field(default=0, ge=0, le=10)
+    steps: tuple[Step, ...] = Field(min_length=1)
+
+
+class IntegrationSpec(Spec):
+    id: Slug
+    type: Literal["alertmanager", "events_v2", "generic", "heartbeat"]
+    key: IntegrationKey | None = None
+    interval: Duration | None = None
+    mapping: dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _heartbeat_interval(self) -> IntegrationSpec:
+        if (self.type == "heartbeat") != (self.interval is not None):
+            raise ValueError("`interval` is required for heartbeat integrations and only for them")
+        return self
+
+
+class Grouping(Spec):
+    by: tuple[str, ...] = ()
+    window: Duration | None = None
+
+
+class ServiceSpec(Spec):
+    id: Slug
+    name: Name
+    team: Slug | None = None
+    escalation_policy: Slug | None = None
+    impact: Level = "medium"
+    alert_grouping: Grouping | None = None
+    auto_resolve: bool = False
+    integrations: tuple[IntegrationSpec, ...] = ()
+
+
+class WorkflowChoice(Spec):
+    default: Slug = "standard"
+    by_team: dict[Slug, Slug] = Field(default_factory=dict)
+    definitions: tuple[Workflow, ...] = ()
+
+
+class Component(Spec):
+    id: Slug
+    name: Name
+    services: tuple[Slug, ...] = ()
+
+
+class StatusPageSpec(Spec):
+    title: Name = "Status"
+    components: tuple[Component, ...] = ()
+
+
+class CustomRole(Spec):
+    id: Slug
+    name: Name
+
+
+class ConfigDocument(Spec):
+    """A whole config file. Every section is optional."""
+
+    teams: tuple[TeamSpec, ...] = ()
+    users: tuple[UserSpec, ...] = ()
+    schedules: tuple[ScheduleSpec, ...] = ()
+    escalation_policies: tuple[EscalationPolicySpec, ...] = ()
+    services: tuple[ServiceSpec, ...] = ()
+    priorities: PriorityPolicy | None = None
+    severities: tuple[Annotated[str, Field(min_length=1, max_length=20)], ...] | None = None
+    roles: tuple[CustomRole, ...] | None = None
+    workflows: WorkflowChoice | None = None
+    status_page: StatusPageSpec | None = None
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ConfigDocument:
+        sections: dict[str, Iterable[Any]] = {
+            "teams": self.teams,
+            "users": self.users,
+            "schedules": self.schedules,
+            "escalation_policies": self.escalation_policies,
+            "services": self.services,
+            "integrations": [i for s in self.services for i in s.integrations],
+        }
+        for section, items in sections.items():
+            ids = [item.id for item in items]
+            repeated = sorted({i for i in ids if ids.count(i) > 1})
+            if repeated:
+                raise ValueError(f"{section}: ids must be unique; repeated: {', '.join(repeated)}")
+        return self
+
+
+class Known(BaseModel):
+    """Ids that exist already (in the database) besides those the document defines."""
+
+    teams: set[str] = set()
+    users: set[str] = set()
+    schedules: set[str] = set()
+    escalation_policies: set[str] = set()
+    services: set[str] = set()
+    workflows: set[str] = set()
+
+
+def dangling_references(doc: ConfigDocument, known: Known) -> list[str]:
+    """Every reference in the document to something neither it nor the database defines."""
+    teams = known.teams | {t.id for t in doc.teams}
+    users = known.users | {u.id for u in doc.users}
+    schedules = known.schedules | {s.id for s in doc.schedules}
+    policies = known.escalation_policies | {p.id for p in doc.escalation_policies}
+    services = known.services | {s.id for s in doc.services}
+    workflows = known.workflows | {
+        w.id for w in (doc.workflows.definitions if doc.workflows else ())
+    }
+    problems: list[str] = []
+
+    def check(path: str, kind: str, ref: str | None, pool: set[str]) -> None:
+        if ref is not None and ref not in pool:
+            problems.append(f"{path}: unknown {kind} {ref!r}")
+
+    for i, user in enumerate(doc.users):
+        for j, team in enumerate(user.teams):
+            check(f"users[{i}].teams[{j}]", "team", team, teams)
+    for i, schedule in enumerate(doc.schedules):
+        for j, layer in enumerate(schedule.layers):
+            for k, user_id in enumerate(layer.users):
+                check(f"schedules[{i}].layers[{j}].users[{k}]", "user", user_id, users)
+    for i, policy in enumerate(doc.escalation_policies):
+        for j, step in enumerate(policy.steps):
+            for k, target in enumerate(step.targets):
+                path = f"escalation_policies[{i}].steps[{j}].targets[{k}]"
+                check(path + ".user", "user", target.user, users)
+                check(path + ".schedule", "schedule", target.schedule, schedules)
+                check(path + ".team", "team", target.team, teams)
+    for i, service in enumerate(doc.services):
+        check(f"services[{i}].team", "team", service.team, teams)
+        check(
+            f"services[{i}].escalation_policy",
+            "escalation policy",
+            service.escalation_policy,
+            policies,
+        )
+    if doc.workflows:
+        check("workflows.default", "workflow", doc.workflows.default, workflows)
+        for team, workflow in doc.workflows.by_team.items():
+            check(f"workflows.by_team.{team}", "team", team, teams)
+            check(f"workflows.by_team.{team}", "workflow", workflow, workflows)
+    if doc.status_page:
+        for i, component in enumerate(doc.status_page.components):
+            for j, service_id in enumerate(component.services):
+                check(f"status_page.components[{i}].services[{j}]", "service", service_id, services)
+    return problems

@@ -1,0 +1,28 @@
+"""Durations as people write them in config files: "30s", "5m", "2h", "1d", "1w"."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_PATTERN = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse "<number><unit>" (s, m, h, d, w) into a timedelta; raise ValueError otherwise."""
+    match = _PATTERN.match(str(text))
+    if not match:
+        raise ValueError(
+            f"{text!r} is not a duration; write a number and a unit, like 30s, 5m, 2h, 1d or 1w"
+        )
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest exact "<number><unit>" spelling of a whole number of seconds."""
+    seconds = int(value.total_seconds())
+    for unit in ("w", "d", "h", "m"):
+        if seconds and seconds % _UNITS[unit] == 0:
+            return f"{seconds // _UNITS[unit]}{unit}"
+    return f"{seconds}s"

@@ -1,0 +1,357 @@
+"""What each command does to an incident: checks the rules, returns the events it causes.
+
+Every function takes who acts and when (:class:`Act`) and the current state,
+and returns the new state with the events to append; it raises a
+``FirelineError`` and changes nothing when the command is not allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fireline.domain.events import Event, Incident, Origin, apply, iso
+from fireline.domain.priority import PriorityPolicy
+from fireline.domain.workflow import FACTS, ROLE_FACT, Mark, Move, Workflow
+from fireline.errors import InvalidInput, NotFound, TransitionRefused
+
+Outcome = tuple[Incident, list[Event]]
+REOPEN_CLEARS: tuple[Mark, ...] = ("resolved", "closed")
+EDITABLE = ("title", "summary", "impact", "urgency", "severity", "services", "impact_started_at")
+
+
+@dataclass(frozen=True)
+class Act:
+    """Who acts, and when: every command records both."""
+
+    actor: str
+    now: datetime
+
+    def event(self, kind: str, **data: Any) -> Event:
+        return Event(kind=kind, at=self.now, actor=self.actor, data=data)
+
+
+def record(state: Incident | None, events: list[Event]) -> Outcome:
+    """Apply events in order; return the result and the events to append."""
+    for event in events:
+        state = apply(state, event)
+    if state is None:
+        raise ValueError("no events to record")
+    return state, events
+
+
+def declare(
+    act: Act,
+    *,
+    incident_id: int,
+    workflow: Workflow,
+    workflow_version: int,
+    policy: PriorityPolicy,
+    title: str,
+    origin: Origin = "declared",
+    detected_at: datetime | None = None,
+    **fields: Any,
+) -> Outcome:
+    """Open an incident in the workflow's entry phase, with that phase's checklist.
+
+    A declared incident is reported at declaration; one opened by an alert is
+    reported when it enters the phase marked ``reported``.
+    """
+    phase = workflow.entry_phase(origin)
+    sets = [m for m in workflow.phase(phase).marks if m != "reported" or origin != "declared"]
+    declared = act.event(
+        "declared",
+        incident_id=incident_id,
+        title=title,
+        workflow=workflow.id,
+        workflow_version=workflow_version,
+        phase=phase,
+        origin=origin,
+        detected_at=iso(detected_at or act.now),
+        priority=policy.priority_for(fields.get("impact"), fields.get("urgency")),
+        sets=sets,
+        **{k: iso(v) if isinstance(v, datetime) else v for k, v in fields.items()},
+    )
+    state, events = record(None, [declared])
+    state, tasks = record_checklist(act, state, workflow, phase)
+    return state, events + tasks
+
+
+def transition(
+    act: Act, state: Incident, workflow: Workflow, target: str, reason: str | None = None
+) -> Outcome:
+    """Move to another phase if the workflow allows that kind of move and the gate holds.
+
+    Moving forward or skipping checks the target's ``requires``; going back
+    (a reopen) clears the resolved/closed timestamps set after the target.
+    """
+    if target not in workflow.phase_ids:
+        raise InvalidInput(
+            f"{target!r} is not a phase of workflow {workflow.id}; phases: "
+            + ", ".join(workflow.phase_ids),
+            field="phase",
+        )
+    if target == state.phase:
+        raise TransitionRefused(f"incident {state.id} is already in {target}")
+    move = workflow.classify(state.phase, target)
+    _check_policy(workflow, move, state.phase, target, reason)
+    if move != "back":
+        missing = missing_facts(state, workflow.phase(target).requires)
+        if missing:
+            raise TransitionRefused(
+                f"cannot enter {target}: " + "; ".join(missing) + " first", missing=missing
+            )
+    return _enter(act, state, workflow, target, move, reason)
+
+
+@dataclass(frozen=True)
+class MoveOption:
+    """A phase the incident could move to now, and what stands in the way."""
+
+    phase: str
+    move: Move
+    allowed: bool
+    needs_reason: bool
+    missing: list[str]
+
+
+def options(state: Incident, workflow: Workflow) -> list[MoveOption]:
+    """Every other phase, with whether the workflow and the gates allow moving there."""
+    found = []
+    for phase in workflow.phases:
+        if phase.id == state.phase:
+            continue
+        move = workflow.classify(state.phase, phase.id)
+        policy = workflow.policy(move)
+        missing = [] if move == "back" else missing_facts(state, phase.requires)
+        allowed = policy != "forbidden" and not missing
+        found.append(MoveOption(phase.id, move, allowed, policy == "with_reason", missing))
+    return found
+
+
+def _check_policy(
+    workflow: Workflow, move: Move, source: str, target: str, reason: str | None
+) -> None:
+    policy = workflow.policy(move)
+    verb = {"forward": "move forward", "back": "go back", "skip": "skip phases"}[move]
+    if policy == "forbidden":
+        raise TransitionRefused(
+            f"workflow {workflow.id} does not allow you to {verb} ({source} → {target})"
+        )
+    if policy == "with_reason" and not (reason and reason.strip()):
+        raise TransitionRefused(
+            f"a reason is required to {verb} from {source} to {target}", missing=["reason"]
+        )
+
+
+def _enter(
+    act: Act, state: Incident, workflow: Workflow, target: str, move: Move, reason: str | None
+) -> Outcome:
+    source, to = workflow.index(state.phase), workflow.index(target)
+    if move == "back":
+        passed = workflow.phases[to + 1 : source + 1]
+        sets: list[str] = []
+        clears = [m for p in passed for m in p.marks if m in REOPEN_CLEARS and _is_set(state, m)]
+    else:
+        passed = workflow.phases[source + 1 : to + 1]
+        sets = [m for p in passed for m in p.marks if not _is_set(state, m)]
+        if "resolved" in sets and not _is_set(state, "mitigated") and "mitigated" not in sets:
+            sets.append("mitigated")  # a resolved incident is mitigated at the latest then
+        clears = []
+    event = act.event(
+        "phase_changed",
+        **{"from": state.phase},
+        to=target,
+        move=move,
+        reason=reason,
+        sets=sets,
+        clears=clears,
+    )
+    first_visit = not state.visited(target)
+    state, events = record(state, [event])
+    if not first_visit:
+        return state, events
+    state, tasks = record_checklist(act, state, workflow, target)
+    return state, events + tasks
+
+
+def _is_set(state: Incident, mark: str) -> bool:
+    return getattr(state.timestamps, f"{mark}_at") is not None
+
+
+def record_checklist(act: Act, state: Incident, workflow: Workflow, phase: str) -> Outcome:
+    """Add the phase's checklist as tasks (on the first entry into the phase only)."""
+    events = []
+    for offset, title in enumerate(workflow.phase(phase).checklist, start=1):
+        events.append(
+            act.event(
+                "task_added",
+                task_id=f"T{len(state.tasks) + offset}",
+                title=title,
+                owner=None,
+                due_at=None,
+                phase=phase,
+                source="checklist",
+            )
+        )
+    return (state, []) if not events else record(state, events)
+
+
+def missing_facts(state: Incident, requires: Collection[str]) -> list[str]:
+    """What a gate needs that the incident lacks, in words a person can act on."""
+    missing = []
+    for fact in requires:
+        role = ROLE_FACT.match(fact)
+        if role and role.group(1) not in state.roles:
+            missing.append(f"assign the {role.group(1)} role")
+        elif not role and not _holds(state, fact):
+            missing.append(
+                FACTS[fact].replace(" is ", " must be ", 1)
+                if " is " in FACTS[fact]
+                else FACTS[fact]
+            )
+    return missing
+
+
+def _holds(state: Incident, fact: str) -> bool:
+    stamps = state.timestamps
+    checks = {
+        "impact": state.impact is not None,
+        "urgency": state.urgency is not None,
+        "priority": state.priority is not None,
+        "severity": state.severity is not None,
+        "commander": "commander" in state.roles,
+        "acknowledged": stamps.acknowledged_at is not None,
+        "mitigated": stamps.mitigated_at is not None,
+        "resolution_summary": bool(state.resolution_summary),
+        "checklist_done": all(
+            t.done for t in state.tasks if t.source == "checklist" and t.phase == state.phase
+        ),
+    }
+    return checks[fact]
+
+
+def acknowledge(act: Act, state: Incident) -> Outcome:
+    """Record the first acknowledgement; acknowledging again changes nothing."""
+    if state.timestamps.acknowledged_at is not None:
+        return state, []
+    return record(state, [act.event("acknowledged")])
+
+
+def mitigate(act: Act, state: Incident) -> Outcome:
+    """Record that the impact has stopped; mitigating again changes nothing."""
+    if state.timestamps.mitigated_at is not None:
+        return state, []
+    return record(state, [act.event("mitigated")])
+
+
+def resolve(act: Act, state: Incident, workflow: Workflow, summary: str) -> Outcome:
+    """Write the resolution summary and move to the phase marked ``resolved``.
+
+    Resolving may skip phases: the summary is the recorded reason. An incident
+    already at or past that phase only gets its summary updated.
+    """
+    if not summary.strip():
+        raise InvalidInput("a resolution summary must say what was done", field="summary")
+    state, events = record(state, [act.event("resolution_summary_set", summary=summary)])
+    target = workflow.marked("resolved")
+    if workflow.index(state.phase) >= workflow.index(target):
+        return state, events
+    move = workflow.classify(state.phase, target)
+    state, moved = _enter(act, state, workflow, target, move, f"resolved: {summary}")
+    return state, events + moved
+
+
+def change(
+    act: Act,
+    state: Incident,
+    policy: PriorityPolicy,
+    changes: dict[str, Any],
+) -> Outcome:
+    """Change fields (title, summary, impact, urgency, severity, services, impact_started_at).
+
+    The priority follows impact and urgency through the configured matrix.
+    Fields given with their current value are not recorded.
+    """
+    diff: dict[str, dict[str, Any]] = {}
+    for field, value in changes.items():
+        if field not in EDITABLE:
+            raise InvalidInput(f"{field} cannot be changed this way", field=field)
+        before: Any = (
+            state.timestamps.impact_started_at
+            if field == "impact_started_at"
+            else getattr(state, field)
+        )
+        if field == "services":
+            before, value = list(before), list(value)
+        if value != before:
+            diff[field] = {
+                "before": iso(before) if isinstance(before, datetime) else before,
+                "after": iso(value) if isinstance(value, datetime) else value,
+            }
+    impact = diff.get("impact", {}).get("after", state.impact)
+    urgency = diff.get("urgency", {}).get("after", state.urgency)
+    priority = policy.priority_for(impact, urgency)
+    if diff and priority != state.priority:
+        diff["priority"] = {"before": state.priority, "after": priority}
+    if not diff:
+        return state, []
+    return record(state, [act.event("fields_changed", changes=diff)])
+
+
+def assign_role(act: Act, state: Incident, role: str, user: str | None) -> Outcome:
+    """Give a role to a user (a handover when someone held it), or free it with None."""
+    before = state.roles.get(role)
+    if before == user:
+        return state, []
+    if user is None and before is None:
+        raise NotFound(f"nobody holds the {role} role on incident {state.id}")
+    return record(state, [act.event("role_assigned", role=role, before=before, after=user)])
+
+
+def add_note(act: Act, state: Incident, text: str) -> Outcome:
+    """Append a note to the timeline."""
+    return record(state, [act.event("note_added", text=text)])
+
+
+def post_status_update(act: Act, state: Incident, message: str, visibility: str) -> Outcome:
+    """Post a status update, internal or public (public ones reach the status page)."""
+    return record(
+        state, [act.event("status_update_posted", message=message, visibility=visibility)]
+    )
+
+
+def add_task(
+    act: Act, state: Incident, title: str, owner: str | None, due_at: datetime | None
+) -> Outcome:
+    """Add an ad-hoc task to the incident."""
+    event = act.event(
+        "task_added",
+        task_id=f"T{len(state.tasks) + 1}",
+        title=title,
+        owner=owner,
+        due_at=iso(due_at),
+        phase=state.phase,
+        source="adhoc",
+    )
+    return record(state, [event])
+
+
+def update_task(act: Act, state: Incident, task_id: str, changes: dict[str, Any]) -> Outcome:
+    """Change a task's title, owner, due date or done flag."""
+    task = state.task(task_id)
+    if task is None:
+        raise NotFound(f"incident {state.id} has no task {task_id}")
+    diff = {}
+    for field, value in changes.items():
+        before = getattr(task, field)
+        if value != before:
+            diff[field] = {
+                "before": iso(before) if isinstance(before, datetime) else before,
+                "after": iso(value) if isinstance(value, datetime) else value,
+            }
+    if not diff:
+        return state, []
+    return record(state, [act.event("task_updated", task_id=task_id, changes=diff)])

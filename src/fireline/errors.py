@@ -1,0 +1,77 @@
+"""The exceptions Fireline raises on purpose, and what each one means to a caller.
+
+    FirelineError                 base; ``status`` is the HTTP status it maps to
+    ├── InvalidInput      (422)   a value is wrong; ``field`` names it when known
+    │   └── ConfigInvalid (422)   a config file is wrong; ``problems`` lists every key and line
+    ├── NotFound          (404)   the thing named does not exist
+    ├── Conflict          (409)   the request clashes with the current state
+    │   ├── TransitionRefused     a workflow move is not allowed; ``missing`` says why
+    │   └── StaleState            someone else changed the incident first; retry
+    ├── Unauthenticated   (401)   no valid token or session
+    └── Forbidden         (403)   authenticated, but the role does not allow it
+
+Entry points turn these into problem+json (web) or one line on stderr and a
+non-zero exit (CLI). Anything else escaping a service is a bug.
+"""
+
+from __future__ import annotations
+
+
+class FirelineError(Exception):
+    """Base of every deliberate Fireline error."""
+
+    status = 500
+    title = "Internal error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(FirelineError):
+    status = 422
+    title = "Invalid input"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ConfigInvalid(InvalidInput):
+    title = "Invalid configuration"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class NotFound(FirelineError):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(FirelineError):
+    status = 409
+    title = "Conflict"
+
+
+class TransitionRefused(Conflict):
+    title = "Transition refused"
+
+    def __init__(self, message: str, *, missing: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing or []
+
+
+class StaleState(Conflict):
+    title = "Changed by someone else"
+
+
+class Unauthenticated(FirelineError):
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(FirelineError):
+    status = 403
+    title = "Forbidden"

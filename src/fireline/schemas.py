@@ -1,0 +1,245 @@
+"""What the API (and the CLI's JSON output) accept and return: XCreate / XUpdate / XRead."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from fireline.domain.events import Incident
+from fireline.domain.sla import SlaClock
+from fireline.services.incidents import IncidentDetail, IncidentView, Page
+
+Level = Literal["high", "medium", "low"]
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _no_control_characters(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value
+
+
+def _plausible_time(value: datetime) -> datetime:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError("must be between 1970 and 2200")
+    return value.astimezone(UTC)
+
+
+Clean = AfterValidator(_no_control_characters)
+Time = Annotated[AwareDatetime, AfterValidator(_plausible_time)]
+Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.@-]+$")]
+Title = Annotated[str, Field(min_length=1, max_length=200), Clean]
+Summary = Annotated[str, Field(max_length=20_000), Clean]
+LongText = Annotated[str, Field(min_length=1, max_length=20_000), Clean]
+Reason = Annotated[str, Field(max_length=2_000), Clean]
+Severity = Annotated[str, Field(min_length=1, max_length=20), Clean]
+
+
+_REQUIRED_FIELDS = ("title", "summary", "services", "done")
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IncidentCreate(Input):
+    title: Title
+    summary: Summary = ""
+    services: list[Ref] = Field(default_factory=list, max_length=20)
+    impact: Level | None = None
+    urgency: Level | None = None
+    severity: Severity | None = None
+    impact_started_at: Time | None = None
+    detected_at: Time | None = None
+    workflow: Ref | None = None
+    drill: bool = False
+
+
+class IncidentUpdate(Input):
+    title: Title | None = None
+    summary: Summary | None = None
+    services: list[Ref] | None = Field(default=None, max_length=20)
+    impact: Level | None = None
+    urgency: Level | None = None
+    severity: Severity | None = None
+    impact_started_at: Time | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the request set; null clears impact, urgency, severity and impact start."""
+        given = self.model_dump(exclude_unset=True)
+        return {k: v for k, v in given.items() if v is not None or k not in _REQUIRED_FIELDS}
+
+
+class TransitionCreate(Input):
+    phase: Ref
+    reason: Reason | None = None
+
+
+class ResolveCreate(Input):
+    summary: LongText
+
+
+class CloseCreate(Input):
+    reason: Reason | None = None
+
+
+class RoleAssignment(Input):
+    user: Ref
+
+
+class NoteCreate(Input):
+    text: LongText
+
+
+class StatusUpdateCreate(Input):
+    message: LongText
+    visibility: Literal["internal", "public"] = "internal"
+
+
+class TaskCreate(Input):
+    title: Title
+    owner: Ref | None = None
+    due_at: Time | None = None
+
+
+class TaskUpdate(Input):
+    title: Title | None = None
+    owner: Ref | None = None
+    due_at: Time | None = None
+    done: bool | None = None
+
+    def changes(self) -> dict[str, Any]:
+        """The fields the request set; null clears the owner or the due date."""
+        given = self.model_dump(exclude_unset=True)
+        return {k: v for k, v in given.items() if v is not None or k not in _REQUIRED_FIELDS}
+
+
+class Read(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TimestampsRead(Read):
+    impact_started_at: datetime | None
+    detected_at: datetime | None
+    reported_at: datetime | None
+    acknowledged_at: datetime | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+
+
+class TaskRead(Read):
+    id: str
+    title: str
+    owner: str | None
+    due_at: datetime | None
+    done: bool
+    phase: str | None
+    source: Literal["checklist", "adhoc"]
+
+
+class PhaseVisitRead(Read):
+    phase: str
+    entered_at: datetime
+    left_at: datetime | None
+
+
+class SlaClockRead(Read):
+    target: Literal["acknowledge", "mitigate", "resolve"]
+    due_at: datetime
+    stopped_at: datetime | None
+    state: Literal["running", "met", "breached"]
+    remaining_seconds: float
+    breached: bool
+
+
+class IncidentRead(Read):
+    id: int
+    title: str
+    summary: str
+    phase: str
+    workflow: str
+    workflow_version: int
+    origin: Literal["declared", "alert"]
+    impact: str | None
+    urgency: str | None
+    priority: str | None
+    severity: str | None
+    services: list[str]
+    roles: dict[str, str]
+    timestamps: TimestampsRead
+    resolution_summary: str | None
+    drill: bool
+    reopened: int
+    tasks: list[TaskRead]
+    phases: list[PhaseVisitRead]
+    sla: list[SlaClockRead]
+    version: int
+
+    @classmethod
+    def of(cls, view: IncidentView) -> IncidentRead:
+        return cls.model_validate(_incident_fields(view.incident, view.sla))
+
+
+class TimelineEventRead(Read):
+    seq: int
+    at: datetime
+    actor: str
+    kind: str
+    data: dict[str, Any]
+
+
+class MoveRead(Read):
+    phase: str
+    move: Literal["forward", "back", "skip"]
+    allowed: bool
+    needs_reason: bool
+    missing: list[str]
+
+
+class IncidentDetailRead(IncidentRead):
+    timeline: list[TimelineEventRead]
+    moves: list[MoveRead]
+
+    @classmethod
+    def of_detail(cls, detail: IncidentDetail) -> IncidentDetailRead:
+        fields = _incident_fields(detail.incident, detail.sla)
+        fields["timeline"] = [
+            {
+                "seq": e.seq,
+                "at": e.event.at,
+                "actor": e.event.actor,
+                "kind": e.event.kind,
+                "data": e.event.data,
+            }
+            for e in detail.timeline
+        ]
+        fields["moves"] = detail.moves
+        return cls.model_validate(fields)
+
+
+class IncidentPage(Read):
+    items: list[IncidentRead]
+    total: int
+    limit: int
+    offset: int
+
+    @classmethod
+    def of(cls, page: Page, *, limit: int, offset: int) -> IncidentPage:
+        return cls(
+            items=[IncidentRead.of(v) for v in page.items],
+            total=page.total,
+            limit=limit,
+            offset=offset,
+        )
+
+
+def _incident_fields(incident: Incident, sla: list[SlaClock]) -> dict[str, Any]:
+    fields = incident.model_dump(exclude={"seq", "phase_history"})
+    fields["version"] = incident.seq
+    fields["phases"] = incident.phase_history
+    fields["sla"] = [{**vars(c), "breached": c.breached} for c in sla]
+    return fields

@@ -1,0 +1,155 @@
+"""Read the directory: users, teams, services, workflows and organisation settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from fireline.services import organisation
+from fireline.storage.models import Integration, Service, Team, User
+from fireline.storage.uow import UnitOfWork
+
+
+class UserRead(BaseModel):
+    id: str
+    name: str
+    email: str
+    role: str
+    time_zone: str
+    teams: list[str]
+    contact_methods: list[dict[str, Any]]
+    notification_rules: list[dict[str, Any]]
+    has_password: bool
+
+
+class TeamRead(BaseModel):
+    id: str
+    name: str
+
+
+class IntegrationRead(BaseModel):
+    id: str
+    type: str
+    key: str | None
+    settings: dict[str, Any]
+
+
+class ServiceRead(BaseModel):
+    id: str
+    name: str
+    team: str | None
+    escalation_policy: str | None
+    impact: str
+    auto_resolve: bool
+    alert_grouping: dict[str, Any] | None
+    integrations: list[IntegrationRead]
+
+
+class WorkflowRead(BaseModel):
+    id: str
+    version: int
+    name: str
+    definition: dict[str, Any]
+
+
+def get_user(*, uow: UnitOfWork, user_id: str) -> UserRead:
+    """One user with their teams."""
+    with uow:
+        return _user(uow, uow.directory.get(User, user_id))
+
+
+def list_users(*, uow: UnitOfWork) -> list[UserRead]:
+    with uow:
+        return [_user(uow, u) for u in uow.directory.list_all(User)]
+
+
+def _user(uow: UnitOfWork, user: User) -> UserRead:
+    return UserRead(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        role=user.role,
+        time_zone=user.time_zone,
+        teams=uow.directory.team_ids_of(user.id),
+        contact_methods=user.contact_methods,
+        notification_rules=user.notification_rules,
+        has_password=user.password_hash is not None,
+    )
+
+
+def list_teams(*, uow: UnitOfWork) -> list[TeamRead]:
+    with uow:
+        return [TeamRead(id=t.id, name=t.name) for t in uow.directory.list_all(Team)]
+
+
+def get_service(*, uow: UnitOfWork, service_id: str, show_keys: bool = False) -> ServiceRead:
+    """One service with its integrations (keys only for those allowed to see them)."""
+    with uow:
+        return _service(uow, uow.directory.get(Service, service_id), show_keys)
+
+
+def list_services(*, uow: UnitOfWork, show_keys: bool = False) -> list[ServiceRead]:
+    with uow:
+        return [_service(uow, s, show_keys) for s in uow.directory.list_all(Service)]
+
+
+def _service(uow: UnitOfWork, service: Service, show_keys: bool) -> ServiceRead:
+    return ServiceRead(
+        id=service.id,
+        name=service.name,
+        team=service.team_id,
+        escalation_policy=service.escalation_policy_id,
+        impact=service.impact,
+        auto_resolve=service.auto_resolve,
+        alert_grouping=service.alert_grouping,
+        integrations=[
+            _integration(i, show_keys) for i in uow.directory.integrations_of(service.id)
+        ],
+    )
+
+
+def _integration(integration: Integration, show_keys: bool) -> IntegrationRead:
+    key = integration.key if show_keys else None
+    return IntegrationRead(
+        id=integration.id, type=integration.type, key=key, settings=integration.settings
+    )
+
+
+def list_workflows(*, uow: UnitOfWork) -> list[WorkflowRead]:
+    """The newest version of every workflow."""
+    with uow:
+        found = uow.workflows.list_latest()
+    return [
+        WorkflowRead(id=w.id, version=v, name=w.name, definition=w.model_dump(mode="json"))
+        for v, w in found
+    ]
+
+
+def get_workflow(*, uow: UnitOfWork, workflow_id: str, version: int | None = None) -> WorkflowRead:
+    """A workflow's newest version, or the one asked for."""
+    with uow:
+        if version is None:
+            version, workflow = uow.workflows.latest(workflow_id)
+        else:
+            workflow = uow.workflows.get(workflow_id, version)
+    return WorkflowRead(
+        id=workflow.id,
+        version=version,
+        name=workflow.name,
+        definition=workflow.model_dump(mode="json"),
+    )
+
+
+def organisation_settings(*, uow: UnitOfWork) -> dict[str, Any]:
+    """The settings in force, defaults included."""
+    with uow:
+        return {
+            "priorities": organisation.priority_policy(uow).model_dump(mode="json"),
+            "severities": list(organisation.severities(uow)),
+            "workflows": organisation.workflow_choice(uow).model_dump(
+                mode="json", exclude={"definitions"}
+            ),
+            "roles": (uow.settings.get("roles") or {"custom": []})["custom"],
+            "status_page": uow.settings.get("status_page"),
+        }

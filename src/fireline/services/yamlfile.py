@@ -1,0 +1,80 @@
+"""Read YAML into a validated model, and report problems with their key path and line number."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from fireline.errors import ConfigInvalid
+
+Model = TypeVar("Model", bound=BaseModel)
+Path = tuple[str | int, ...]
+
+
+def load_model(model: type[Model], text: str, source: str) -> tuple[Model, dict[Path, int]]:
+    """Parse and validate; ConfigInvalid lists every problem as ``source:line: key: why``."""
+    data, lines = load_with_lines(text, source)
+    try:
+        return model.model_validate(data), lines
+    except ValidationError as error:
+        raise ConfigInvalid([_describe(e, lines, source) for e in error.errors()]) from None
+
+
+def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
+    """The YAML document and the line (1-based) where each key path starts."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark else source
+        raise ConfigInvalid(
+            [f"{where}: not valid YAML: {getattr(error, 'problem', error)}"]
+        ) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigInvalid([f"{source}:1: the document must be a mapping of sections"])
+    lines: dict[Path, int] = {}
+    if node is not None:
+        _index(node, (), lines)
+    return data, lines
+
+
+def where(lines: dict[Path, int], path: Path, source: str) -> str:
+    """``source:line`` for the deepest known prefix of a key path."""
+    for cut in range(len(path), -1, -1):
+        if path[:cut] in lines:
+            return f"{source}:{lines[path[:cut]]}"
+    return source
+
+
+def dotted(path: Path) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"
+
+
+def _index(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*path, key.value)
+            _index(value, child, lines)
+            lines[child] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _index(item, (*path, i), lines)
+
+
+def _describe(error: Any, lines: dict[Path, int], source: str) -> str:
+    path = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling; docs/configuration.md lists every key)"
+    elif error["type"] == "missing":
+        message = "required key is missing"
+    return f"{where(lines, path, source)}: {dotted(path)}: {message}"

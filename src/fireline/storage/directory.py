@@ -1,0 +1,145 @@
+"""Repositories for what config-as-code manages: teams, users, services, settings and so on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal, TypeVar
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from fireline.errors import InvalidInput, NotFound
+from fireline.storage.models import (
+    Base,
+    EscalationPolicy,
+    Integration,
+    Schedule,
+    Service,
+    Setting,
+    Team,
+    TeamMember,
+    User,
+)
+
+Row = TypeVar("Row", bound=Base)
+Outcome = Literal["created", "updated", "unchanged"]
+KINDS: dict[str, type[Base]] = {
+    "team": Team,
+    "user": User,
+    "schedule": Schedule,
+    "escalation policy": EscalationPolicy,
+    "service": Service,
+    "integration": Integration,
+}
+
+
+class DirectoryRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, model: type[Row], row_id: str, *, field: str | None = None) -> Row:
+        """One row by id. Missing, it is NotFound, or InvalidInput naming ``field`` when a
+        request referred to it."""
+        row = self.session.get(model, row_id)
+        if row is None:
+            kind = next(k for k, m in KINDS.items() if m is model)
+            if field is not None:
+                raise InvalidInput(f"there is no {kind} {row_id!r}", field=field)
+            raise NotFound(f"there is no {kind} {row_id!r}")
+        return row
+
+    def find(self, model: type[Row], row_id: str) -> Row | None:
+        return self.session.get(model, row_id)
+
+    def list_all(self, model: type[Row]) -> Sequence[Row]:
+        key = getattr(model, "id")  # noqa: B009 - every directory table has an id
+        return self.session.execute(select(model).order_by(key)).scalars().all()
+
+    def ids(self, model: type[Base]) -> set[str]:
+        return set(self.session.execute(select(getattr(model, "id"))).scalars())  # noqa: B009
+
+    def upsert(self, model: type[Row], row_id: str, values: dict[str, Any]) -> Outcome:
+        """Create the row or bring it in line with ``values``; say which it was."""
+        row = self.session.get(model, row_id)
+        if row is None:
+            self.session.add(model(id=row_id, **values))
+            self.session.flush()
+            return "created"
+        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+        for key, value in changed.items():
+            setattr(row, key, value)
+        self.session.flush()
+        return "updated" if changed else "unchanged"
+
+    def user_by_login(self, login: str) -> User | None:
+        """A user by id or email."""
+        query = select(User).where((User.id == login) | (User.email == login))
+        return self.session.execute(query).scalars().first()
+
+    def team_ids_of(self, user_id: str) -> list[str]:
+        query = (
+            select(TeamMember.team_id)
+            .where(TeamMember.user_id == user_id)
+            .order_by(TeamMember.team_id)
+        )
+        return list(self.session.execute(query).scalars())
+
+    def set_teams(self, user_id: str, team_ids: Sequence[str]) -> bool:
+        """Make the user's team memberships exactly these; True if anything changed."""
+        current = set(self.team_ids_of(user_id))
+        if current == set(team_ids):
+            return False
+        self.session.execute(delete(TeamMember).where(TeamMember.user_id == user_id))
+        self.session.add_all(TeamMember(team_id=t, user_id=user_id) for t in team_ids)
+        self.session.flush()
+        return True
+
+    def integrations_of(self, service_id: str) -> Sequence[Integration]:
+        query = (
+            select(Integration).where(Integration.service_id == service_id).order_by(Integration.id)
+        )
+        return self.session.execute(query).scalars().all()
+
+    def remove_integrations(self, service_id: str, keep: Sequence[str]) -> list[str]:
+        """Delete the service's integrations not in ``keep``; return their ids."""
+        gone = [i.id for i in self.integrations_of(service_id) if i.id not in keep]
+        if gone:
+            self.session.execute(delete(Integration).where(Integration.id.in_(gone)))
+        return gone
+
+    def integration_by_key(self, key: str) -> Integration | None:
+        return (
+            self.session.execute(select(Integration).where(Integration.key == key))
+            .scalars()
+            .first()
+        )
+
+    def count_users(self) -> int:
+        return int(self.session.execute(select(func.count()).select_from(User)).scalar_one())
+
+    def add(self, row: Base) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+
+class SettingsRepository:
+    """Organisation-wide sections (priorities, severities, roles, workflows, status_page)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self.session.get(Setting, key)
+        return row.value if row else None
+
+    def put(self, key: str, value: dict[str, Any]) -> Outcome:
+        row = self.session.get(Setting, key)
+        if row is None:
+            self.session.add(Setting(key=key, value=value))
+            self.session.flush()
+            return "created"
+        if row.value == value:
+            return "unchanged"
+        row.value = value
+        self.session.flush()
+        return "updated"

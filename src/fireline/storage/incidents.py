@@ -1,0 +1,161 @@
+"""The incident repository: a state snapshot per incident plus its append-only timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from fireline.domain.events import Event, Incident
+from fireline.errors import NotFound, StaleState
+from fireline.storage.models import IncidentEvent, IncidentRow, IncidentService
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    phases: Sequence[str] = ()
+    service: str | None = None
+    priority: str | None = None
+    open_only: bool = False
+    include_drills: bool = True
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    event: Event
+
+
+class IncidentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def next_id(self) -> int:
+        """A fresh incident id (under the write lock on SQLite, from the sequence on PostgreSQL)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            sql = select(func.nextval(func.pg_get_serial_sequence("incidents", "id")))
+            return int(self.session.execute(sql).scalar_one())
+        return (
+            int(
+                self.session.execute(
+                    select(func.coalesce(func.max(IncidentRow.id), 0))
+                ).scalar_one()
+            )
+            + 1
+        )
+
+    def get(self, incident_id: int, *, for_update: bool = False) -> Incident:
+        """The incident's current state; NotFound if there is none."""
+        query = select(IncidentRow.state).where(IncidentRow.id == incident_id)
+        if for_update:
+            query = query.with_for_update()
+        state = self.session.execute(query).scalar_one_or_none()
+        if state is None:
+            raise NotFound(f"there is no incident {incident_id}")
+        return Incident.model_validate(state)
+
+    def add(self, incident: Incident, events: list[Event]) -> None:
+        """Store a new incident with its first events."""
+        self.session.execute(
+            insert(IncidentRow).values(id=incident.id, **self._columns(incident, events[-1].at))
+        )
+        self._link_services(incident)
+        self._append(incident, events)
+
+    def save(self, incident: Incident, events: list[Event]) -> None:
+        """Store the new state if nobody else changed the incident since it was read."""
+        if not events:
+            return
+        expected = incident.seq - len(events)
+        result = self.session.execute(
+            update(IncidentRow)
+            .where(IncidentRow.id == incident.id, IncidentRow.version == expected)
+            .values(**self._columns(incident, events[-1].at))
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleState(
+                f"incident {incident.id} was changed by someone else meanwhile; try again"
+            )
+        if any(e.kind == "fields_changed" and "services" in e.data["changes"] for e in events):
+            self.session.execute(
+                delete(IncidentService).where(IncidentService.incident_id == incident.id)
+            )
+            self._link_services(incident)
+        self._append(incident, events)
+
+    def list_matching(
+        self, filters: IncidentFilter, *, limit: int, offset: int
+    ) -> tuple[list[Incident], int]:
+        """One page of incidents, newest first, and how many match in all."""
+        query = select(IncidentRow)
+        if filters.phases:
+            query = query.where(IncidentRow.phase.in_(filters.phases))
+        if filters.service:
+            linked = select(IncidentService.incident_id).where(
+                IncidentService.service_id == filters.service
+            )
+            query = query.where(IncidentRow.id.in_(linked))
+        if filters.priority:
+            query = query.where(IncidentRow.priority == filters.priority)
+        if filters.open_only:
+            query = query.where(IncidentRow.closed_at.is_(None), IncidentRow.resolved_at.is_(None))
+        if not filters.include_drills:
+            query = query.where(IncidentRow.drill.is_(False))
+        total = self.session.execute(
+            select(func.count()).select_from(query.subquery())
+        ).scalar_one()
+        page = query.order_by(IncidentRow.id.desc()).limit(limit).offset(offset)
+        rows = self.session.execute(page.with_only_columns(IncidentRow.state)).scalars()
+        return [Incident.model_validate(state) for state in rows], int(total)
+
+    def timeline(self, incident_id: int, kinds: Sequence[str] = ()) -> list[TimelineEntry]:
+        """The incident's events in order, optionally only some kinds."""
+        query = select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
+        if kinds:
+            query = query.where(IncidentEvent.kind.in_(kinds))
+        rows = self.session.execute(query.order_by(IncidentEvent.seq)).scalars()
+        return [
+            TimelineEntry(r.seq, Event(kind=r.kind, at=r.at, actor=r.actor, data=r.data))
+            for r in rows
+        ]
+
+    def _columns(self, incident: Incident, updated_at: datetime) -> dict[str, object]:
+        stamps = incident.timestamps
+        return {
+            "title": incident.title,
+            "phase": incident.phase,
+            "workflow_id": incident.workflow,
+            "workflow_version": incident.workflow_version,
+            "priority": incident.priority,
+            "severity": incident.severity,
+            "drill": incident.drill,
+            "detected_at": stamps.detected_at,
+            "resolved_at": stamps.resolved_at,
+            "closed_at": stamps.closed_at,
+            "updated_at": updated_at,
+            "version": incident.seq,
+            "state": incident.model_dump(mode="json"),
+        }
+
+    def _link_services(self, incident: Incident) -> None:
+        for service_id in incident.services:
+            self.session.add(IncidentService(incident_id=incident.id, service_id=service_id))
+        self.session.flush()
+
+    def _append(self, incident: Incident, events: list[Event]) -> None:
+        first = incident.seq - len(events) + 1
+        rows = [
+            {
+                "incident_id": incident.id,
+                "seq": first + i,
+                "at": e.at,
+                "actor": e.actor,
+                "kind": e.kind,
+                "data": e.data,
+            }
+            for i, e in enumerate(events)
+        ]
+        self.session.execute(insert(IncidentEvent), rows)

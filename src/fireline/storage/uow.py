@@ -1,0 +1,67 @@
+"""The unit of work: one use case, one transaction, every repository on the same session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from fireline.errors import StaleState
+from fireline.storage.directory import DirectoryRepository, SettingsRepository
+from fireline.storage.incidents import IncidentRepository
+from fireline.storage.tokens import TokenRepository
+from fireline.storage.workflows import WorkflowRepository
+
+Clock = Callable[[], datetime]
+
+
+class UnitOfWork:
+    """``with uow: ...; uow.commit()`` — anything not committed is rolled back."""
+
+    incidents: IncidentRepository
+    directory: DirectoryRepository
+    settings: SettingsRepository
+    workflows: WorkflowRepository
+    tokens: TokenRepository
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._session: Session | None = None
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def __enter__(self) -> UnitOfWork:
+        session = self._session = self._sessions()
+        self.incidents = IncidentRepository(session)
+        self.directory = DirectoryRepository(session)
+        self.settings = SettingsRepository(session)
+        self.workflows = WorkflowRepository(session)
+        self.tokens = TokenRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self._session is not None
+        self._session.close()  # rolls back whatever was not committed; loaded objects stay readable
+        self._session = None
+
+    def commit(self) -> None:
+        """Commit; a concurrent writer that got there first becomes a StaleState (409)."""
+        assert self._session is not None
+        try:
+            self._session.commit()
+        except IntegrityError as error:
+            if "incident_events" in str(error):
+                raise StaleState(
+                    "the incident was changed by someone else meanwhile; try again"
+                ) from error
+            raise

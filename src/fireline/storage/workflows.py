@@ -1,0 +1,80 @@
+"""Workflow versions: an incident keeps the version it started with."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fireline.domain.workflow import Workflow
+from fireline.errors import NotFound
+from fireline.storage.models import WorkflowVersion
+
+
+class WorkflowRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, workflow_id: str, version: int) -> Workflow:
+        row = self.session.get(WorkflowVersion, (workflow_id, version))
+        if row is None:
+            raise NotFound(f"there is no version {version} of workflow {workflow_id!r}")
+        return Workflow.model_validate(row.definition)
+
+    def latest(self, workflow_id: str) -> tuple[int, Workflow]:
+        """The newest version of a workflow and its number."""
+        row = self._latest_row(workflow_id)
+        if row is None:
+            raise NotFound(f"there is no workflow {workflow_id!r}")
+        return row.version, Workflow.model_validate(row.definition)
+
+    def list_latest(self) -> list[tuple[int, Workflow]]:
+        newest = (
+            select(WorkflowVersion.workflow_id, func.max(WorkflowVersion.version).label("v"))
+            .group_by(WorkflowVersion.workflow_id)
+            .subquery()
+        )
+        query = (
+            select(WorkflowVersion)
+            .join(
+                newest,
+                (WorkflowVersion.workflow_id == newest.c.workflow_id)
+                & (WorkflowVersion.version == newest.c.v),
+            )
+            .order_by(WorkflowVersion.workflow_id)
+        )
+        rows = self.session.execute(query).scalars()
+        return [(r.version, Workflow.model_validate(r.definition)) for r in rows]
+
+    def register(self, workflow: Workflow, now: datetime) -> tuple[int, bool]:
+        """Store the definition as a new version unless it equals the newest; (version, created)."""
+        latest = self._latest_row(workflow.id)
+        digest = workflow.digest()
+        if latest is not None and latest.digest == digest:
+            return latest.version, False
+        version = 1 if latest is None else latest.version + 1
+        definition = workflow.model_dump(mode="json")
+        self.session.add(
+            WorkflowVersion(
+                workflow_id=workflow.id,
+                version=version,
+                digest=digest,
+                definition=definition,
+                created_at=now,
+            )
+        )
+        self.session.flush()
+        return version, True
+
+    def ids(self) -> set[str]:
+        return set(self.session.execute(select(WorkflowVersion.workflow_id).distinct()).scalars())
+
+    def _latest_row(self, workflow_id: str) -> WorkflowVersion | None:
+        query = (
+            select(WorkflowVersion)
+            .where(WorkflowVersion.workflow_id == workflow_id)
+            .order_by(WorkflowVersion.version.desc())
+            .limit(1)
+        )
+        return self.session.execute(query).scalars().first()

@@ -1,0 +1,1 @@
+"""HTTP entry points: the JSON API, ingestion routes and the UI."""

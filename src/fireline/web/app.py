@@ -1,0 +1,55 @@
+"""The ASGI application: ``create_app(settings)`` builds it, nothing is built at import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from fireline import __version__
+from fireline.bootstrap import Fireline, build
+from fireline.config import Settings
+from fireline.web import problems
+from fireline.web.api import admin, incidents
+
+
+def create_app(settings: Settings | None = None, *, fireline: Fireline | None = None) -> FastAPI:
+    """The whole HTTP application, on the given settings or an already wired core."""
+    core = fireline or build(settings or Settings())
+    app = FastAPI(
+        title="Fireline",
+        version=__version__,
+        description="Incident management from the first alert to the lessons learned.",
+        openapi_url="/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.fireline = core
+    problems.install(app)
+    for router in (incidents.router, admin.router):
+        app.include_router(router, prefix="/api/v1")
+    app.add_api_route("/healthz", healthz, include_in_schema=False)
+    app.add_api_route("/metrics", metrics, include_in_schema=False)
+    _problem_openapi(app)
+    return app
+
+
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def metrics() -> PlainTextResponse:
+    return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _problem_openapi(app: FastAPI) -> None:
+    default = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = problems.problem_only_openapi(default())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

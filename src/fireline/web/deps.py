@@ -1,0 +1,50 @@
+"""Typed dependencies: the wired core, a unit of work, and the caller with their role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from fireline.bootstrap import Fireline
+from fireline.errors import Unauthenticated
+from fireline.services import auth
+from fireline.services.auth import Principal
+from fireline.storage.uow import UnitOfWork
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `fireline token create`.")
+
+
+def get_fireline(request: Request) -> Fireline:
+    fireline: Fireline = request.app.state.fireline
+    return fireline
+
+
+def get_uow(fireline: Annotated[Fireline, Depends(get_fireline)]) -> UnitOfWork:
+    return fireline.uow()
+
+
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def current_principal(
+    fireline: Annotated[Fireline, Depends(get_fireline)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None:
+        raise Unauthenticated("send an API token: `Authorization: Bearer <token>`")
+    return auth.authenticate(uow=fireline.uow(), token=credentials.credentials)
+
+
+def _role(role: str) -> object:
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        principal.require(role)
+        return principal
+
+    return Depends(check)
+
+
+Viewer = Annotated[Principal, _role("viewer")]
+Responder = Annotated[Principal, _role("responder")]
+Admin = Annotated[Principal, _role("admin")]

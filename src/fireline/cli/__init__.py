@@ -1,0 +1,175 @@
+"""The `fireline` command. Errors are one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from pydantic import ValidationError
+
+from fireline.cli import incidents, render
+from fireline.cli.backend import CliError, LocalBackend
+from fireline.cli.context import AsJson, Context, DatabaseUrl, connected, settings
+from fireline.domain.workflow import Workflow
+from fireline.errors import ConfigInvalid, FirelineError
+from fireline.services import auth
+from fireline.services.yamlfile import load_model
+
+app = typer.Typer(
+    help="Fireline: incident management from the first alert to the lessons learned.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(incidents.app, name="incident")
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")
+app.add_typer(workflow_app, name="workflow")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+    database_url: DatabaseUrl = None,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not run the embedded job worker.")
+    ] = False,
+    tls_cert: Annotated[Optional[Path], typer.Option(help="PEM certificate: serve HTTPS.")] = None,  # noqa: UP045
+    tls_key: Annotated[Optional[Path], typer.Option(help="PEM private key for --tls-cert.")] = None,  # noqa: UP045
+) -> None:
+    """Serve the API and UI (migrating the database first)."""
+    from fireline.cli.serve import run
+
+    if (tls_cert is None) != (tls_key is None):
+        raise CliError("--tls-cert and --tls-key go together")
+    run(
+        settings(database_url),
+        host=host,
+        port=port,
+        tls=(tls_cert, tls_key) if tls_cert and tls_key else None,
+        worker=not no_worker,
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Create or migrate the database schema to the current version."""
+    LocalBackend(settings(database_url), "cli")
+    typer.echo("database is up to date")
+
+
+@app.command()
+@connected
+def apply(ctx: Context, file: Annotated[Path, typer.Argument(help="Config file (YAML).")]) -> None:
+    """Make the database match a config file (idempotent; all or nothing)."""
+    text = _read(file)
+    backend = ctx.backend()
+    report = (
+        backend.apply(text, file.name) if isinstance(backend, LocalBackend) else backend.apply(text)
+    )
+    ctx.emit(report, render.apply_report)
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option(help="User id the token acts as.")],
+    name: Annotated[str, typer.Option(help="A label to recognise it by.")] = "cli",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create an API token and print it (only its hash is stored)."""
+    core = LocalBackend(settings(database_url), "cli").core
+    typer.echo(auth.create_token(uow=core.uow(), user_id=user, name=name))
+
+
+@user_app.command("password")
+def user_password(
+    user_id: Annotated[str, typer.Argument(help="User id.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set a user's web login password."""
+    if not password_stdin:
+        raise CliError(
+            "pass the password on stdin with --password-stdin (never on the command line)"
+        )
+    password = sys.stdin.readline().rstrip("\r\n")
+    core = LocalBackend(settings(database_url), "cli").core
+    auth.set_password(uow=core.uow(), user_id=user_id, password=password)
+    typer.echo(f"password set for {user_id}")
+
+
+@workflow_app.command("list")
+@connected
+def workflow_list(ctx: Context) -> None:
+    """List the workflows (newest versions)."""
+    data = ctx.backend().call("workflows")
+    items = data["items"] if "items" in data else data
+    ctx.emit(
+        {"items": items},
+        lambda d: "\n".join(f"{w['id']:<12} v{w['version']:<3} {w['name']}" for w in d["items"]),
+    )
+
+
+@workflow_app.command("show")
+@connected
+def workflow_show(ctx: Context, workflow_id: Annotated[str, typer.Argument()]) -> None:
+    """Show a workflow's phases, gates and checklists."""
+    ctx.emit(ctx.backend().call("workflow", workflow_id=workflow_id), _render_workflow)
+
+
+@workflow_app.command("validate")
+def workflow_validate(file: Annotated[Path, typer.Argument()], as_json: AsJson = False) -> None:
+    """Check a workflow definition file; say what is wrong, line by line."""
+    workflow, _ = load_model(Workflow, _read(file), file.name)
+    if as_json:
+        typer.echo(workflow.model_dump_json(indent=2))
+    else:
+        typer.echo(f"{file}: workflow {workflow.id} is valid ({len(workflow.phases)} phases)")
+
+
+def _render_workflow(d: dict[str, object]) -> str:
+    definition = d["definition"]
+    assert isinstance(definition, dict)
+    lines = [f"{d['id']} v{d['version']}: {d['name']}"]
+    for phase in definition["phases"]:
+        gate = f"  requires: {', '.join(phase['requires'])}" if phase["requires"] else ""
+        lines.append(f"  {phase['id']:<20} {phase['name']}{gate}")
+        lines += [f"      - {item}" for item in phase["checklist"]]
+    moves = definition["transitions"]
+    lines.append(f"  moves: forward {moves['forward']}, back {moves['back']}, skip {moves['skip']}")
+    return "\n".join(lines)
+
+
+def _read(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CliError(f"cannot read {file}: {error}") from None
+
+
+def main() -> None:
+    """Entry point: run the app and turn known errors into one line and an exit code."""
+    try:
+        app()
+    except (CliError, FirelineError) as error:
+        _fail(error.problems if isinstance(error, ConfigInvalid) else [str(error)])
+    except ValidationError as error:
+        _fail(
+            [f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors()],
+            code=2,
+        )
+
+
+def _fail(lines: list[str], code: int = 1) -> None:
+    for line in lines:
+        typer.echo(f"error: {line}", err=True)
+    sys.exit(code)

@@ -1,0 +1,262 @@
+"""`fireline incident …`: declare and work incidents from a terminal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Optional
+
+import typer
+
+from fireline.cli import render
+from fireline.cli.context import Context, connected
+from fireline.schemas import (
+    CloseCreate,
+    IncidentCreate,
+    IncidentUpdate,
+    NoteCreate,
+    ResolveCreate,
+    RoleAssignment,
+    StatusUpdateCreate,
+    TaskCreate,
+    TaskUpdate,
+    TransitionCreate,
+)
+
+app = typer.Typer(help="Declare, list, show and work incidents.", no_args_is_help=True)
+Id = Annotated[int, typer.Argument(help="Incident number.", min=1)]
+LevelOpt = Optional[str]  # noqa: UP045 - typer needs Optional here
+
+
+def _show_incident(
+    ctx: Context, action: str, incident_id: int | None = None, body: object = None, **params: object
+) -> None:
+    data = ctx.backend().call(action, incident_id, body, **params)  # type: ignore[arg-type]
+    ctx.emit(data, render.incident)
+
+
+@app.command()
+@connected
+def declare(
+    ctx: Context,
+    title: Annotated[str, typer.Option(help="What is wrong, in a few words.")],
+    service: Annotated[
+        list[str] | None, typer.Option(help="Affected service id (repeatable).")
+    ] = None,  # noqa: UP045
+    impact: Annotated[LevelOpt, typer.Option(help="high | medium | low")] = None,
+    urgency: Annotated[LevelOpt, typer.Option(help="high | medium | low")] = None,
+    severity: Annotated[LevelOpt, typer.Option(help="One of the configured severities.")] = None,
+    summary: Annotated[str, typer.Option(help="What you see.")] = "",
+    impact_started_at: Annotated[
+        datetime | None, typer.Option(help="When the impact began (ISO 8601, UTC if no offset).")
+    ] = None,  # noqa: UP045
+    workflow: Annotated[
+        LevelOpt, typer.Option(help="Workflow id (default: the team's or the organisation's).")
+    ] = None,
+    drill: Annotated[
+        bool, typer.Option("--drill", help="A practice incident, kept out of metrics.")
+    ] = False,
+) -> None:
+    """Declare an incident."""
+    body = IncidentCreate.model_validate(
+        _given(
+            title=title,
+            services=service or [],
+            impact=impact,
+            urgency=urgency,
+            severity=severity,
+            summary=summary,
+            impact_started_at=_utc(impact_started_at),
+            workflow=workflow,
+            drill=drill,
+        )
+    )
+    _show_incident(ctx, "declare", body=body)
+
+
+@app.command("list")
+@connected
+def list_(
+    ctx: Context,
+    phase: Annotated[
+        list[str] | None, typer.Option(help="Only incidents in this phase (repeatable).")
+    ] = None,  # noqa: UP045
+    service: Annotated[
+        LevelOpt, typer.Option(help="Only incidents affecting this service.")
+    ] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only unresolved incidents.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+) -> None:
+    """List incidents, newest first."""
+    params: dict[str, Any] = {
+        "phase": phase or [],
+        "service": service,
+        "open": open_only,
+        "limit": limit,
+        "offset": offset,
+    }
+    data = ctx.backend().call("list", **{k: v for k, v in params.items() if v not in (None, [])})
+    ctx.emit(data, render.incident_table)
+
+
+@app.command()
+@connected
+def show(ctx: Context, incident_id: Id) -> None:
+    """Show an incident with its timeline."""
+    ctx.emit(ctx.backend().call("show", incident_id), render.incident_detail)
+
+
+@app.command()
+@connected
+def transition(
+    ctx: Context,
+    incident_id: Id,
+    phase: Annotated[str, typer.Argument(help="Target phase id.")],
+    reason: Annotated[LevelOpt, typer.Option(help="Why (needed to skip or go back).")] = None,
+) -> None:
+    """Move an incident to another phase."""
+    _show_incident(ctx, "transition", incident_id, TransitionCreate(phase=phase, reason=reason))
+
+
+@app.command()
+@connected
+def ack(ctx: Context, incident_id: Id) -> None:
+    """Acknowledge an incident."""
+    _show_incident(ctx, "acknowledge", incident_id)
+
+
+@app.command()
+@connected
+def mitigate(ctx: Context, incident_id: Id) -> None:
+    """Record that the impact has stopped."""
+    _show_incident(ctx, "mitigate", incident_id)
+
+
+@app.command()
+@connected
+def resolve(
+    ctx: Context, incident_id: Id, summary: Annotated[str, typer.Option(help="What fixed it.")]
+) -> None:
+    """Resolve an incident with a resolution summary."""
+    _show_incident(ctx, "resolve", incident_id, ResolveCreate(summary=summary))
+
+
+@app.command()
+@connected
+def close(
+    ctx: Context, incident_id: Id, reason: Annotated[LevelOpt, typer.Option()] = None
+) -> None:
+    """Close an incident (move it to the workflow's closing phase)."""
+    _show_incident(ctx, "close", incident_id, CloseCreate(reason=reason))
+
+
+@app.command()
+@connected
+def note(
+    ctx: Context, incident_id: Id, text: Annotated[str, typer.Argument(help="The note.")]
+) -> None:
+    """Add a note to the timeline."""
+    _show_incident(ctx, "note", incident_id, NoteCreate(text=text))
+
+
+@app.command()
+@connected
+def update(
+    ctx: Context,
+    incident_id: Id,
+    message: Annotated[str, typer.Argument(help="The status update.")],
+    public: Annotated[
+        bool, typer.Option("--public", help="Publish it on the status page.")
+    ] = False,
+) -> None:
+    """Post a status update (internal unless --public)."""
+    body = StatusUpdateCreate(message=message, visibility="public" if public else "internal")
+    _show_incident(ctx, "status_update", incident_id, body)
+
+
+@app.command()
+@connected
+def assign(
+    ctx: Context,
+    incident_id: Id,
+    role: Annotated[str, typer.Argument(help="commander, operations, …")],
+    user: Annotated[str, typer.Argument(help="User id.")],
+) -> None:
+    """Assign a role to a user (or hand it over)."""
+    _show_incident(ctx, "assign", incident_id, RoleAssignment(user=user), role=role)
+
+
+@app.command()
+@connected
+def unassign(ctx: Context, incident_id: Id, role: Annotated[str, typer.Argument()]) -> None:
+    """Free a role."""
+    _show_incident(ctx, "unassign", incident_id, role=role)
+
+
+@app.command("set")
+@connected
+def set_(
+    ctx: Context,
+    incident_id: Id,
+    impact: Annotated[LevelOpt, typer.Option(help="high | medium | low")] = None,
+    urgency: Annotated[LevelOpt, typer.Option(help="high | medium | low")] = None,
+    severity: Annotated[LevelOpt, typer.Option()] = None,
+    title: Annotated[LevelOpt, typer.Option()] = None,
+    summary: Annotated[LevelOpt, typer.Option()] = None,
+    service: Annotated[
+        list[str] | None, typer.Option(help="Replace the services (repeatable).")
+    ] = None,  # noqa: UP045
+    impact_started_at: Annotated[Optional[datetime], typer.Option()] = None,  # noqa: UP045
+) -> None:
+    """Change impact, urgency, severity and other fields; priority follows."""
+    body = IncidentUpdate.model_validate(
+        _given(
+            impact=impact,
+            urgency=urgency,
+            severity=severity,
+            title=title,
+            summary=summary,
+            services=service,
+            impact_started_at=_utc(impact_started_at),
+        )
+    )
+    if not body.model_fields_set:
+        raise typer.BadParameter("give at least one field to change, for example --impact high")
+    _show_incident(ctx, "update", incident_id, body)
+
+
+@app.command()
+@connected
+def task(
+    ctx: Context,
+    incident_id: Id,
+    title: Annotated[str, typer.Argument()],
+    owner: Annotated[LevelOpt, typer.Option(help="User id.")] = None,
+    due: Annotated[Optional[datetime], typer.Option(help="Due date (ISO 8601).")] = None,  # noqa: UP045
+) -> None:
+    """Add a task."""
+    _show_incident(
+        ctx, "add_task", incident_id, TaskCreate(title=title, owner=owner, due_at=_utc(due))
+    )
+
+
+@app.command("task-done")
+@connected
+def task_done(
+    ctx: Context,
+    incident_id: Id,
+    task_id: Annotated[str, typer.Argument(help="T1, T2, …")],
+    undo: Annotated[bool, typer.Option("--undo", help="Mark it not done.")] = False,
+) -> None:
+    """Mark a task done (or not, with --undo)."""
+    _show_incident(ctx, "update_task", incident_id, TaskUpdate(done=not undo), task_id=task_id)
+
+
+def _given(**fields: object) -> dict[str, object]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    from datetime import UTC
+
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

@@ -1,0 +1,78 @@
+"""Plain-text renderings of API documents, for people at a terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Json = dict[str, Any]
+
+
+def incident(d: Json) -> str:
+    roles = ", ".join(f"{role}: {user}" for role, user in d["roles"].items()) or "none"
+    lines = [
+        f"#{d['id']} {d['title']}",
+        f"  phase {d['phase']} ({d['workflow']} v{d['workflow_version']})"
+        + ("  [DRILL]" if d["drill"] else ""),
+        f"  priority {d['priority'] or '-'}  impact {d['impact'] or '-'}  urgency {d['urgency'] or '-'}"
+        f"  severity {d['severity'] or '-'}",
+        f"  services {', '.join(d['services']) or '-'}",
+        f"  roles {roles}",
+    ]
+    stamps = [f"{k.removesuffix('_at')} {v}" for k, v in d["timestamps"].items() if v]
+    lines.append("  " + "\n  ".join(stamps))
+    for clock in d["sla"]:
+        lines.append(f"  SLA {clock['target']}: {clock['state']} (due {clock['due_at']})")
+    open_tasks = [t for t in d["tasks"] if not t["done"]]
+    for task in open_tasks:
+        owner = f" @{task['owner']}" if task["owner"] else ""
+        lines.append(f"  [ ] {task['id']} {task['title']}{owner}")
+    return "\n".join(lines)
+
+
+def incident_detail(d: Json) -> str:
+    lines = [incident(d), "", "Timeline:"]
+    lines += [
+        f"  {e['at']}  {e['actor']:<12} {e['kind']:<22} {_brief(e['data'])}" for e in d["timeline"]
+    ]
+    return "\n".join(lines)
+
+
+def _brief(data: Json) -> str:
+    for key in ("text", "message", "summary", "title", "reason"):
+        if data.get(key):
+            return str(data[key])[:80]
+    if "to" in data:
+        return f"{data.get('from')} → {data['to']}"
+    if "role" in data:
+        return f"{data['role']}: {data.get('before') or '-'} → {data.get('after') or '-'}"
+    if "changes" in data:
+        return ", ".join(f"{k}: {v['before']} → {v['after']}" for k, v in data["changes"].items())
+    return ""
+
+
+def incident_table(page: Json) -> str:
+    if not page["items"]:
+        return "no incidents"
+    rows = [f"{'ID':>5}  {'PHASE':<14} {'PRIO':<4} {'SEV':<6} TITLE"]
+    for i in page["items"]:
+        rows.append(
+            f"{i['id']:>5}  {i['phase']:<14} {i['priority'] or '-':<4} {i['severity'] or '-':<6} {i['title']}"
+        )
+    shown = page["offset"] + len(page["items"])
+    rows.append(f"({shown} of {page['total']})")
+    return "\n".join(rows)
+
+
+def apply_report(report: Json) -> str:
+    counts: dict[str, int] = {}
+    for change in report["changes"]:
+        counts[change["outcome"]] = counts.get(change["outcome"], 0) + 1
+    lines = [
+        f"{c['outcome']:>9}  {c['kind']} {c['id']}"
+        for c in report["changes"]
+        if c["outcome"] != "unchanged"
+    ]
+    summary = (
+        ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing to do"
+    )
+    return "\n".join([*lines, summary])

@@ -114,4 +114,3 @@ def core(database_url: str, clock: FakeClock) -> Iterator[Fireline]:
     fireline = build(Settings(database_url=database_url), clock=clock, migrate=False)
     yield fireline
     fireline.close()
-

@@ -1,0 +1,45 @@
+"""An in-process API with the example config applied and a token per role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from fireline.bootstrap import Fireline
+from fireline.services import auth
+from fireline.services.configuration import apply_config
+from fireline.web.app import create_app
+from tests.conftest import EXAMPLE
+
+
+class Api:
+    """Clients for the example's admin (alice), responder (bob) and viewer (dana)."""
+
+    def __init__(self, core: Fireline) -> None:
+        self.core = core
+        self.app = create_app(fireline=core)
+        self.anonymous = TestClient(self.app)
+        self.admin = self.client_for("alice")
+        self.responder = self.client_for("bob")
+        self.viewer = self.client_for("dana")
+
+    def client_for(self, user_id: str) -> TestClient:
+        token = auth.create_token(uow=self.core.uow(), user_id=user_id)
+        return TestClient(self.app, headers={"Authorization": f"Bearer {token}"})
+
+    def declare(self, **body: Any) -> dict[str, Any]:
+        response = self.responder.post(
+            "/api/v1/incidents", json={"title": "Checkout errors", **body}
+        )
+        assert response.status_code == 201, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+@pytest.fixture
+def api(core: Fireline) -> Iterator[Api]:
+    apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")
+    yield Api(core)

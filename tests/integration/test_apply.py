@@ -1,0 +1,175 @@
+"""Config as code: the example applies cleanly and idempotently; a bad file changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from fireline.bootstrap import Fireline
+from fireline.errors import ConfigInvalid
+from fireline.services import directory
+from fireline.services.configuration import apply_config
+from fireline.storage.models import Integration, Team, User
+from tests.conftest import EXAMPLE
+
+
+def _apply(core: Fireline, text: str) -> list[dict[str, str]]:
+    return apply_config(uow=core.uow(), text=text, source="fireline.yaml").changes
+
+
+def test_the_example_applies_then_changes_nothing(core: Fireline) -> None:
+    first = _apply(core, EXAMPLE.read_text())
+    second = _apply(core, EXAMPLE.read_text())
+
+    assert {c["outcome"] for c in first} == {"created"}
+    assert {(c["kind"], c["id"]) for c in first} >= {
+        ("team", "payments"),
+        ("user", "alice"),
+        ("schedule", "payments-primary"),
+        ("escalation policy", "payments-default"),
+        ("service", "checkout-api"),
+        ("integration", "checkout-alertmanager"),
+        ("setting", "priorities"),
+        ("setting", "status_page"),
+    }
+    assert {c["outcome"] for c in second} == {"unchanged"}
+    assert len(second) == len(first)
+
+
+def test_everything_in_the_example_is_stored(core: Fireline) -> None:
+    _apply(core, EXAMPLE.read_text())
+
+    carol = directory.get_user(uow=core.uow(), user_id="carol")
+    checkout = directory.get_service(uow=core.uow(), service_id="checkout-api", show_keys=True)
+    settings = directory.organisation_settings(uow=core.uow())
+
+    assert carol.teams == ["payments", "security"]
+    assert carol.time_zone == "Asia/Singapore"
+    assert {i.key for i in checkout.integrations} == {
+        "am0checkout0000000000000000000001",
+        "ev0checkout0000000000000000000001",
+    }
+    assert checkout.alert_grouping == {"by": ["alertname", "cluster"], "window": "1h"}
+    assert settings["priorities"]["sla"]["P1"] == {
+        "acknowledge": "5m",
+        "mitigate": "1h",
+        "resolve": "4h",
+    }
+    assert settings["severities"] == ["SEV1", "SEV2", "SEV3", "SEV4"]
+    assert settings["workflows"] == {"default": "standard", "by_team": {"security": "security"}}
+
+
+def test_a_generated_integration_key_is_kept_on_the_next_apply(core: Fireline) -> None:
+    text = EXAMPLE.read_text().replace("        key: hb0ledger000000000000000000000001\n", "")
+    _apply(core, text)
+    with core.uow() as uow:
+        key = uow.directory.get(Integration, "ledger-heartbeat").key
+    _apply(core, text)
+    with core.uow() as uow:
+        assert uow.directory.get(Integration, "ledger-heartbeat").key == key
+    assert len(key) == 32
+
+
+def test_changes_are_reported_and_memberships_follow_the_file(core: Fireline) -> None:
+    _apply(core, EXAMPLE.read_text())
+    edited = EXAMPLE.read_text().replace("teams: [payments, security]", "teams: [security]")
+    edited = edited.replace("name: Carol Ng", "name: Carol Ng-Lim")
+
+    changes = _apply(core, edited)
+
+    assert [c for c in changes if c["outcome"] != "unchanged"] == [
+        {"kind": "user", "id": "carol", "outcome": "updated"}
+    ]
+    assert directory.get_user(uow=core.uow(), user_id="carol").teams == ["security"]
+
+
+def test_an_integration_removed_from_the_file_is_deleted(core: Fireline) -> None:
+    _apply(core, EXAMPLE.read_text())
+    start = EXAMPLE.read_text().index("      - id: checkout-events")
+    end = EXAMPLE.read_text().index("  - id: ledger")
+    edited = EXAMPLE.read_text()[:start] + EXAMPLE.read_text()[end:]
+
+    changes = _apply(core, edited)
+
+    assert {"kind": "integration", "id": "checkout-events", "outcome": "deleted"} in changes
+    with core.uow() as uow:
+        assert uow.directory.find(Integration, "checkout-events") is None
+
+
+def test_an_invalid_file_changes_nothing_and_names_the_line(core: Fireline) -> None:
+    text = """teams:
+  - id: sre
+    name: SRE
+users:
+  - id: erin
+    name: Erin
+    email: not-an-email
+    teams: [sre]
+"""
+    with pytest.raises(ConfigInvalid) as raised:
+        _apply(core, text)
+
+    assert raised.value.problems[0].startswith("fireline.yaml:7: users[0].email:")
+    with core.uow() as uow:
+        assert uow.directory.find(Team, "sre") is None
+
+
+def test_a_dangling_reference_changes_nothing_and_names_the_line(core: Fireline) -> None:
+    text = """teams:
+  - id: sre
+    name: SRE
+services:
+  - id: api
+    name: API
+    team: platform
+"""
+    with pytest.raises(ConfigInvalid) as raised:
+        _apply(core, text)
+
+    assert raised.value.problems == ["fireline.yaml:7: services[0].team: unknown team 'platform'"]
+    with core.uow() as uow:
+        assert uow.directory.find(Team, "sre") is None
+
+
+def test_references_may_point_at_objects_already_stored(core: Fireline) -> None:
+    _apply(core, "teams:\n  - id: sre\n    name: SRE\n")
+    _apply(core, "users:\n  - {id: erin, name: Erin, email: erin@example.com, teams: [sre]}\n")
+    with core.uow() as uow:
+        assert uow.directory.get(User, "erin").role == "responder"
+
+
+def test_a_key_used_by_another_integration_is_refused(core: Fireline) -> None:
+    _apply(core, EXAMPLE.read_text())
+    text = """services:
+  - id: other
+    name: Other
+    integrations:
+      - {id: other-am, type: alertmanager, key: am0checkout0000000000000000000001}
+"""
+    with pytest.raises(ConfigInvalid, match="key already used by checkout-alertmanager"):
+        _apply(core, text)
+
+
+def test_a_custom_workflow_can_be_defined_and_chosen_by_team(core: Fireline) -> None:
+    text = """teams:
+  - {id: data, name: Data}
+workflows:
+  default: standard
+  by_team: {data: lean}
+  definitions:
+    - id: lean
+      name: Lean
+      phases:
+        - {id: open, name: Open}
+        - {id: fixed, name: Fixed, marks: [resolved], requires: [resolution_summary]}
+        - {id: done, name: Done, marks: [closed]}
+services:
+  - {id: warehouse, name: Warehouse, team: data}
+"""
+    _apply(core, text)
+    from fireline.services import incidents
+
+    view = incidents.declare(
+        uow=core.uow(), actor="cli", title="Nightly load failed", services=["warehouse"]
+    )
+    assert (view.incident.workflow, view.incident.phase) == ("lean", "open")
+    assert {"kind": "workflow", "id": "lean", "outcome": "unchanged"} in _apply(core, text)

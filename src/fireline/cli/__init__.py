@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from pydantic import ValidationError
 
+from fireline.bootstrap import Fireline
 from fireline.cli import incidents, render
 from fireline.cli.backend import CliError, LocalBackend
 from fireline.cli.context import AsJson, Context, DatabaseUrl, connected, settings
@@ -61,8 +64,8 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(database_url: DatabaseUrl = None) -> None:
     """Create or migrate the database schema to the current version."""
-    LocalBackend(settings(database_url), "cli")
-    typer.echo("database is up to date")
+    with open_core(database_url):
+        typer.echo("database is up to date")
 
 
 @app.command()
@@ -84,8 +87,8 @@ def token_create(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create an API token and print it (only its hash is stored)."""
-    core = LocalBackend(settings(database_url), "cli").core
-    typer.echo(auth.create_token(uow=core.uow(), user_id=user, name=name))
+    with open_core(database_url) as core:
+        typer.echo(auth.create_token(uow=core.uow(), user_id=user, name=name))
 
 
 @user_app.command("password")
@@ -102,8 +105,8 @@ def user_password(
             "pass the password on stdin with --password-stdin (never on the command line)"
         )
     password = sys.stdin.readline().rstrip("\r\n")
-    core = LocalBackend(settings(database_url), "cli").core
-    auth.set_password(uow=core.uow(), user_id=user_id, password=password)
+    with open_core(database_url) as core:
+        auth.set_password(uow=core.uow(), user_id=user_id, password=password)
     typer.echo(f"password set for {user_id}")
 
 
@@ -147,6 +150,16 @@ def _render_workflow(d: dict[str, object]) -> str:
     moves = definition["transitions"]
     lines.append(f"  moves: forward {moves['forward']}, back {moves['back']}, skip {moves['skip']}")
     return "\n".join(lines)
+
+
+@contextmanager
+def open_core(database_url: str | None) -> Iterator[Fireline]:
+    """The database, opened (and migrated) directly, for commands that need no server."""
+    backend = LocalBackend(settings(database_url), "cli")
+    try:
+        yield backend.core
+    finally:
+        backend.close()
 
 
 def _read(file: Path) -> str:

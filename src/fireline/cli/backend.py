@@ -38,6 +38,8 @@ class Backend(Protocol):
 
     def apply(self, text: str, source: str = "config") -> Json: ...
 
+    def close(self) -> None: ...
+
 
 class HttpBackend:
     """Talks to a running server with an API token."""
@@ -86,6 +88,9 @@ class HttpBackend:
         )
         payload = body.model_dump(mode="json", exclude_unset=True) if body else None
         return self.request(method, path, json=payload, params=params or None)
+
+    def close(self) -> None:
+        self.client.close()
 
     def request(self, method: str, path: str, **kwargs: Any) -> Json:
         try:
@@ -176,6 +181,9 @@ class LocalBackend:
         verb = {"note": "add_note", "status_update": "post_status_update"}.get(action, action)
         result: IncidentView = getattr(incidents, verb)(**common, **fields)
         return result
+
+    def close(self) -> None:
+        self.core.close()
 
     def apply(self, text: str, source: str = "config") -> Json:
         report = apply_config(uow=self.core.uow(), text=text, source=source)

@@ -7,7 +7,7 @@ import inspect
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar, get_type_hints
 
 import typer
@@ -54,11 +54,22 @@ class Context:
     database_url: str | None
     actor: str
     as_json: bool
+    opened: list[Backend] = field(default_factory=list)
 
     def backend(self) -> Backend:
-        if self.url:
-            return HttpBackend(self.url, self.token)
-        return LocalBackend(settings(self.database_url), self.actor)
+        """The server or database this command works on (closed when the command ends)."""
+        if not self.opened:
+            opened: Backend = (
+                HttpBackend(self.url, self.token)
+                if self.url
+                else LocalBackend(settings(self.database_url), self.actor)
+            )
+            self.opened.append(opened)
+        return self.opened[0]
+
+    def close(self) -> None:
+        for backend in self.opened:
+            backend.close()
 
     def emit(self, data: Json, human: Callable[[Json], str]) -> None:
         """Print the data: as one JSON document with --json, else for people."""
@@ -95,7 +106,10 @@ def connected(command: F) -> F:
         ctx = Context(
             *(kwargs.pop(k) for k in ("url", "token", "database_url", "actor", "as_json"))
         )
-        return command(ctx, *args, **kwargs)
+        try:
+            return command(ctx, *args, **kwargs)
+        finally:
+            ctx.close()
 
     wrapper.__signature__ = signature.replace(parameters=params + extra)  # type: ignore[attr-defined]
     return wrapper  # type: ignore[return-value]

@@ -1,0 +1,46 @@
+"""Run the `fireline` entry point in-process, as a shell would, and capture what it prints."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from fireline.cli import main
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Cli:
+    def __init__(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *common: str
+    ) -> None:
+        self.capsys, self.monkeypatch, self.common = capsys, monkeypatch, common
+
+    def __call__(self, *args: str, stdin: str = "", connection: bool = True) -> Result:
+        self.monkeypatch.setattr(
+            sys, "argv", ["fireline", *args, *(self.common if connection else ())]
+        )
+        self.monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        self.capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main()
+        captured = self.capsys.readouterr()
+        code = exited.value.code
+        return Result(
+            code if isinstance(code, int) else (0 if code is None else 1),
+            captured.out,
+            captured.err,
+        )

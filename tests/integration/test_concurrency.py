@@ -1,0 +1,43 @@
+"""Two responders at once never lose an update: writes to one incident are serialised."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from fireline.bootstrap import Fireline
+from fireline.domain.events import replay
+from fireline.services import incidents
+
+WRITERS = 6
+NOTES_EACH = 8
+
+
+def test_concurrent_writers_lose_nothing(core: Fireline) -> None:
+    incident_id = incidents.declare(
+        uow=core.uow(), actor="alice", title="Busy incident"
+    ).incident.id
+
+    def write(writer: int) -> None:
+        for n in range(NOTES_EACH):
+            incidents.add_note(
+                uow=core.uow(), actor=f"user{writer}", incident_id=incident_id, text=f"{writer}-{n}"
+            )
+            if n % 3 == 0:
+                level = ("high", "medium", "low")[(writer + n) % 3]
+                incidents.update(
+                    uow=core.uow(),
+                    actor=f"user{writer}",
+                    incident_id=incident_id,
+                    changes={"urgency": level},
+                )
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        list(pool.map(write, range(WRITERS)))
+
+    with core.uow() as uow:
+        state = uow.incidents.get(incident_id)
+        timeline = uow.incidents.timeline(incident_id)
+    notes = {e.event.data["text"] for e in timeline if e.event.kind == "note_added"}
+    assert notes == {f"{w}-{n}" for w in range(WRITERS) for n in range(NOTES_EACH)}
+    assert [e.seq for e in timeline] == list(range(1, len(timeline) + 1))
+    assert replay(e.event for e in timeline) == state

@@ -23,11 +23,3 @@ class Settings(BaseSettings):
         default="full",
         description="SQLite fsync policy: full survives power loss, normal only process crashes.",
     )
-    base_url: str = Field(
-        default="http://127.0.0.1:8080",
-        description="The URL people and notifications use to reach this server.",
-    )
-    secret_key: str = Field(
-        default="",
-        description="Signs sessions and links; generated and stored in the database when empty.",
-    )

@@ -16,6 +16,7 @@ def test_every_api_route_needs_a_token(api: Api) -> None:
         "user_id": "bob",
         "service_id": "ledger",
         "workflow_id": "standard",
+        "token_id": "1",
     }
     checked = 0
     for path, operations in paths.items():
@@ -99,3 +100,32 @@ def test_health_and_openapi_are_public(api: Api) -> None:
     assert api.anonymous.get("/healthz").json() == {"status": "ok"}
     schema = api.anonymous.get("/openapi.json").json()
     assert "/api/v1/incidents/{incident_id}/transition" in schema["paths"]
+
+
+def test_a_revoked_token_stops_working(api: Api) -> None:
+    created = api.viewer.post("/api/v1/tokens", json={"name": "old laptop"}).json()["token"]
+    headers = {"Authorization": f"Bearer {created}"}
+    mine = api.anonymous.get("/api/v1/tokens", headers=headers).json()
+    token_id = next(t["id"] for t in mine if t["name"] == "old laptop")
+
+    assert api.responder.delete(f"/api/v1/tokens/{token_id}").status_code == 404
+    assert api.anonymous.delete(f"/api/v1/tokens/{token_id}", headers=headers).status_code == 204
+    assert api.anonymous.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_config_apply_takes_json_too(api: Api) -> None:
+    response = api.admin.post(
+        "/api/v1/config/apply", json={"teams": [{"id": "sre", "name": "SRE"}]}
+    )
+    assert response.status_code == 200
+    assert response.json()["changes"] == [{"kind": "team", "id": "sre", "outcome": "created"}]
+
+
+def test_config_errors_name_the_source_given(api: Api) -> None:
+    response = api.admin.post(
+        "/api/v1/config/apply", params={"source": "teams.yaml"}, content=b"teams:\n  - {id: x}\n"
+    )
+    assert (
+        response.json()["errors"][0]["message"]
+        == "teams.yaml:2: teams[0].name: required key is missing"
+    )

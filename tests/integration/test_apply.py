@@ -173,3 +173,38 @@ services:
     )
     assert (view.incident.workflow, view.incident.phase) == ("lean", "open")
     assert {"kind": "workflow", "id": "lean", "outcome": "unchanged"} in _apply(core, text)
+
+
+def test_unquoted_times_and_repeated_emails_are_read_as_written(core: Fireline) -> None:
+    text = EXAMPLE.read_text().replace('from: "09:00", to: "17:00"', "from: 09:00, to: 17:00")
+    _apply(core, text)
+    with core.uow() as uow:
+        from fireline.storage.models import Schedule
+
+        layer = uow.directory.get(Schedule, "payments-primary").definition["layers"][1]
+    assert layer["restrictions"][0] == {
+        "days": ["mon", "tue", "wed", "thu", "fri"],
+        "from": "09:00:00",
+        "to": "17:00:00",
+    }
+
+
+def test_repeated_emails_are_refused_before_anything_is_written(core: Fireline) -> None:
+    text = """users:
+  - {id: erin, name: Erin, email: same@example.com}
+  - {id: finn, name: Finn, email: same@example.com}
+"""
+    with pytest.raises(ConfigInvalid, match="emails must be unique; repeated: same@example.com"):
+        _apply(core, text)
+    _apply(core, "users:\n  - {id: erin, name: Erin, email: same@example.com}\n")
+    with pytest.raises(ConfigInvalid, match="email same@example.com already belongs to erin"):
+        _apply(core, "users:\n  - {id: finn, name: Finn, email: same@example.com}\n")
+
+
+def test_durations_must_be_written_with_a_unit(core: Fireline) -> None:
+    text = "priorities:\n  sla:\n    P1: {acknowledge: 300}\n"
+    with pytest.raises(
+        ConfigInvalid,
+        match=r"fireline.yaml:3: priorities.sla.P1.acknowledge: 300 is not a duration",
+    ):
+        _apply(core, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,7 +52,7 @@ def serve(
     from fireline.cli.serve import run
 
     if (tls_cert is None) != (tls_key is None):
-        raise CliError("--tls-cert and --tls-key go together")
+        raise typer.BadParameter("--tls-cert and --tls-key go together")
     run(
         settings(database_url),
         host=host,
@@ -91,6 +92,36 @@ def token_create(
         typer.echo(auth.create_token(uow=core.uow(), user_id=user, name=name))
 
 
+@token_app.command("list")
+def token_list(
+    user: Annotated[str, typer.Option(help="User id.")],
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """List a user's tokens (ids and names; the tokens themselves are never stored)."""
+    with open_core(database_url) as core:
+        tokens = [t.model_dump(mode="json") for t in auth.list_tokens(uow=core.uow(), user_id=user)]
+    if as_json:
+        typer.echo(json.dumps({"items": tokens}, indent=2))
+    for t in tokens if not as_json else []:
+        typer.echo(
+            f"{t['id']:>4}  {t['name']:<20} created {t['created_at']}  {'REVOKED' if t['revoked_at'] else ''}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="Token id (from `token list`).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke a token."""
+    with open_core(database_url) as core:
+        auth.revoke_token(
+            uow=core.uow(), principal=auth.Principal("cli", "admin"), token_id=token_id
+        )
+    typer.echo(f"token {token_id} revoked")
+
+
 @user_app.command("password")
 def user_password(
     user_id: Annotated[str, typer.Argument(help="User id.")],
@@ -101,7 +132,7 @@ def user_password(
 ) -> None:
     """Set a user's web login password."""
     if not password_stdin:
-        raise CliError(
+        raise typer.BadParameter(
             "pass the password on stdin with --password-stdin (never on the command line)"
         )
     password = sys.stdin.readline().rstrip("\r\n")

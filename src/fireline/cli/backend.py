@@ -106,6 +106,7 @@ class HttpBackend:
         return self.request(
             "POST",
             "/config/apply",
+            params={"source": source},
             content=text.encode(),
             headers={"Content-Type": "application/yaml"},
         )

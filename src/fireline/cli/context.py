@@ -33,7 +33,7 @@ DatabaseUrl = Annotated[
     typer.Option(
         "--database-url",
         envvar="FIRELINE_DATABASE_URL",
-        help="Database to open directly [default: sqlite:///fireline.db].",
+        help="Database to open directly (default: sqlite:///fireline.db).",
     ),
 ]
 Actor = Annotated[

@@ -193,7 +193,9 @@ class ConfigDocument(Spec):
     escalation_policies: tuple[EscalationPolicySpec, ...] = ()
     services: tuple[ServiceSpec, ...] = ()
     priorities: PriorityPolicy | None = None
-    severities: tuple[Annotated[str, Field(min_length=1, max_length=20)], ...] | None = None
+    severities: tuple[Annotated[str, Field(min_length=1, max_length=20)], ...] | None = Field(
+        default=None, min_length=1
+    )
     roles: tuple[CustomRole, ...] | None = None
     workflows: WorkflowChoice | None = None
     status_page: StatusPageSpec | None = None
@@ -207,13 +209,20 @@ class ConfigDocument(Spec):
             "escalation_policies": self.escalation_policies,
             "services": self.services,
             "integrations": [i for s in self.services for i in s.integrations],
+            "workflows.definitions": self.workflows.definitions if self.workflows else (),
         }
         for section, items in sections.items():
-            ids = [item.id for item in items]
-            repeated = sorted({i for i in ids if ids.count(i) > 1})
-            if repeated:
-                raise ValueError(f"{section}: ids must be unique; repeated: {', '.join(repeated)}")
+            _unique(f"{section}: ids", [item.id for item in items])
+        _unique("users: emails", [u.email.lower() for u in self.users])
+        keys = [i.key for s in self.services for i in s.integrations if i.key]
+        _unique("integrations: keys", keys)
         return self
+
+
+def _unique(what: str, values: list[str]) -> None:
+    repeated = sorted({v for v in values if values.count(v) > 1})
+    if repeated:
+        raise ValueError(f"{what} must be unique; repeated: {', '.join(repeated)}")
 
 
 class Known(BaseModel):

@@ -84,8 +84,10 @@ def transition(
 ) -> Outcome:
     """Move to another phase if the workflow allows that kind of move and the gate holds.
 
-    Moving forward or skipping checks the target's ``requires``; going back
-    (a reopen) clears the resolved/closed timestamps set after the target.
+    Moving forward checks the target's ``requires``; skipping also checks the
+    gates of skipped phases that set a timestamp (their marks are set by the
+    move). Going back (a reopen) clears the resolved/closed timestamps set
+    after the target.
     """
     if target not in workflow.phase_ids:
         raise InvalidInput(
@@ -98,7 +100,7 @@ def transition(
     move = workflow.classify(state.phase, target)
     _check_policy(workflow, move, state.phase, target, reason)
     if move != "back":
-        missing = missing_facts(state, workflow.phase(target).requires)
+        missing = missing_facts(state, gate(workflow, state.phase, target))
         if missing:
             raise TransitionRefused(
                 f"cannot enter {target}: " + "; ".join(missing) + " first", missing=missing
@@ -125,10 +127,20 @@ def options(state: Incident, workflow: Workflow) -> list[MoveOption]:
             continue
         move = workflow.classify(state.phase, phase.id)
         policy = workflow.policy(move)
-        missing = [] if move == "back" else missing_facts(state, phase.requires)
+        missing = (
+            [] if move == "back" else missing_facts(state, gate(workflow, state.phase, phase.id))
+        )
         allowed = policy != "forbidden" and not missing
         found.append(MoveOption(phase.id, move, allowed, policy == "with_reason", missing))
     return found
+
+
+def gate(workflow: Workflow, source: str, target: str) -> list[str]:
+    """What must hold to move forward from source to target: the target's requirements,
+    and those of every skipped phase whose entry would set a timestamp."""
+    skipped = workflow.phases[workflow.index(source) + 1 : workflow.index(target)]
+    needed = [fact for phase in skipped if phase.marks for fact in phase.requires]
+    return list(dict.fromkeys([*needed, *workflow.phase(target).requires]))
 
 
 def _check_policy(
@@ -250,17 +262,19 @@ def mitigate(act: Act, state: Incident) -> Outcome:
 def resolve(act: Act, state: Incident, workflow: Workflow, summary: str) -> Outcome:
     """Write the resolution summary and move to the phase marked ``resolved``.
 
-    Resolving may skip phases: the summary is the recorded reason. An incident
-    already at or past that phase only gets its summary updated.
+    The move follows the workflow's rules like any transition, with the summary
+    as its recorded reason. An incident already at or past that phase only
+    gets its summary updated.
     """
     if not summary.strip():
         raise InvalidInput("a resolution summary must say what was done", field="summary")
-    state, events = record(state, [act.event("resolution_summary_set", summary=summary)])
+    events: list[Event] = []
+    if summary != state.resolution_summary:
+        state, events = record(state, [act.event("resolution_summary_set", summary=summary)])
     target = workflow.marked("resolved")
     if workflow.index(state.phase) >= workflow.index(target):
         return state, events
-    move = workflow.classify(state.phase, target)
-    state, moved = _enter(act, state, workflow, target, move, f"resolved: {summary}")
+    state, moved = transition(act, state, workflow, target, f"resolved: {summary}")
     return state, events + moved
 
 
@@ -304,10 +318,10 @@ def change(
 def assign_role(act: Act, state: Incident, role: str, user: str | None) -> Outcome:
     """Give a role to a user (a handover when someone held it), or free it with None."""
     before = state.roles.get(role)
-    if before == user:
-        return state, []
     if user is None and before is None:
         raise NotFound(f"nobody holds the {role} role on incident {state.id}")
+    if before == user:
+        return state, []
     return record(state, [act.event("role_assigned", role=role, before=before, after=user)])
 
 

@@ -18,7 +18,11 @@ PriorityName = Annotated[str, Field(pattern=r"^P[1-9]$")]
 
 
 def _duration(value: object) -> object:
-    return parse_duration(value) if isinstance(value, str) else value
+    if isinstance(value, timedelta):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f'{value!r} is not a duration; write a number and a unit, like "5m"')
+    return parse_duration(value)
 
 
 Duration = Annotated[

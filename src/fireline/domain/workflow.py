@@ -113,6 +113,8 @@ class Workflow(BaseModel):
         for mark in ("resolved", "closed"):
             if sum(mark in p.marks for p in self.phases) != 1:
                 raise ValueError(f"exactly one phase must have `marks: [{mark}]`")
+        if self.index(self.marked("resolved")) > self.index(self.marked("closed")):
+            raise ValueError("the phase marked resolved must come before the phase marked closed")
         return self
 
     @property

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
+from pydantic import BaseModel
 
 from fireline.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from fireline.storage.models import User
@@ -55,6 +57,22 @@ def authenticate(*, uow: UnitOfWork, token: str) -> Principal:
             "the API token is unknown or revoked; create one with `fireline token create`"
         )
     return Principal(found[1].id, found[1].role)
+
+
+class TokenRead(BaseModel):
+    id: int
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def list_tokens(*, uow: UnitOfWork, user_id: str) -> list[TokenRead]:
+    """A user's tokens (never the tokens themselves: only their digests are stored)."""
+    with uow:
+        uow.directory.get(User, user_id)
+        return [
+            TokenRead.model_validate(t, from_attributes=True) for t in uow.tokens.list_for(user_id)
+        ]
 
 
 def revoke_token(*, uow: UnitOfWork, principal: Principal, token_id: int) -> None:

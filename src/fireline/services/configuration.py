@@ -76,6 +76,12 @@ def _check_references(
                 problems.append(
                     f"{source}: integration {integration.id}: key already used by {owner.id}"
                 )
+    for user in doc.users:
+        holder = d.user_by_login(user.email)
+        if holder is not None and holder.id != user.id:
+            problems.append(
+                f"{source}: user {user.id}: email {user.email} already belongs to {holder.id}"
+            )
     if problems:
         raise ConfigInvalid(problems)
 

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fireline.errors import InvalidInput, NotFound
+from fireline.errors import Conflict, InvalidInput, NotFound
 from fireline.storage.models import (
     Base,
     EscalationPolicy,
@@ -63,13 +64,20 @@ class DirectoryRepository:
         row = self.session.get(model, row_id)
         if row is None:
             self.session.add(model(id=row_id, **values))
-            self.session.flush()
+            self._flush(model, row_id)
             return "created"
         changed = {k: v for k, v in values.items() if getattr(row, k) != v}
         for key, value in changed.items():
             setattr(row, key, value)
-        self.session.flush()
+        self._flush(model, row_id)
         return "updated" if changed else "unchanged"
+
+    def _flush(self, model: type[Base], row_id: str) -> None:
+        try:
+            self.session.flush()
+        except IntegrityError as error:
+            kind = next(k for k, m in KINDS.items() if m is model)
+            raise Conflict(f"{kind} {row_id} clashes with stored data: {error.orig}") from None
 
     def user_by_login(self, login: str) -> User | None:
         """A user by id or email."""

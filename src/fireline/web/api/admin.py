@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from fireline.errors import InvalidInput
@@ -30,6 +30,10 @@ class TokenCreate(BaseModel):
     name: Annotated[str, Body(min_length=1, max_length=120, pattern=r"^[^\x00]*$")] = "api"
 
 
+async def _raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
 @router.post(
     "/config/apply",
     response_model=ApplyResult,
@@ -38,16 +42,25 @@ class TokenCreate(BaseModel):
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"application/yaml": {"schema": {"type": "string"}}},
+            "content": {
+                "application/yaml": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
         }
     },
     summary="Apply a config file (YAML or JSON body); idempotent, all or nothing",
 )
 def apply(
-    uow: Uow, _: Admin, body: Annotated[bytes, Body(media_type="application/yaml")]
+    uow: Uow,
+    _: Admin,
+    body: Annotated[bytes, Depends(_raw_body)],
+    source: Annotated[
+        str, Query(max_length=200, pattern=r"^[^\x00]*$", description="Named in errors.")
+    ] = "request",
 ) -> ApplyResult:
-    report = apply_config(uow=uow, text=_decode(body), source="request")
+    report = apply_config(uow=uow, text=_decode(body), source=source)
     return ApplyResult(changed=report.changed, changes=report.changes)
+
 
 
 def _decode(body: bytes) -> str:
@@ -108,8 +121,15 @@ def workflows(uow: Uow, _: Viewer) -> list[directory.WorkflowRead]:
     response_model=directory.WorkflowRead,
     responses=document((404,)),
 )
-def workflow(uow: Uow, _: Viewer, workflow_id: Id) -> directory.WorkflowRead:
-    return directory.get_workflow(uow=uow, workflow_id=workflow_id)
+def workflow(
+    uow: Uow,
+    _: Viewer,
+    workflow_id: Id,
+    version: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Default: the newest.")
+    ] = None,
+) -> directory.WorkflowRead:
+    return directory.get_workflow(uow=uow, workflow_id=workflow_id, version=version)
 
 
 @router.get(
@@ -132,3 +152,21 @@ def settings(uow: Uow, _: Viewer) -> dict[str, Any]:
 )
 def create_token(uow: Uow, who: Viewer, body: TokenCreate) -> TokenCreated:
     return TokenCreated(token=auth.create_token(uow=uow, user_id=who.user_id, name=body.name))
+
+
+@router.get(
+    "/tokens", tags=["tokens"], response_model=list[auth.TokenRead], summary="Your API tokens"
+)
+def list_tokens(uow: Uow, who: Viewer) -> list[auth.TokenRead]:
+    return auth.list_tokens(uow=uow, user_id=who.user_id)
+
+
+@router.delete(
+    "/tokens/{token_id}",
+    tags=["tokens"],
+    status_code=204,
+    responses=document((404,)),
+    summary="Revoke a token (yours, or anyone's as an admin)",
+)
+def revoke_token(uow: Uow, who: Viewer, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> None:
+    auth.revoke_token(uow=uow, principal=who, token_id=token_id)

@@ -19,6 +19,7 @@ from fireline.domain.incident import (
     assign_role,
     change,
     declare,
+    gate,
     missing_facts,
     mitigate,
     options,
@@ -448,7 +449,7 @@ def test_back_moves_do_not_check_gates() -> None:
     assert story.state.severity is None
 
 
-def test_skip_checks_only_the_target_gate() -> None:
+def test_skip_ignores_gates_of_skipped_phases_without_marks() -> None:
     workflow = custom({"id": "b", "requires": ["severity"]}, {"id": "c", "requires": ["impact"]})
     story = start(workflow, impact="low")
     story.move("c", reason="b does not apply")
@@ -605,19 +606,55 @@ def test_skipping_past_resolution_marks_resolved_closed_and_mitigated() -> None:
     assert (stamps.mitigated_at, stamps.resolved_at, stamps.closed_at) == (at(2), at(2), at(2))
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: incident.transition() skipping past the phase marked resolved (standard: "
-        "reporting -> review) sets resolved_at and mitigated_at without checking that "
-        "phase's gate (requires: [resolution_summary]), so an incident is resolved with no summary"
-    ),
-    strict=True,
-)
 def test_skipping_past_the_resolution_phase_needs_its_gate() -> None:
     story = start()
     with pytest.raises(TransitionRefused) as caught:
         transition(story.act(1), story.state, STANDARD, "review", "handled elsewhere")
-    assert "a resolution summary must be written" in caught.value.missing
+    assert caught.value.missing == ["a resolution summary must be written"]
+    assert story.state.timestamps.resolved_at is None
+
+
+def test_skipping_to_closed_asks_for_the_summary_once() -> None:
+    story = at_response()
+    with pytest.raises(TransitionRefused) as caught:
+        transition(story.act(1), story.state, STANDARD, "closed", "nothing to review")
+    assert caught.value.missing == ["a resolution summary must be written"]
+
+
+def test_skipped_phases_that_set_a_mark_bring_their_gates() -> None:
+    workflow = custom(
+        {"id": "b", "marks": ["mitigated"], "requires": ["severity", "commander"]},
+        {"id": "c", "requires": ["impact", "commander"]},
+    )
+    story = start(workflow)
+    assert gate(workflow, "a", "c") == ["severity", "commander", "impact"]
+    assert gate(workflow, "a", "b") == ["severity", "commander"]
+    assert gate(workflow, "b", "d") == ["impact", "commander"]
+    with pytest.raises(TransitionRefused) as caught:
+        transition(story.act(1), story.state, workflow, "c", "straight to the fix")
+    assert caught.value.missing == [
+        "severity must be set",
+        "an incident commander must be assigned",
+        "impact must be set",
+    ]
+    story.then(change(story.act(2), story.state, ITIL, {"severity": "SEV1", "impact": "low"}))
+    story.then(assign_role(story.act(2), story.state, "commander", "bob"))
+    event = story.move("c", reason="straight to the fix", minutes=3)
+    assert event.data["sets"] == ["mitigated", "resolved"]
+
+
+def test_shipped_gates() -> None:
+    assert gate(STANDARD, "reporting", "response") == ["impact", "urgency", "commander"]
+    assert gate(STANDARD, "detection", "assessment") == []
+    assert gate(STANDARD, "assessment", "review") == ["resolution_summary"]
+    assert gate(STANDARD, "response", "closed") == ["resolution_summary"]
+    assert gate(SECURITY, "detection_analysis", "recovery") == []
+    assert gate(SECURITY, "detection_analysis", "containment") == [
+        "impact",
+        "urgency",
+        "severity",
+        "commander",
+    ]
 
 
 def test_security_eradication_marks_mitigated() -> None:
@@ -725,14 +762,6 @@ def test_resolve_needs_a_summary(summary: str) -> None:
     assert caught.value.message == "a resolution summary must say what was done"
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: incident.resolve() calls _enter() directly and never checks the `requires` "
-        "gate of the phase marked resolved, so a workflow whose resolution phase requires "
-        "e.g. a commander or mitigation can be resolved without them"
-    ),
-    strict=True,
-)
 def test_resolve_respects_the_resolution_gate() -> None:
     workflow = custom(
         {"id": "c", "marks": ["resolved"], "requires": ["resolution_summary", "commander"]}
@@ -742,6 +771,46 @@ def test_resolve_respects_the_resolution_gate() -> None:
     with pytest.raises(TransitionRefused) as caught:
         resolve(story.act(1), story.state, workflow, "fixed")
     assert caught.value.missing == ["an incident commander must be assigned"]
+    story.then(assign_role(story.act(2), story.state, "commander", "bob"))
+    story.then(resolve(story.act(3), story.state, workflow, "fixed"))
+    assert story.state.phase == "c"
+
+
+@pytest.mark.parametrize(
+    ("transitions", "start_at", "verb"),
+    [
+        ({"skip": False}, "a", "skip phases (a → c)"),
+        ({"forward": False}, "b", "move forward (b → c)"),
+    ],
+)
+def test_resolve_follows_the_workflow_policy(
+    transitions: dict[str, Any], start_at: str, verb: str
+) -> None:
+    workflow = custom(transitions=transitions, entry={"declared": start_at})
+    story = start(workflow)
+    with pytest.raises(TransitionRefused) as caught:
+        resolve(story.act(1), story.state, workflow, "fixed")
+    assert caught.value.message == f"workflow custom does not allow you to {verb}"
+
+
+def test_resolve_gives_its_summary_as_the_reason() -> None:
+    workflow = custom(transitions={"skip": "with_reason"})
+    story = start(workflow)
+    new = story.then(resolve(story.act(1), story.state, workflow, "restarted"))
+    assert new[1].data["move"] == "skip"
+    assert new[1].data["reason"] == "resolved: restarted"
+
+
+def test_resolve_with_the_same_summary_records_no_summary_event() -> None:
+    story = at_phase("review")
+    state, events = resolve(story.act(999), story.state, STANDARD, "fixed it")
+    assert events == []
+    assert state == story.state
+    story.move("response", reason="it came back", minutes=1000)
+    new = story.then(resolve(story.act(1010), story.state, STANDARD, "fixed it"))
+    assert kinds(new) == ["phase_changed"]
+    assert story.state.phase == "resolution"
+    assert story.state.timestamps.resolved_at == at(1010)
 
 
 # --- change ----------------------------------------------------------------------------------
@@ -866,14 +935,6 @@ def test_assigning_the_holder_again_changes_nothing() -> None:
     assert state == story.state
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: incident.assign_role(role, user=None) when nobody holds the role returns "
-        "(state, []) because the `before == user` early return (None == None) comes first, "
-        "so its `raise NotFound` branch is unreachable"
-    ),
-    strict=True,
-)
 def test_unassigning_a_free_role_is_not_found() -> None:
     story = start()
     with pytest.raises(NotFound, match="nobody holds the scribe role on incident 7"):
@@ -992,7 +1053,7 @@ def test_options_from_reporting() -> None:
     assert found["response"] == MoveOption("response", "skip", False, True, RESPONSE_NEEDS)
     summary = ["a resolution summary must be written"]
     assert found["resolution"] == MoveOption("resolution", "skip", False, True, summary)
-    assert (found["review"].move, found["review"].needs_reason) == ("skip", True)
+    assert found["review"] == MoveOption("review", "skip", False, True, summary)
     assert found["closed"] == MoveOption("closed", "skip", False, True, summary)
 
 

@@ -20,6 +20,7 @@ from fireline.domain.incident import (
     assign_role,
     change,
     declare,
+    gate,
     missing_facts,
     mitigate,
     options,
@@ -143,7 +144,7 @@ class IncidentMachine(RuleBasedStateMachine):
         assert self.incident.phase == target
         assert events[0].data["move"] == option.move
         if option.move != "back":
-            assert missing_facts(before, self.workflow.phase(target).requires) == []
+            assert missing_facts(before, gate(self.workflow, before.phase, target)) == []
 
     @rule(reason=REASONS, wait=WAIT)
     def advance(self, reason: str | None, wait: int) -> None:
@@ -196,9 +197,12 @@ class IncidentMachine(RuleBasedStateMachine):
         assert state.resolution_summary == summary
         assert self.index(state.phase) >= self.index(resolved_phase)
         assert state.timestamps.resolved_at is not None
+        kinds = [e.kind for e in events]
+        assert ("resolution_summary_set" in kinds) == (summary != before.resolution_summary)
         if self.index(before.phase) >= self.index(resolved_phase):
             assert state.phase == before.phase
-            assert [e.kind for e in events] == ["resolution_summary_set"]
+            assert state.timestamps == before.timestamps
+            assert "phase_changed" not in kinds
         else:
             assert state.phase == resolved_phase
             assert state.timestamps.resolved_at == self.now
@@ -333,6 +337,12 @@ class IncidentMachine(RuleBasedStateMachine):
             summary = self.state.resolution_summary
             assert (summary is not None) == self.summary_was_set
             assert summary is None or summary.strip()
+            # Every way into or past the phase marked resolved needs the summary first.
+            resolved = self.index(self.workflow.marked("resolved"))
+            if any(self.index(v.phase) >= resolved for v in self.state.phase_history):
+                assert summary is not None
+            if self.state.timestamps.resolved_at is not None:
+                assert summary is not None
 
     @invariant()
     def phase_history_is_consistent(self) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from fireline.domain.configuration import WorkflowChoice
 from fireline.domain.priority import PriorityPolicy
 from fireline.domain.workflow import Workflow
-from fireline.errors import InvalidInput
+from fireline.errors import InvalidInput, NotFound
 from fireline.storage.models import Service
 from fireline.storage.uow import UnitOfWork
 from fireline.workflows import SHIPPED, shipped_workflow
@@ -55,7 +55,10 @@ def choose_workflow(
     if workflow_id is None:
         teams = [s.team_id for s in services if s.team_id in choice.by_team]
         workflow_id = choice.by_team[teams[0]] if teams else choice.default
-    return uow.workflows.latest(workflow_id)
+    try:
+        return uow.workflows.latest(workflow_id)
+    except NotFound:
+        raise InvalidInput(f"there is no workflow {workflow_id!r}", field="workflow") from None
 
 
 def register_shipped_workflows(uow: UnitOfWork, now: datetime) -> None:

@@ -62,7 +62,6 @@ def apply(
     return ApplyResult(changed=report.changed, changes=report.changes)
 
 
-
 def _decode(body: bytes) -> str:
     try:
         return body.decode("utf-8")

@@ -243,6 +243,61 @@ def test_duplicate_schedule_ids_rejected() -> None:
         ConfigDocument.model_validate({"schedules": [schedule, copy.deepcopy(schedule)]})
 
 
+def test_workflow_definition_ids_are_unique() -> None:
+    definition = {
+        "id": "custom",
+        "name": "Custom",
+        "phases": [
+            {"id": "open", "name": "Open", "marks": ["resolved"]},
+            {"id": "done", "name": "Done", "marks": ["closed"]},
+        ],
+    }
+    with pytest.raises(
+        ValidationError, match="workflows.definitions: ids must be unique; repeated: custom"
+    ):
+        ConfigDocument.model_validate({"workflows": {"definitions": [definition, definition]}})
+
+
+def test_user_emails_are_unique_ignoring_case() -> None:
+    users = [user(), user(id="zed", email="Zoe@Example.com")]
+    with pytest.raises(
+        ValidationError, match="users: emails must be unique; repeated: zoe@example.com"
+    ):
+        ConfigDocument.model_validate({"users": users})
+
+
+def test_integration_keys_are_unique() -> None:
+    key = "k" * 20
+    data = {
+        "services": [
+            {
+                "id": "api",
+                "name": "API",
+                "integrations": [{"id": "a", "type": "generic", "key": key}],
+            },
+            {
+                "id": "db",
+                "name": "DB",
+                "integrations": [{"id": "b", "type": "generic", "key": key}],
+            },
+        ]
+    }
+    with pytest.raises(
+        ValidationError, match=f"integrations: keys must be unique; repeated: {key}"
+    ):
+        ConfigDocument.model_validate(data)
+
+
+def test_integrations_without_keys_do_not_clash() -> None:
+    data = {
+        "services": [
+            {"id": "api", "name": "API", "integrations": [{"id": "a", "type": "generic"}]},
+            {"id": "db", "name": "DB", "integrations": [{"id": "b", "type": "generic"}]},
+        ]
+    }
+    assert len(ConfigDocument.model_validate(data).services) == 2
+
+
 def test_integration_ids_are_unique_across_services() -> None:
     data = {
         "services": [
@@ -394,6 +449,7 @@ def test_integration_key_format(key: str) -> None:
         {"schedules": [{"id": "s", "name": "S", "layers": []}]},
         {"services": [{"id": "api", "name": "API", "impact": "critical"}]},
         {"severities": [""]},
+        {"severities": []},
         {"workflows": {"default": "Standard"}},
     ],
 )
@@ -534,6 +590,36 @@ def test_config_invalid_is_invalid_input() -> None:
     assert isinstance(caught.value, ConfigInvalid)
     assert caught.value.status == 422
     assert caught.value.title == "Invalid configuration"
+
+
+def test_times_of_day_stay_strings_not_base_60_integers() -> None:
+    data, _ = load_with_lines("a: 17:00\nb: 1:30:00\nc: 42\nd: -7\ne: 0x1F\nf: 1_000\n", "t.yaml")
+    assert data == {"a": "17:00", "b": "1:30:00", "c": 42, "d": -7, "e": 31, "f": 1000}
+
+
+def test_unquoted_restriction_times_load() -> None:
+    text = """\
+schedules:
+  - id: day
+    name: Day
+    layers:
+      - name: office hours
+        rotation: {every: 1d, handoff: "2026-01-05T09:00"}
+        users: [zoe]
+        restrictions:
+          - {days: [mon], from: 09:00, to: 17:30}
+"""
+    doc, _ = load_model(ConfigDocument, text, "t.yaml")
+    restriction = doc.schedules[0].layers[0].restrictions[0]
+    assert (restriction.from_, restriction.to) == (time(9), time(17, 30))
+
+
+def test_numbers_for_durations_are_reported_with_their_line() -> None:
+    text = "priorities:\n  status_updates:\n    P1: 300\n"
+    assert problems(text) == [
+        "fireline.yaml:3: priorities.status_updates.P1: 300 is not a duration; "
+        'write a number and a unit, like "5m"'
+    ]
 
 
 def test_load_with_lines_indexes_keys_and_items() -> None:

@@ -154,6 +154,19 @@ def test_policy_rejects_bad_sections(section: dict[str, Any]) -> None:
         PriorityPolicy.model_validate(section)
 
 
+@pytest.mark.parametrize("value", [300, 1.5, True, ["5m"]])
+def test_durations_must_be_written_with_a_unit(value: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        SlaTargets.model_validate({"acknowledge": value})
+    assert f"{value!r} is not a duration; write a number and a unit" in str(caught.value)
+
+
+def test_durations_may_be_given_as_timedeltas() -> None:
+    targets = SlaTargets(acknowledge=timedelta(minutes=5), resolve="2h")  # type: ignore[arg-type]
+    assert targets.acknowledge == timedelta(minutes=5)
+    assert targets.resolve == timedelta(hours=2)
+
+
 def test_sla_target_by_name() -> None:
     targets = SlaTargets.model_validate({"acknowledge": "5m", "resolve": "4h"})
     assert targets.target("acknowledge") == timedelta(minutes=5)

@@ -219,6 +219,23 @@ def test_duplicated_mark_rejected(mark: str) -> None:
     assert f"exactly one phase must have `marks: [{mark}]`" in rejected(definition)
 
 
+def test_resolved_phase_must_come_before_closed() -> None:
+    definition = minimal()
+    definition["phases"][1]["marks"] = ["closed"]
+    definition["phases"][2]["marks"] = ["resolved"]
+    assert "the phase marked resolved must come before the phase marked closed" in rejected(
+        definition
+    )
+
+
+def test_one_phase_may_mark_both_resolved_and_closed() -> None:
+    definition = minimal()
+    definition["phases"] = definition["phases"][:2]
+    definition["phases"][1]["marks"] = ["resolved", "closed"]
+    workflow = Workflow.model_validate(definition)
+    assert workflow.marked("resolved") == workflow.marked("closed") == "fixed"
+
+
 def test_unknown_mark_rejected() -> None:
     definition = minimal()
     definition["phases"][0]["marks"] = ["acknowledged"]

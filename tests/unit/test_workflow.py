@@ -193,7 +193,10 @@ def test_role_facts_accepted(fact: str) -> None:
     assert phase.requires == (fact, "impact")
 
 
-@pytest.mark.parametrize("fact", ["role:Commander", "role:1st", "role: commander", "roles:scribe"])
+@pytest.mark.parametrize(
+    "fact",
+    ["role:Commander", "role:1st", "role: commander", "roles:scribe", "role:scribe!", "role:a b"],
+)
 def test_malformed_role_facts_rejected(fact: str) -> None:
     with pytest.raises(ValidationError, match="unknown requirement"):
         Phase(id="p", name="P", requires=(fact,))

@@ -8,6 +8,7 @@ import pytest
 
 from fireline.bootstrap import build
 from fireline.config import Settings
+from fireline.domain.events import TIMESTAMPS as EVENT_TIMESTAMPS
 from fireline.services import auth
 from tests.conftest import EXAMPLE
 from tests.e2e.cli_runner import Cli
@@ -25,15 +26,7 @@ INCIDENT_KEYS = {
     "roles",
     "timestamps",
 }
-TIMESTAMPS = {
-    "impact_started_at",
-    "detected_at",
-    "reported_at",
-    "acknowledged_at",
-    "mitigated_at",
-    "resolved_at",
-    "closed_at",
-}
+TIMESTAMPS = set(EVENT_TIMESTAMPS)
 
 
 @pytest.fixture

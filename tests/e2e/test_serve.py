@@ -40,8 +40,13 @@ def server(tmp_path: Path) -> Iterator[Server]:
     log = tmp_path / "serve.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
     with log.open("w") as out:
-        process = subprocess.Popen([FIRELINE, "serve", "--port", str(port)], cwd=tmp_path, stdout=out,
-                                   stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(
+            [FIRELINE, "serve", "--port", str(port)],
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_healthy(url, process, log)
@@ -78,12 +83,18 @@ def test_the_cli_drives_an_incident_to_closed_over_http(
 ) -> None:
     cli = Cli(capsys, monkeypatch, "--url", server.url, "--token", server.token)
     assert cli("apply", str(EXAMPLE), "--json").json()["changed"] is True
-    incident = cli("incident", "declare", "--title", "Checkout 502s", "--service", "checkout-api", "--json").json()
+    incident = cli(
+        "incident", "declare", "--title", "Checkout 502s", "--service", "checkout-api", "--json"
+    ).json()
     number = str(incident["id"])
     steps = [
-        ("ack", number), ("transition", number, "assessment"), ("set", number, "--urgency", "high"),
-        ("assign", number, "commander", "alice"), ("transition", number, "response"),
-        ("resolve", number, "--summary", "Restarted the pods"), ("transition", number, "review"),
+        ("ack", number),
+        ("transition", number, "assessment"),
+        ("set", number, "--urgency", "high"),
+        ("assign", number, "commander", "alice"),
+        ("transition", number, "response"),
+        ("resolve", number, "--summary", "Restarted the pods"),
+        ("transition", number, "review"),
         ("close", number),
     ]
     for step in steps:
@@ -92,10 +103,15 @@ def test_the_cli_drives_an_incident_to_closed_over_http(
 
     shown = cli("incident", "show", number, "--json").json()
     refused = cli("incident", "transition", number, "detection")
-    unauthorised = Cli(capsys, monkeypatch, "--url", server.url, "--token", "fl_wrong")("incident", "list")
+    unauthorised = Cli(capsys, monkeypatch, "--url", server.url, "--token", "fl_wrong")(
+        "incident", "list"
+    )
 
     assert shown["phase"] == "closed" and shown["priority"] == "P1"
     assert {e["actor"] for e in shown["timeline"]} == {"admin"}
     assert refused.code == 1
-    assert refused.err == "error: a reason is required to go back from closed to detection (HTTP 409)\n"
+    assert (
+        refused.err
+        == "error: a reason is required to go back from closed to detection (HTTP 409)\n"
+    )
     assert unauthorised.code == 1 and "(HTTP 401)" in unauthorised.err

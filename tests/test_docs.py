@@ -23,14 +23,18 @@ def _commands() -> list[tuple[str, list[str]]]:
             for name, sub in subcommands.items():
                 walk(sub, f"{path} {name}".strip())
         else:
-            options = [o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"]
+            options = [
+                o for p in command.params for o in p.opts if o.startswith("--") and o != "--help"
+            ]
             found.append((path, options))
 
     walk(typer.main.get_command(app), "")  # type: ignore[arg-type]
     return found
 
 
-@pytest.mark.parametrize(("command", "options"), _commands(), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    ("command", "options"), _commands(), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_every_command_and_option_is_in_the_cli_docs(command: str, options: list[str]) -> None:
     text = (DOCS / "cli.md").read_text()
     assert f"fireline {command}" in text

@@ -656,15 +656,23 @@ def test_dotted(path: tuple[str | int, ...], text: str) -> None:
     assert dotted(path) == text
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG: services.yamlfile.load_model lets OverflowError escape (from "
-        "domain.durations.parse_duration via priority.Duration) for a huge duration "
-        "instead of raising ConfigInvalid with the line"
-    ),
-    strict=True,
-)
 def test_absurd_duration_is_a_config_problem() -> None:
     text = 'priorities:\n  sla:\n    P1: {acknowledge: "99999999999w"}\n'
     [problem] = problems(text)
     assert problem.startswith("fireline.yaml:3: priorities.sla.P1.acknowledge: ")
+
+
+def test_a_key_given_twice_is_refused_with_its_line() -> None:
+    from fireline.errors import ConfigInvalid
+    from fireline.services.yamlfile import load_with_lines
+
+    with pytest.raises(ConfigInvalid) as raised:
+        load_with_lines("teams:\n  - id: a\n    name: A\n    name: B\n", "dup.yaml")
+    assert raised.value.problems == ["dup.yaml:4: teams[0].name: key given twice"]
+
+
+def test_base_60_numbers_are_not_numbers() -> None:
+    from fireline.services.yamlfile import load_with_lines
+
+    data, _ = load_with_lines("a: 17:00\nb: 1:30.5\nc: 12\nd: 1.5\ne: 0x1f\n", "n.yaml")
+    assert data == {"a": "17:00", "b": "1:30.5", "c": 12, "d": 1.5, "e": 31}

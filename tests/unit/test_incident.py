@@ -257,9 +257,9 @@ def test_declaring_in_a_phase_with_a_checklist_creates_its_tasks() -> None:
     assert state.seq == 5
 
 
-def test_alert_origin_security_incident_is_never_reported() -> None:
+def test_alert_origin_security_incident_is_reported_when_opened() -> None:
     story = start(SECURITY, origin="alert")
-    assert story.state.timestamps.reported_at is None
+    assert story.state.timestamps.reported_at == story.state.phase_history[0].entered_at
 
 
 def test_timeline_survives_a_json_round_trip() -> None:

@@ -164,13 +164,6 @@ def test_clock_across_spring_forward_is_absolute_time() -> None:
     assert clock.remaining_seconds == 20 * 60
 
 
-@pytest.mark.xfail(
-    reason=(
-        "BUG (latent): sla._clock/sla_clocks use wall-clock arithmetic when given aware "
-        "datetimes in a zone with DST; correct only for UTC inputs"
-    ),
-    strict=True,
-)
 def test_clock_across_spring_forward_with_local_datetimes() -> None:
     paris = ZoneInfo("Europe/Paris")
     detected = datetime(2026, 3, 29, 1, 30, tzinfo=paris)

@@ -7,7 +7,7 @@ and integrations are stored as written; their engines interpret them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import time
+from datetime import datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -74,6 +74,7 @@ class UserSpec(Spec):
 
     @model_validator(mode="after")
     def _rules_use_contacts(self) -> UserSpec:
+        _unique(f"{self.id}: contact method ids", [c.id for c in self.contact_methods])
         ids = {c.id for c in self.contact_methods}
         for rule in self.notification_rules:
             if rule.contact not in ids:
@@ -83,9 +84,24 @@ class UserSpec(Spec):
         return self
 
 
+def _local_datetime(value: str) -> str:
+    datetime.fromisoformat(value)  # raises ValueError for 2026-13-45T99:99
+    return value
+
+
+def _positive(value: timedelta) -> timedelta:
+    if value <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    return value
+
+
 class Rotation(Spec):
-    every: Duration
-    handoff: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")]
+    every: Annotated[Duration, AfterValidator(_positive)]
+    handoff: Annotated[
+        str,
+        Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2})?$"),
+        AfterValidator(_local_datetime),
+    ]
 
 
 class Restriction(Spec):
@@ -210,6 +226,8 @@ class ConfigDocument(Spec):
             "services": self.services,
             "integrations": [i for s in self.services for i in s.integrations],
             "workflows.definitions": self.workflows.definitions if self.workflows else (),
+            "roles": self.roles or (),
+            "status_page.components": self.status_page.components if self.status_page else (),
         }
         for section, items in sections.items():
             _unique(f"{section}: ids", [item.id for item in items])

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_PATTERN = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_PATTERN = re.compile(r"^\s*([0-9]+)\s*([smhdw])\s*$")
 
 
 def parse_duration(text: str) -> timedelta:
@@ -16,7 +16,10 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(
             f"{text!r} is not a duration; write a number and a unit, like 30s, 5m, 2h, 1d or 1w"
         )
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    try:
+        return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration") from None
 
 
 def format_duration(value: timedelta) -> str:

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from fireline.domain.events import Event, Incident, Origin, apply, iso
-from fireline.domain.priority import PriorityPolicy
+from fireline.domain.priority import LEVELS, PriorityPolicy
 from fireline.domain.workflow import FACTS, ROLE_FACT, Mark, Move, Workflow
 from fireline.errors import InvalidInput, NotFound, TransitionRefused
 
 Outcome = tuple[Incident, list[Event]]
 REOPEN_CLEARS: tuple[Mark, ...] = ("resolved", "closed")
+TASK_FIELDS = ("title", "owner", "due_at", "done")
 EDITABLE = ("title", "summary", "impact", "urgency", "severity", "services", "impact_started_at")
 
 
@@ -293,6 +294,8 @@ def change(
     for field, value in changes.items():
         if field not in EDITABLE:
             raise InvalidInput(f"{field} cannot be changed this way", field=field)
+        if field in ("impact", "urgency") and value not in (*LEVELS, None):
+            raise InvalidInput(f"{field} must be one of {', '.join(LEVELS)}", field=field)
         before: Any = (
             state.timestamps.impact_started_at
             if field == "impact_started_at"
@@ -360,6 +363,8 @@ def update_task(act: Act, state: Incident, task_id: str, changes: dict[str, Any]
         raise NotFound(f"incident {state.id} has no task {task_id}")
     diff = {}
     for field, value in changes.items():
+        if field not in TASK_FIELDS:
+            raise InvalidInput(f"a task's {field} cannot be changed", field=field)
         before = getattr(task, field)
         if value != before:
             diff[field] = {

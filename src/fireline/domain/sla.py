@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from fireline.domain.priority import SLA_TARGETS, SlaTarget, SlaTargets
@@ -45,13 +45,15 @@ def sla_clocks(
     detected_at = timestamps.get("detected_at")
     if detected_at is None:
         return []
+    # Absolute time: arithmetic on local wall-clock times would be off across DST changes.
+    detected_at, now = detected_at.astimezone(UTC), now.astimezone(UTC)
     clocks = []
     for name in SLA_TARGETS:
         allowed = targets.target(name)
         if allowed is not None:
-            clocks.append(
-                _clock(name, detected_at + allowed, timestamps.get(STOPPED_BY[name]), now)
-            )
+            stopped_at = timestamps.get(STOPPED_BY[name])
+            stopped_at = stopped_at.astimezone(UTC) if stopped_at else None
+            clocks.append(_clock(name, detected_at + allowed, stopped_at, now))
     return clocks
 
 

@@ -14,17 +14,26 @@ Model = TypeVar("Model", bound=BaseModel)
 
 
 class _Loader(yaml.SafeLoader):
-    """YAML 1.2 integers: ``17:00`` stays a string instead of becoming 1020 (base 60)."""
+    """YAML without base-60 numbers: ``17:00`` stays "17:00" instead of becoming 1020."""
 
 
+_NUMBERS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
 _Loader.yaml_implicit_resolvers = {
-    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:int"]
+    first: [(tag, regexp) for tag, regexp in resolvers if tag not in _NUMBERS]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:int",
-    re.compile(r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+)$"),
+    re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+)$"),
     list("-+0123456789"),
+)
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+0123456789."),
 )
 Path = tuple[str | int, ...]
 
@@ -54,8 +63,11 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
     if not isinstance(data, dict):
         raise ConfigInvalid([f"{source}:1: the document must be a mapping of sections"])
     lines: dict[Path, int] = {}
+    repeated: list[str] = []
     if node is not None:
-        _index(node, (), lines)
+        _index(node, (), lines, repeated)
+    if repeated:
+        raise ConfigInvalid([f"{source}:{problem}" for problem in repeated])
     return data, lines
 
 
@@ -74,16 +86,21 @@ def dotted(path: Path) -> str:
     return text or "(document)"
 
 
-def _index(node: yaml.Node, path: Path, lines: dict[Path, int]) -> None:
+def _index(node: yaml.Node, path: Path, lines: dict[Path, int], repeated: list[str]) -> None:
+    """Record where every key path starts; note keys given twice in one mapping."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
         for key, value in node.value:
             child = (*path, key.value)
-            _index(value, child, lines)
+            if key.value in seen:
+                repeated.append(f"{key.start_mark.line + 1}: {dotted(child)}: key given twice")
+            seen.add(key.value)
+            _index(value, child, lines, repeated)
             lines[child] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            _index(item, (*path, i), lines)
+            _index(item, (*path, i), lines, repeated)
 
 
 def _describe(error: Any, lines: dict[Path, int], source: str) -> str:

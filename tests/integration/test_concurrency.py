@@ -41,3 +41,23 @@ def test_concurrent_writers_lose_nothing(core: Fireline) -> None:
     assert notes == {f"{w}-{n}" for w in range(WRITERS) for n in range(NOTES_EACH)}
     assert [e.seq for e in timeline] == list(range(1, len(timeline) + 1))
     assert replay(e.event for e in timeline) == state
+
+
+def test_readers_do_not_wait_for_an_open_write(core: Fireline) -> None:
+    import threading
+
+    incident_id = incidents.declare(uow=core.uow(), actor="alice", title="Read me").incident.id
+    read_done = threading.Event()
+
+    def read() -> None:
+        incidents.get(uow=core.uow(), incident_id=incident_id)
+        read_done.set()
+
+    with core.uow() as writer:
+        state = writer.incidents.get(incident_id, for_update=True)  # holds the write lock
+        reader = threading.Thread(target=read)
+        reader.start()
+        finished_while_writing = read_done.wait(timeout=20)
+        assert state.id == incident_id
+    reader.join()
+    assert finished_while_writing

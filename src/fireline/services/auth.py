@@ -50,7 +50,7 @@ def create_token(*, uow: UnitOfWork, user_id: str, name: str = "api") -> str:
 
 def authenticate(*, uow: UnitOfWork, token: str) -> Principal:
     """The principal a bearer token stands for; Unauthenticated if it is unknown or revoked."""
-    with uow:
+    with uow.read():
         found = uow.tokens.owner(hash_token(token))
     if found is None:
         raise Unauthenticated(
@@ -68,7 +68,7 @@ class TokenRead(BaseModel):
 
 def list_tokens(*, uow: UnitOfWork, user_id: str) -> list[TokenRead]:
     """A user's tokens (never the tokens themselves: only their digests are stored)."""
-    with uow:
+    with uow.read():
         uow.directory.get(User, user_id)
         return [
             TokenRead.model_validate(t, from_attributes=True) for t in uow.tokens.list_for(user_id)
@@ -97,7 +97,7 @@ def set_password(*, uow: UnitOfWork, user_id: str, password: str) -> None:
 
 def check_password(*, uow: UnitOfWork, login: str, password: str) -> Principal:
     """The user with this id or email, if the password is theirs."""
-    with uow:
+    with uow.read():
         user = uow.directory.user_by_login(login)
         if user is None or user.password_hash is None:
             _hasher.hash(password)  # same work either way: do not reveal who exists

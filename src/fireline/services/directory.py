@@ -55,12 +55,12 @@ class WorkflowRead(BaseModel):
 
 def get_user(*, uow: UnitOfWork, user_id: str) -> UserRead:
     """One user with their teams."""
-    with uow:
+    with uow.read():
         return _user(uow, uow.directory.get(User, user_id))
 
 
 def list_users(*, uow: UnitOfWork) -> list[UserRead]:
-    with uow:
+    with uow.read():
         return [_user(uow, u) for u in uow.directory.list_all(User)]
 
 
@@ -79,18 +79,18 @@ def _user(uow: UnitOfWork, user: User) -> UserRead:
 
 
 def list_teams(*, uow: UnitOfWork) -> list[TeamRead]:
-    with uow:
+    with uow.read():
         return [TeamRead(id=t.id, name=t.name) for t in uow.directory.list_all(Team)]
 
 
 def get_service(*, uow: UnitOfWork, service_id: str, show_keys: bool = False) -> ServiceRead:
     """One service with its integrations (keys only for those allowed to see them)."""
-    with uow:
+    with uow.read():
         return _service(uow, uow.directory.get(Service, service_id), show_keys)
 
 
 def list_services(*, uow: UnitOfWork, show_keys: bool = False) -> list[ServiceRead]:
-    with uow:
+    with uow.read():
         return [_service(uow, s, show_keys) for s in uow.directory.list_all(Service)]
 
 
@@ -118,7 +118,7 @@ def _integration(integration: Integration, show_keys: bool) -> IntegrationRead:
 
 def list_workflows(*, uow: UnitOfWork) -> list[WorkflowRead]:
     """The newest version of every workflow."""
-    with uow:
+    with uow.read():
         found = uow.workflows.list_latest()
     return [
         WorkflowRead(id=w.id, version=v, name=w.name, definition=w.model_dump(mode="json"))
@@ -128,7 +128,7 @@ def list_workflows(*, uow: UnitOfWork) -> list[WorkflowRead]:
 
 def get_workflow(*, uow: UnitOfWork, workflow_id: str, version: int | None = None) -> WorkflowRead:
     """A workflow's newest version, or the one asked for."""
-    with uow:
+    with uow.read():
         if version is None:
             version, workflow = uow.workflows.latest(workflow_id)
         else:
@@ -143,7 +143,7 @@ def get_workflow(*, uow: UnitOfWork, workflow_id: str, version: int | None = Non
 
 def organisation_settings(*, uow: UnitOfWork) -> dict[str, Any]:
     """The settings in force, defaults included."""
-    with uow:
+    with uow.read():
         return {
             "priorities": organisation.priority_policy(uow).model_dump(mode="json"),
             "severities": list(organisation.severities(uow)),

@@ -100,7 +100,7 @@ def _check_times(
 
 def get(*, uow: UnitOfWork, incident_id: int, kinds: Sequence[str] = ()) -> IncidentDetail:
     """One incident with its SLA clocks, its timeline (optionally only some kinds) and allowed moves."""
-    with uow:
+    with uow.read():
         incident = uow.incidents.get(incident_id)
         workflow = uow.workflows.get(incident.workflow, incident.workflow_version)
         view = _view(uow, incident)
@@ -112,7 +112,7 @@ def list_incidents(
     *, uow: UnitOfWork, filters: IncidentFilter, limit: int = 50, offset: int = 0
 ) -> Page:
     """A page of incidents, newest first."""
-    with uow:
+    with uow.read():
         incidents, total = uow.incidents.list_matching(filters, limit=limit, offset=offset)
         policy = organisation.priority_policy(uow)
         now = uow.now()

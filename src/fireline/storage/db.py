@@ -9,6 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "fireline_read_only"  # execution option: this transaction only reads
 
 
 def normalise_url(url: str) -> str:
@@ -43,8 +44,10 @@ def _configure_sqlite(engine: Engine, *, synchronous: str) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the write lock up front: no deadlock upgrading a read to a write.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A writer takes the write lock up front (IMMEDIATE): no deadlock upgrading a read
+        # to a write. A reader (DEFERRED) never waits for writers: WAL gives it a snapshot.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

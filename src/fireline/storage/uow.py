@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fireline.errors import StaleState
+from fireline.storage.db import READ_ONLY
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
 from fireline.storage.incidents import IncidentRepository
 from fireline.storage.tokens import TokenRepository
@@ -31,12 +32,20 @@ class UnitOfWork:
         self._sessions = sessions
         self._clock = clock
         self._session: Session | None = None
+        self._read_only = False
 
     def now(self) -> datetime:
         return self._clock()
 
+    def read(self) -> UnitOfWork:
+        """``with uow.read(): ...`` — a transaction that only reads and never waits for writers."""
+        self._read_only = True
+        return self
+
     def __enter__(self) -> UnitOfWork:
         session = self._session = self._sessions()
+        if self._read_only:
+            session.connection(execution_options={READ_ONLY: True})
         self.incidents = IncidentRepository(session)
         self.directory = DirectoryRepository(session)
         self.settings = SettingsRepository(session)
@@ -53,6 +62,7 @@ class UnitOfWork:
         assert self._session is not None
         self._session.close()  # rolls back whatever was not committed; loaded objects stay readable
         self._session = None
+        self._read_only = False
 
     def commit(self) -> None:
         """Commit; a concurrent writer that got there first becomes a StaleState (409)."""

@@ -19,6 +19,11 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL: sqlite:///path.db (embedded) or postgresql://user@host/db.",
     )
+    ingest_rate_limit: float = Field(
+        default=1000.0,
+        ge=0,
+        description="Requests a second each integration key may send (bursts of twice that); 0: no limit.",
+    )
     durability: Literal["full", "normal"] = Field(
         default="full",
         description="SQLite fsync policy: full survives power loss, normal only process crashes.",

@@ -30,5 +30,8 @@ def run(
         typer.echo(f"  Try: fireline incident list --url {url} --token {token}")
     else:
         typer.echo("  Get an API token with: fireline token create --user <id>")
-    ssl = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
-    uvicorn.run(create_app(fireline=core), host=host, port=port, log_level="info", **ssl)  # type: ignore[arg-type]
+    app = create_app(fireline=core, worker=worker)
+    certfile, keyfile = (str(tls[0]), str(tls[1])) if tls else (None, None)
+    uvicorn.run(
+        app, host=host, port=port, log_level="info", ssl_certfile=certfile, ssl_keyfile=keyfile
+    )

@@ -328,6 +328,13 @@ def assign_role(act: Act, state: Incident, role: str, user: str | None) -> Outco
     return record(state, [act.event("role_assigned", role=role, before=before, after=user)])
 
 
+def record_alert(act: Act, state: Incident, kind: str, **details: Any) -> Outcome:
+    """Put an alert's news on the timeline: ``alert_attached`` or ``alert_resolved``."""
+    if kind not in ("alert_attached", "alert_resolved"):
+        raise ValueError(f"not an alert event: {kind}")
+    return record(state, [act.event(kind, **details)])
+
+
 def add_note(act: Act, state: Incident, text: str) -> Outcome:
     """Append a note to the timeline."""
     return record(state, [act.event("note_added", text=text)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -35,17 +36,10 @@ class IncidentRepository:
 
     def next_id(self) -> int:
         """A fresh incident id (under the write lock on SQLite, from the sequence on PostgreSQL)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            sql = select(func.nextval(func.pg_get_serial_sequence("incidents", "id")))
-            return int(self.session.execute(sql).scalar_one())
-        return (
-            int(
-                self.session.execute(
-                    select(func.coalesce(func.max(IncidentRow.id), 0))
-                ).scalar_one()
-            )
-            + 1
+        self._last_id = reserve_next_id(
+            self.session, IncidentRow.__table__, getattr(self, "_last_id", None)
         )
+        return self._last_id
 
     def get(self, incident_id: int, *, for_update: bool = False) -> Incident:
         """The incident's current state; NotFound if there is none."""
@@ -159,3 +153,17 @@ class IncidentRepository:
             for i, e in enumerate(events)
         ]
         self.session.execute(insert(IncidentEvent), rows)
+
+
+def reserve_next_id(session: Session, table: Any, last: int | None) -> int:
+    """The next id of a table with an integer ``id``, before inserting the row.
+
+    PostgreSQL draws from the column's sequence. SQLite takes the largest id
+    plus one, which is safe because writers hold the database lock, and
+    remembers what this transaction already handed out.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        sql = select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
+        return int(session.execute(sql).scalar_one())
+    stored = int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    return max(stored, last or 0) + 1

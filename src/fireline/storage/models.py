@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.sql import text
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -121,11 +122,17 @@ class Service(Base):
 
 
 class Integration(Base):
+    """An endpoint monitoring sends alerts to. A rotated key keeps working until its grace ends."""
+
     __tablename__ = "integrations"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
     type: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(64), unique=True)
+    previous_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    previous_key_expires_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    last_beat_at: Mapped[datetime | None]
     settings: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 
@@ -194,3 +201,56 @@ class IncidentEvent(Base):
     kind: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]]
     __table_args__ = (UniqueConstraint("incident_id", "seq", name="uq_incident_events_seq"),)
+
+
+class AlertRow(Base):
+    """One alert: at most one open (not resolved) per integration and dedup key."""
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    integration_id: Mapped[str] = mapped_column(ForeignKey("integrations.id", ondelete="CASCADE"))
+    service_id: Mapped[str] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    dedup_key: Mapped[str] = mapped_column(String(255))
+    group_key: Mapped[str] = mapped_column(String(600))
+    status: Mapped[str] = mapped_column(String(16))
+    summary: Mapped[str] = mapped_column(String(1024))
+    severity: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(255))
+    labels: Mapped[dict[str, Any]]
+    payload: Mapped[dict[str, Any]]
+    starts_at: Mapped[datetime]
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    occurrences: Mapped[int] = mapped_column(Integer, default=1)
+    flapping: Mapped[bool] = mapped_column(Boolean, default=False)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"))
+    silence_id: Mapped[int | None] = mapped_column(ForeignKey("silences.id", ondelete="SET NULL"))
+    __table_args__ = (
+        Index(
+            "uq_alerts_open",
+            "integration_id",
+            "dedup_key",
+            unique=True,
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
+        Index("ix_alerts_group", "service_id", "group_key"),
+        Index("ix_alerts_incident", "incident_id"),
+        Index("ix_alerts_history", "integration_id", "dedup_key", "resolved_at"),
+    )
+
+
+class SilenceRow(Base):
+    """Alerts matching it are stored but open no incident and page nobody."""
+
+    __tablename__ = "silences"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # silence | maintenance
+    matchers: Mapped[list[Any]]
+    service_id: Mapped[str | None] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime] = mapped_column(index=True)
+    created_by: Mapped[str] = mapped_column(String(80))
+    comment: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime]

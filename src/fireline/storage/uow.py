@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from fireline.errors import StaleState
+from fireline.storage.alerts import AlertRepository, SilenceRepository
 from fireline.storage.db import READ_ONLY
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
 from fireline.storage.incidents import IncidentRepository
@@ -27,6 +28,8 @@ class UnitOfWork:
     settings: SettingsRepository
     workflows: WorkflowRepository
     tokens: TokenRepository
+    alerts: AlertRepository
+    silences: SilenceRepository
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
         self._sessions = sessions
@@ -51,6 +54,8 @@ class UnitOfWork:
         self.settings = SettingsRepository(session)
         self.workflows = WorkflowRepository(session)
         self.tokens = TokenRepository(session)
+        self.alerts = AlertRepository(session)
+        self.silences = SilenceRepository(session)
         return self
 
     def __exit__(

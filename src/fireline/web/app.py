@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -11,14 +13,36 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from fireline import __version__
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.web import problems
+from fireline.web import ingest, problems
 from fireline.web.api import admin, incidents
+from fireline.web.ingest import GroupCommitWriter, RateLimiter
+from fireline.worker import start_in_thread
 
 
-def create_app(settings: Settings | None = None, *, fireline: Fireline | None = None) -> FastAPI:
-    """The whole HTTP application, on the given settings or an already wired core."""
+def create_app(
+    settings: Settings | None = None, *, fireline: Fireline | None = None, worker: bool = False
+) -> FastAPI:
+    """The whole HTTP application, on the given settings or an already wired core.
+
+    With ``worker``, a job worker runs in a thread for as long as the app runs.
+    """
     core = fireline or build(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.ingest_writer = GroupCommitWriter(core)
+        app.state.ingest_writer.start()
+        background = start_in_thread(core) if worker else None
+        try:
+            yield
+        finally:
+            await app.state.ingest_writer.stop()
+            if background is not None:
+                background[1].set()
+                background[0].join(timeout=10)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Fireline",
         version=__version__,
         description="Incident management from the first alert to the lessons learned.",
@@ -27,6 +51,9 @@ def create_app(settings: Settings | None = None, *, fireline: Fireline | None = 
         redoc_url=None,
     )
     app.state.fireline = core
+    limit = core.settings.ingest_rate_limit
+    app.state.rate_limiter = RateLimiter(limit, max(2 * limit, 10))
+    app.router.routes.extend(ingest.routes())
     problems.install(app)
     for router in (incidents.router, admin.router):
         app.include_router(router, prefix="/api/v1")

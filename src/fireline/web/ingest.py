@@ -1,0 +1,251 @@
+"""The ingest hot path: lean routes, fast parsing, per-key rate limits and group commit.
+
+Each request waits while one writer commits everything pending in one
+transaction; its 2xx goes out only after the commit that holds its alerts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import msgspec
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from fireline.bootstrap import Fireline
+from fireline.errors import StaleState
+from fireline.integrations import alertmanager, events_v2
+from fireline.integrations.limits import MAX_BODY_BYTES, PayloadInvalid
+from fireline.services.alerts import Kind, Outcome, Rejected, Submission, ingest
+from fireline.web.problems import problem
+
+log = logging.getLogger("fireline.ingest")
+MAX_GROUP = 1000  # submissions per transaction
+RETRIES = 3  # a clash with another process's writer (PostgreSQL) is retried
+
+
+class GroupCommitWriter:
+    """One writer thread; requests queue up and are committed together."""
+
+    def __init__(self, core: Fireline) -> None:
+        self.core = core
+        self._pending: list[tuple[Submission, asyncio.Future[Outcome]]] = []
+        self._wake = asyncio.Event()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="fireline-ingest")
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        self._thread.shutdown(wait=True)
+
+    async def submit(self, submission: Submission) -> Outcome:
+        """Wait until the submission is committed (or refused) and return what happened."""
+        future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((submission, future))
+        self._wake.set()
+        return await future
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                group, self._pending = self._pending[:MAX_GROUP], self._pending[MAX_GROUP:]
+                outcomes = await loop.run_in_executor(
+                    self._thread, self._commit, [s for s, _ in group]
+                )
+                for (_, future), outcome in zip(group, outcomes, strict=True):
+                    if not future.done():
+                        future.set_result(outcome)
+
+    def _commit(self, submissions: list[Submission]) -> list[Outcome]:
+        try:
+            return self._with_retries(submissions)
+        except Exception:
+            if len(submissions) == 1:
+                log.exception("ingest failed")
+                return [
+                    Rejected(500, "the alert could not be stored; the server log has the details")
+                ]
+            return [self._commit([s])[0] for s in submissions]  # isolate the culprit
+
+    def _with_retries(self, submissions: list[Submission]) -> list[Outcome]:
+        for attempt in range(RETRIES):
+            try:
+                return ingest(uow=self.core.uow(), submissions=submissions)
+            except StaleState:
+                if attempt == RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+
+class RateLimiter:
+    """A token bucket per integration key: ``rate`` requests a second, bursts up to ``burst``."""
+
+    MAX_KEYS = 10_000
+
+    def __init__(
+        self, rate: float, burst: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self._buckets: dict[str, tuple[float, float]] = {}
+
+    def retry_after(self, key: str) -> float | None:
+        """None if the request may go ahead, else the seconds to wait."""
+        if self.rate <= 0:
+            return None
+        now = self.clock()
+        tokens, then = self._buckets.get(key, (self.burst, now))
+        tokens = min(self.burst, tokens + (now - then) * self.rate)
+        if tokens < 1:
+            self._buckets[key] = (tokens, now)
+            return (1 - tokens) / self.rate
+        if len(self._buckets) >= self.MAX_KEYS and key not in self._buckets:
+            self._buckets.clear()  # forget everyone rather than grow without bound
+        self._buckets[key] = (tokens - 1, now)
+        return None
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, refusing anything over MAX_BODY_BYTES without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise TooLarge()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise TooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _writer(request: Request) -> GroupCommitWriter:
+    writer: GroupCommitWriter = request.app.state.ingest_writer
+    return writer
+
+
+def _limited(request: Request, key: str) -> float | None:
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter.retry_after(key)
+
+
+def _too_many(retry_after: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, round(retry_after + 0.5)))}
+
+
+def _problem_for(outcome: Rejected) -> Response:
+    titles = {
+        400: "Bad request",
+        403: "Key revoked",
+        404: "Unknown integration key",
+        500: "Internal error",
+    }
+    return problem(outcome.status, titles.get(outcome.status, "Rejected"), outcome.message)
+
+
+async def _keyed(request: Request, kind: Kind, parse: Callable[[bytes], Submission]) -> Response:
+    """The shared path of the key-in-URL endpoints (Alertmanager, generic, heartbeats)."""
+    key = request.path_params["key"]
+    wait = _limited(request, key)
+    if wait is not None:
+        return problem(
+            429, "Too many requests", f"this key is limited; retry in {wait:.1f} s", _too_many(wait)
+        )
+    try:
+        submission = parse(await read_body(request))
+    except TooLarge:
+        return problem(413, "Payload too large", f"the body must be at most {MAX_BODY_BYTES} bytes")
+    except PayloadInvalid as error:
+        return problem(
+            400,
+            "Invalid payload",
+            str(error),
+            errors=[{"field": "body", "message": e} for e in error.errors],
+        )
+    outcome = await _writer(request).submit(submission)
+    if isinstance(outcome, Rejected):
+        return _problem_for(outcome)
+    return JSONResponse({"status": "success", "alerts": len(outcome.dedup_keys)})
+
+
+async def alertmanager_webhook(request: Request) -> Response:
+    key = request.path_params["key"]
+    return await _keyed(
+        request,
+        "alertmanager",
+        lambda body: Submission(key, "alertmanager", alertmanager.parse(body)),
+    )
+
+
+async def generic_webhook(request: Request) -> Response:
+    key = request.path_params["key"]
+    return await _keyed(
+        request, "generic", lambda body: Submission(key, "generic", document=_object(body))
+    )
+
+
+async def heartbeat(request: Request) -> Response:
+    key = request.path_params["key"]
+    return await _keyed(request, "heartbeat", lambda body: Submission(key, "heartbeat", beat=True))
+
+
+def _object(body: bytes) -> dict[str, object]:
+    try:
+        document = msgspec.json.decode(body)
+    except msgspec.DecodeError as error:
+        raise PayloadInvalid([f"not valid JSON: {error}"]) from None
+    if not isinstance(document, dict):
+        raise PayloadInvalid(["the body must be a JSON object"])
+    return document
+
+
+async def enqueue_v2(request: Request) -> Response:
+    """PagerDuty Events API v2: 202 with the dedup key, 400 with errors, 429 when limited."""
+    try:
+        routing_key, event = events_v2.parse(await read_body(request))
+    except TooLarge:
+        return JSONResponse(events_v2.invalid(["Event object is too large"]), 413)
+    except PayloadInvalid as error:
+        return JSONResponse(events_v2.invalid(error.errors), 400)
+    wait = _limited(request, routing_key)
+    if wait is not None:
+        return JSONResponse(
+            {
+                "status": "throttle event",
+                "message": "Requests for this service are arriving too quickly.  Please retry later.",
+            },
+            429,
+            headers=_too_many(wait),
+        )
+    outcome = await _writer(request).submit(Submission(routing_key, "events_v2", [event]))
+    if isinstance(outcome, Rejected):
+        status = 500 if outcome.status == 500 else 400
+        return JSONResponse(events_v2.invalid([outcome.message]), status)
+    return JSONResponse(events_v2.accepted(event.dedup_key), 202)
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/api/v1/integrations/alertmanager/{key}", alertmanager_webhook, methods=["POST"]),
+        Route("/api/v1/integrations/generic/{key}", generic_webhook, methods=["POST"]),
+        Route("/api/v1/heartbeats/{key}", heartbeat, methods=["POST", "GET"]),
+        Route("/v2/enqueue", enqueue_v2, methods=["POST"]),
+    ]

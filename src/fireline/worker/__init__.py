@@ -1,0 +1,36 @@
+"""The worker: runs what is due. `fireline serve` embeds one; `fireline worker` runs more."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from fireline.bootstrap import Fireline
+from fireline.services.alerts import check_heartbeats
+
+log = logging.getLogger("fireline.worker")
+TICK_SECONDS = 1.0
+
+
+def duties(core: Fireline) -> list[Callable[[], object]]:
+    """Everything the worker checks on each tick."""
+    return [lambda: check_heartbeats(uow=core.uow())]
+
+
+def run(core: Fireline, stop: threading.Event, tick: float = TICK_SECONDS) -> None:
+    """Do every duty each tick until told to stop; a failing duty is logged, not fatal."""
+    while not stop.is_set():
+        for duty in duties(core):
+            try:
+                duty()
+            except Exception:
+                log.exception("worker duty failed; will retry on the next tick")
+        stop.wait(tick)
+
+
+def start_in_thread(core: Fireline) -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=run, args=(core, stop), name="fireline-worker", daemon=True)
+    thread.start()
+    return thread, stop

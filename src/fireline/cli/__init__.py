@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from fireline.bootstrap import Fireline
-from fireline.cli import incidents, render
+from fireline.cli import alerts, incidents, render
 from fireline.cli.backend import CliError, LocalBackend
 from fireline.cli.context import AsJson, Context, DatabaseUrl, connected, settings
 from fireline.domain.workflow import Workflow
@@ -27,6 +27,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(incidents.app, name="incident")
+app.add_typer(alerts.alert_app, name="alert")
+app.add_typer(alerts.silence_app, name="silence")
+app.add_typer(alerts.integration_app, name="integration")
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
@@ -60,6 +63,21 @@ def serve(
         tls=(tls_cert, tls_key) if tls_cert and tls_key else None,
         worker=not no_worker,
     )
+
+
+@app.command()
+def worker(database_url: DatabaseUrl = None) -> None:
+    """Run a worker: heartbeat checks and other due work (more than one may run)."""
+    import threading
+
+    from fireline.worker import run
+
+    with open_core(database_url) as core:
+        typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
+        try:
+            run(core, threading.Event())
+        except KeyboardInterrupt:
+            typer.echo("worker stopped")
 
 
 @db_app.command("upgrade")
@@ -145,8 +163,7 @@ def user_password(
 @connected
 def workflow_list(ctx: Context) -> None:
     """List the workflows (newest versions)."""
-    data = ctx.backend().call("workflows")
-    items = data["items"] if "items" in data else data
+    items = ctx.backend().call("workflows")
     ctx.emit(
         {"items": items},
         lambda d: "\n".join(f"{w['id']:<12} v{w['version']:<3} {w['name']}" for w in d["items"]),

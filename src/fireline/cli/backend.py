@@ -1,11 +1,14 @@
 """Where CLI commands send their work: a Fireline server over HTTP, or the database directly.
 
-Both backends take the same request models and return the same JSON the API
-returns, so every command prints the same thing either way.
+Both backends take the same actions, request models and parameters, and
+return the JSON the API returns, so every command prints the same thing
+either way.
 """
 
 from __future__ import annotations
 
+import string
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import httpx
@@ -13,14 +16,43 @@ from pydantic import BaseModel
 
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.errors import FirelineError
+from fireline.domain.durations import parse_duration
 from fireline.schemas import IncidentDetailRead, IncidentPage, IncidentRead
-from fireline.services import directory, incidents
+from fireline.services import alert_views, directory, incidents, integrations, silences
 from fireline.services.configuration import apply_config
-from fireline.services.incidents import IncidentView
 from fireline.storage.incidents import IncidentFilter
 
-Json = dict[str, Any]
+Json = Any
+
+# action → (HTTP method, path under /api/v1); path fields come from the call's parameters.
+ROUTES: dict[str, tuple[str, str]] = {
+    "declare": ("POST", "/incidents"),
+    "list": ("GET", "/incidents"),
+    "show": ("GET", "/incidents/{id}"),
+    "update": ("PATCH", "/incidents/{id}"),
+    "transition": ("POST", "/incidents/{id}/transition"),
+    "acknowledge": ("POST", "/incidents/{id}/acknowledge"),
+    "mitigate": ("POST", "/incidents/{id}/mitigate"),
+    "resolve": ("POST", "/incidents/{id}/resolve"),
+    "close": ("POST", "/incidents/{id}/close"),
+    "note": ("POST", "/incidents/{id}/notes"),
+    "status_update": ("POST", "/incidents/{id}/status-updates"),
+    "assign": ("PUT", "/incidents/{id}/roles/{role}"),
+    "unassign": ("DELETE", "/incidents/{id}/roles/{role}"),
+    "add_task": ("POST", "/incidents/{id}/tasks"),
+    "update_task": ("PATCH", "/incidents/{id}/tasks/{task_id}"),
+    "workflows": ("GET", "/workflows"),
+    "workflow": ("GET", "/workflows/{workflow_id}"),
+    "alerts": ("GET", "/alerts"),
+    "alert": ("GET", "/alerts/{id}"),
+    "silences": ("GET", "/silences"),
+    "silence": ("POST", "/silences"),
+    "expire_silence": ("POST", "/silences/{id}/expire"),
+    "integrations": ("GET", "/integrations"),
+    "create_integration": ("POST", "/integrations"),
+    "rotate_integration": ("POST", "/integrations/{id}/rotate"),
+    "revoke_integration": ("POST", "/integrations/{id}/revoke"),
+}
 
 
 class CliError(Exception):
@@ -28,13 +60,7 @@ class CliError(Exception):
 
 
 class Backend(Protocol):
-    def call(
-        self,
-        action: str,
-        incident_id: int | None = None,
-        body: BaseModel | None = None,
-        **params: Any,
-    ) -> Json: ...
+    def call(self, action: str, body: BaseModel | None = None, **params: Any) -> Json: ...
 
     def apply(self, text: str, source: str = "config") -> Json: ...
 
@@ -43,26 +69,6 @@ class Backend(Protocol):
 
 class HttpBackend:
     """Talks to a running server with an API token."""
-
-    ROUTES: dict[str, tuple[str, str]] = {
-        "declare": ("POST", "/incidents"),
-        "list": ("GET", "/incidents"),
-        "show": ("GET", "/incidents/{id}"),
-        "update": ("PATCH", "/incidents/{id}"),
-        "transition": ("POST", "/incidents/{id}/transition"),
-        "acknowledge": ("POST", "/incidents/{id}/acknowledge"),
-        "mitigate": ("POST", "/incidents/{id}/mitigate"),
-        "resolve": ("POST", "/incidents/{id}/resolve"),
-        "close": ("POST", "/incidents/{id}/close"),
-        "note": ("POST", "/incidents/{id}/notes"),
-        "status_update": ("POST", "/incidents/{id}/status-updates"),
-        "assign": ("PUT", "/incidents/{id}/roles/{role}"),
-        "unassign": ("DELETE", "/incidents/{id}/roles/{role}"),
-        "add_task": ("POST", "/incidents/{id}/tasks"),
-        "update_task": ("PATCH", "/incidents/{id}/tasks/{task_id}"),
-        "workflows": ("GET", "/workflows"),
-        "workflow": ("GET", "/workflows/{workflow_id}"),
-    }
 
     def __init__(self, url: str, token: str | None, client: httpx.Client | None = None) -> None:
         if not token:
@@ -74,20 +80,23 @@ class HttpBackend:
             base_url=url.rstrip("/") + "/api/v1", headers=headers, timeout=30
         )
 
-    def call(
-        self,
-        action: str,
-        incident_id: int | None = None,
-        body: BaseModel | None = None,
-        **params: Any,
-    ) -> Json:
-        method, template = self.ROUTES[action]
-        path = template.format(
-            id=incident_id,
-            **{k: params.pop(k) for k in ("role", "task_id", "workflow_id") if k in params},
-        )
+    def call(self, action: str, body: BaseModel | None = None, **params: Any) -> Json:
+        method, template = ROUTES[action]
+        fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
+        path = template.format(**{name: params.pop(name) for name in fields})
         payload = body.model_dump(mode="json", exclude_unset=True) if body else None
-        return self.request(method, path, json=payload, params=params or None)
+        query = {k: v for k, v in params.items() if v not in (None, [], ())}
+        return self.request(method, path, json=payload, params=query or None)
+
+    def apply(self, text: str, source: str = "config") -> Json:
+        headers = {"Content-Type": "application/yaml"}
+        return self.request(
+            "POST",
+            "/config/apply",
+            params={"source": source},
+            content=text.encode(),
+            headers=headers,
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -99,17 +108,7 @@ class HttpBackend:
             raise CliError(f"cannot reach the Fireline server: {error}") from None
         if response.status_code >= 400:
             raise CliError(_problem_text(response))
-        result: Json = response.json()
-        return result
-
-    def apply(self, text: str, source: str = "config") -> Json:
-        return self.request(
-            "POST",
-            "/config/apply",
-            params={"source": source},
-            content=text.encode(),
-            headers={"Content-Type": "application/yaml"},
-        )
+        return response.json() if response.content else None
 
 
 def _problem_text(response: httpx.Response) -> str:
@@ -119,6 +118,9 @@ def _problem_text(response: httpx.Response) -> str:
     except ValueError:
         detail = response.text[:200]
     return f"{detail} (HTTP {response.status_code})"
+
+
+Handler = Callable[["LocalBackend", dict[str, Any], dict[str, Any]], Json]
 
 
 class LocalBackend:
@@ -131,67 +133,120 @@ class LocalBackend:
         except Exception as error:  # a bad URL, an unreachable server, a locked file
             raise CliError(f"cannot open the database {settings.database_url}: {error}") from None
 
-    def call(
-        self,
-        action: str,
-        incident_id: int | None = None,
-        body: BaseModel | None = None,
-        **params: Any,
-    ) -> Json:
+    def call(self, action: str, body: BaseModel | None = None, **params: Any) -> Json:
         fields = body.model_dump(exclude_unset=True) if body else {}
-        uow = self.core.uow()
-        if action == "list":
-            filters = IncidentFilter(
-                phases=params.get("phase") or (),
-                service=params.get("service"),
-                open_only=params.get("open", False),
-            )
-            page = incidents.list_incidents(
-                uow=uow, filters=filters, limit=params["limit"], offset=params["offset"]
-            )
-            return IncidentPage.of(page, limit=params["limit"], offset=params["offset"]).model_dump(
-                mode="json"
-            )
-        if action == "show":
-            detail = incidents.get(uow=uow, incident_id=_id(incident_id))
-            return IncidentDetailRead.of_detail(detail).model_dump(mode="json")
-        if action == "workflows":
-            return {"items": [w.model_dump(mode="json") for w in directory.list_workflows(uow=uow)]}
-        if action == "workflow":
-            return directory.get_workflow(uow=uow, workflow_id=params["workflow_id"]).model_dump(
-                mode="json"
-            )
-        view = self._change(action, incident_id, fields, params)
-        return IncidentRead.of(view).model_dump(mode="json")
-
-    def _change(
-        self, action: str, incident_id: int | None, fields: Json, params: Json
-    ) -> IncidentView:
-        common: Json = {"uow": self.core.uow(), "actor": self.actor}
-        if action == "declare":
-            return incidents.declare(**common, **fields)
-        common["incident_id"] = _id(incident_id)
-        if action == "update":
-            return incidents.update(**common, changes=fields)
-        if action == "assign":
-            return incidents.assign_role(**common, role=params["role"], user=fields["user"])
-        if action == "unassign":
-            return incidents.assign_role(**common, role=params["role"], user=None)
-        if action == "update_task":
-            return incidents.update_task(**common, task_id=params["task_id"], changes=fields)
-        verb = {"note": "add_note", "status_update": "post_status_update"}.get(action, action)
-        result: IncidentView = getattr(incidents, verb)(**common, **fields)
-        return result
-
-    def close(self) -> None:
-        self.core.close()
+        return _HANDLERS[action](self, fields, params)
 
     def apply(self, text: str, source: str = "config") -> Json:
         report = apply_config(uow=self.core.uow(), text=text, source=source)
         return {"changed": report.changed, "changes": report.changes}
 
+    def close(self) -> None:
+        self.core.close()
 
-def _id(incident_id: int | None) -> int:
-    if incident_id is None:
-        raise FirelineError("an incident id is needed")
-    return incident_id
+    def change(self, verb: str, params: dict[str, Any], **arguments: Any) -> Json:
+        """Run an incident use case as the actor and return the incident as the API would."""
+        view = getattr(incidents, verb)(
+            uow=self.core.uow(), actor=self.actor, incident_id=params["id"], **arguments
+        )
+        return IncidentRead.of(view).model_dump(mode="json")
+
+
+def _dump(value: BaseModel | list[Any]) -> Json:
+    if isinstance(value, list):
+        return [v.model_dump(mode="json") for v in value]
+    return value.model_dump(mode="json")
+
+
+def _list(b: LocalBackend, f: dict[str, Any], p: dict[str, Any]) -> Json:
+    filters = IncidentFilter(
+        phases=p.get("phase") or (), service=p.get("service"), open_only=p.get("open", False)
+    )
+    page = incidents.list_incidents(
+        uow=b.core.uow(), filters=filters, limit=p["limit"], offset=p["offset"]
+    )
+    return IncidentPage.of(page, limit=p["limit"], offset=p["offset"]).model_dump(mode="json")
+
+
+def _declare(b: LocalBackend, f: dict[str, Any], p: dict[str, Any]) -> Json:
+    return IncidentRead.of(incidents.declare(uow=b.core.uow(), actor=b.actor, **f)).model_dump(
+        mode="json"
+    )
+
+
+def _show(b: LocalBackend, f: dict[str, Any], p: dict[str, Any]) -> Json:
+    detail = incidents.get(uow=b.core.uow(), incident_id=p["id"])
+    return IncidentDetailRead.of_detail(detail).model_dump(mode="json")
+
+
+def _rotate(b: LocalBackend, f: dict[str, Any], p: dict[str, Any]) -> Json:
+    grace = parse_duration(f.get("grace", "1h"))
+    return _dump(integrations.rotate_key(uow=b.core.uow(), integration_id=p["id"], grace=grace))
+
+
+_HANDLERS: dict[str, Handler] = {
+    "list": _list,
+    "declare": _declare,
+    "show": _show,
+    "update": lambda b, f, p: b.change("update", p, changes=f),
+    "transition": lambda b, f, p: b.change("transition", p, **f),
+    "acknowledge": lambda b, f, p: b.change("acknowledge", p),
+    "mitigate": lambda b, f, p: b.change("mitigate", p),
+    "resolve": lambda b, f, p: b.change("resolve", p, **f),
+    "close": lambda b, f, p: b.change("close", p, **f),
+    "note": lambda b, f, p: b.change("add_note", p, **f),
+    "status_update": lambda b, f, p: b.change("post_status_update", p, **f),
+    "assign": lambda b, f, p: b.change("assign_role", p, role=p["role"], user=f["user"]),
+    "unassign": lambda b, f, p: b.change("assign_role", p, role=p["role"], user=None),
+    "add_task": lambda b, f, p: b.change("add_task", p, **f),
+    "update_task": lambda b, f, p: b.change("update_task", p, task_id=p["task_id"], changes=f),
+    "workflows": lambda b, f, p: _dump(directory.list_workflows(uow=b.core.uow())),
+    "workflow": lambda b, f, p: _dump(
+        directory.get_workflow(uow=b.core.uow(), workflow_id=p["workflow_id"])
+    ),
+    "alerts": lambda b, f, p: _dump(
+        alert_views.list_alerts(
+            uow=b.core.uow(),
+            status=p.get("status") or (),
+            service=p.get("service"),
+            incident_id=p.get("incident"),
+            limit=p.get("limit", 50),
+            offset=p.get("offset", 0),
+        )
+    ),
+    "alert": lambda b, f, p: _dump(alert_views.get_alert(uow=b.core.uow(), alert_id=p["id"])),
+    "silences": lambda b, f, p: _dump(
+        silences.list_silences(uow=b.core.uow(), include_expired=p.get("expired", False))
+    ),
+    "silence": lambda b, f, p: _dump(
+        silences.create_silence(
+            uow=b.core.uow(),
+            actor=b.actor,
+            kind=f.get("kind", "silence"),
+            matchers=[silences.MatcherSpec(**m) for m in f.get("matchers", [])],
+            service=f.get("service"),
+            starts_at=f.get("starts_at"),
+            ends_at=f["ends_at"],
+            comment=f.get("comment", ""),
+        )
+    ),
+    "expire_silence": lambda b, f, p: _dump(
+        silences.expire_silence(uow=b.core.uow(), silence_id=p["id"])
+    ),
+    "integrations": lambda b, f, p: _dump(
+        integrations.list_integrations(uow=b.core.uow(), show_keys=True)
+    ),
+    "create_integration": lambda b, f, p: _dump(
+        integrations.create_integration(
+            uow=b.core.uow(),
+            integration_id=f["id"],
+            service=f["service"],
+            kind=f["type"],
+            settings={k: f[k] for k in ("interval", "mapping") if f.get(k) is not None},
+        )
+    ),
+    "rotate_integration": _rotate,
+    "revoke_integration": lambda b, f, p: _dump(
+        integrations.revoke(uow=b.core.uow(), integration_id=p["id"])
+    ),
+}

@@ -30,7 +30,9 @@ LevelOpt = Optional[str]  # noqa: UP045 - typer needs Optional here
 def _show_incident(
     ctx: Context, action: str, incident_id: int | None = None, body: object = None, **params: object
 ) -> None:
-    data = ctx.backend().call(action, incident_id, body, **params)  # type: ignore[arg-type]
+    if incident_id is not None:
+        params["id"] = incident_id
+    data = ctx.backend().call(action, body, **params)  # type: ignore[arg-type]
     ctx.emit(data, render.incident)
 
 
@@ -103,7 +105,7 @@ def list_(
 @connected
 def show(ctx: Context, incident_id: Id) -> None:
     """Show an incident with its timeline."""
-    ctx.emit(ctx.backend().call("show", incident_id), render.incident_detail)
+    ctx.emit(ctx.backend().call("show", id=incident_id), render.incident_detail)
 
 
 @app.command()

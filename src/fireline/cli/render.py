@@ -76,3 +76,55 @@ def apply_report(report: Json) -> str:
         ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing to do"
     )
     return "\n".join([*lines, summary])
+
+
+def json_text(d: Any) -> str:
+    import json
+
+    return json.dumps(d, indent=2, default=str)
+
+
+def alert_table(page: Json) -> str:
+    if not page["items"]:
+        return "no alerts"
+    rows = [f"{'ID':>6}  {'STATUS':<12} {'SEV':<8} {'SERVICE':<16} {'INCIDENT':>8}  SUMMARY"]
+    for a in page["items"]:
+        flags = " [silenced]" if a["silence_id"] else " [flapping]" if a["flapping"] else ""
+        rows.append(
+            f"{a['id']:>6}  {a['status']:<12} {a['severity']:<8} {a['service']:<16} "
+            f"{a['incident_id'] or '-':>8}  {a['summary']}{flags}"
+        )
+    rows.append(f"({page['offset'] + len(page['items'])} of {page['total']})")
+    return "\n".join(rows)
+
+
+def silence_table(data: Any) -> str:
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        return "no silences"
+    rows = []
+    for s in items:
+        matchers = (
+            ", ".join(f"{m['name']}{m['op']}{m['value']}" for m in s["matchers"]) or "everything"
+        )
+        scope = f" on {s['service']}" if s["service"] else ""
+        state = "active" if s["active"] else "not active"
+        rows.append(
+            f"#{s['id']} {s['kind']}{scope}: {matchers} until {s['ends_at']} ({state}) {s['comment']}"
+        )
+    return "\n".join(rows)
+
+
+def integration_table(data: Any) -> str:
+    items = data if isinstance(data, list) else [data]
+    rows = []
+    for i in items:
+        state = " REVOKED" if i["revoked_at"] else ""
+        grace = (
+            f" (old key works until {i['previous_key_expires_at']})"
+            if i["previous_key_expires_at"]
+            else ""
+        )
+        where = i["path"] + (f" routing_key={i['key']}" if i["type"] == "events_v2" and i["key"] else "")
+        rows.append(f"{i['id']:<24} {i['type']:<12} {i['service']:<16} {where}{state}{grace}")
+    return "\n".join(rows) or "no integrations"

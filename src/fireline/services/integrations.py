@@ -1,0 +1,110 @@
+"""Integration keys: create, list, rotate (the old key keeps working for a grace period), revoke."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+
+from fireline.errors import Conflict, InvalidInput
+from fireline.storage.models import Integration, Service
+from fireline.storage.uow import UnitOfWork
+
+PATHS = {
+    "alertmanager": "/api/v1/integrations/alertmanager/{key}",
+    "events_v2": "/v2/enqueue",
+    "generic": "/api/v1/integrations/generic/{key}",
+    "heartbeat": "/api/v1/heartbeats/{key}",
+}
+
+
+class IntegrationRead(BaseModel):
+    id: str
+    service: str
+    type: str
+    key: str | None
+    path: str
+    settings: dict[str, Any]
+    previous_key_expires_at: datetime | None
+    revoked_at: datetime | None
+    last_beat_at: datetime | None
+
+
+def new_key() -> str:
+    return secrets.token_hex(16)
+
+
+def read(integration: Integration, *, show_key: bool) -> IntegrationRead:
+    """An integration as the API shows it; the key (and the URL that holds it) only to admins."""
+    key = integration.key if show_key else None
+    path = PATHS[integration.type].format(key=key or "<key>")
+    return IntegrationRead(
+        id=integration.id,
+        service=integration.service_id,
+        type=integration.type,
+        key=key,
+        path=path,
+        settings=integration.settings,
+        previous_key_expires_at=integration.previous_key_expires_at,
+        revoked_at=integration.revoked_at,
+        last_beat_at=integration.last_beat_at,
+    )
+
+
+def list_integrations(*, uow: UnitOfWork, show_keys: bool) -> list[IntegrationRead]:
+    with uow.read():
+        return [read(i, show_key=show_keys) for i in uow.directory.list_all(Integration)]
+
+
+def create_integration(
+    *, uow: UnitOfWork, integration_id: str, service: str, kind: str, settings: dict[str, Any]
+) -> IntegrationRead:
+    """Add an integration to a service with a fresh key."""
+    with uow:
+        uow.directory.get(Service, service, field="service")
+        if uow.directory.find(Integration, integration_id) is not None:
+            raise Conflict(f"integration {integration_id} exists already")
+        if kind == "heartbeat" and "interval" not in settings:
+            raise InvalidInput(
+                "a heartbeat integration needs an interval, like 5m", field="interval"
+            )
+        uow.directory.add(
+            Integration(
+                id=integration_id,
+                service_id=service,
+                type=kind,
+                key=new_key(),
+                settings=settings,
+                created_at=uow.now(),
+            )
+        )
+        created = read(uow.directory.get(Integration, integration_id), show_key=True)
+        uow.commit()
+    return created
+
+
+def rotate_key(*, uow: UnitOfWork, integration_id: str, grace: timedelta) -> IntegrationRead:
+    """Give the integration a new key; the current one keeps working for ``grace``."""
+    with uow:
+        integration = uow.directory.get(Integration, integration_id)
+        if integration.revoked_at is not None:
+            raise Conflict(f"integration {integration_id} is revoked; create a new one")
+        integration.previous_key = integration.key if grace > timedelta(0) else None
+        integration.previous_key_expires_at = uow.now() + grace if grace > timedelta(0) else None
+        integration.key = new_key()
+        rotated = read(integration, show_key=True)
+        uow.commit()
+    return rotated
+
+
+def revoke(*, uow: UnitOfWork, integration_id: str) -> IntegrationRead:
+    """Stop accepting alerts on this integration's keys, at once."""
+    with uow:
+        integration = uow.directory.get(Integration, integration_id)
+        integration.revoked_at = integration.revoked_at or uow.now()
+        integration.previous_key, integration.previous_key_expires_at = None, None
+        revoked = read(integration, show_key=True)
+        uow.commit()
+    return revoked

@@ -1,0 +1,140 @@
+"""Silences and maintenance windows: alerts they match are stored but open nothing, page nobody."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+
+from fireline.errors import InvalidInput, NotFound
+from fireline.storage.models import Service, SilenceRow
+from fireline.storage.uow import UnitOfWork
+
+Kind = Literal["silence", "maintenance"]
+
+
+class MatcherSpec(BaseModel):
+    name: str
+    op: Literal["=", "!=", "=~", "!~"] = "="
+    value: str
+
+
+class SilenceRead(BaseModel):
+    id: int
+    kind: Kind
+    matchers: list[MatcherSpec]
+    service: str | None
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    comment: str
+    created_at: datetime
+    active: bool
+
+
+def create_silence(
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    kind: Kind,
+    matchers: list[MatcherSpec],
+    service: str | None,
+    starts_at: datetime | None,
+    ends_at: datetime,
+    comment: str,
+) -> SilenceRead:
+    """Silence matching alerts from ``starts_at`` (default now) until ``ends_at``.
+
+    A maintenance window names a service and may have no matchers: it covers
+    every alert of that service. A silence needs at least one matcher.
+    """
+    with uow:
+        now = uow.now()
+        start = starts_at or now
+        _check(kind, matchers, service, start, ends_at, now)
+        if service is not None:
+            uow.directory.get(Service, service, field="service")
+        row = uow.silences.add(
+            SilenceRow(
+                kind=kind,
+                matchers=[m.model_dump() for m in matchers],
+                service_id=service,
+                starts_at=start,
+                ends_at=ends_at,
+                created_by=actor,
+                comment=comment,
+                created_at=now,
+            )
+        )
+        read = _read(row, now)
+        uow.commit()
+    return read
+
+
+def _check(
+    kind: Kind,
+    matchers: list[MatcherSpec],
+    service: str | None,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> None:
+    if end <= start or end <= now:
+        raise InvalidInput("ends_at must be after starts_at and in the future", field="ends_at")
+    if kind == "maintenance" and service is None:
+        raise InvalidInput(
+            "a maintenance window names the service under maintenance", field="service"
+        )
+    if kind == "silence" and not matchers:
+        raise InvalidInput(
+            "a silence needs at least one matcher (or make it a maintenance window)",
+            field="matchers",
+        )
+    for matcher in matchers:
+        if matcher.op in ("=~", "!~"):
+            try:
+                re.compile(matcher.value)
+            except re.error as error:
+                raise InvalidInput(
+                    f"matcher {matcher.name}: bad regular expression: {error}", field="matchers"
+                ) from None
+
+
+def list_silences(*, uow: UnitOfWork, include_expired: bool = False) -> list[SilenceRead]:
+    """Silences in force or scheduled (and expired ones if asked), newest first."""
+    with uow.read():
+        now = uow.now()
+        return [
+            _read(r, now) for r in uow.silences.list_all(now=now, include_expired=include_expired)
+        ]
+
+
+def expire_silence(*, uow: UnitOfWork, silence_id: int) -> SilenceRead:
+    """End a silence now (alerts from now on are not silenced)."""
+    with uow:
+        now = uow.now()
+        row = uow.silences.get(silence_id)
+        if row is None:
+            raise NotFound(f"there is no silence {silence_id}")
+        if row.ends_at > now:
+            row.ends_at = max(now, row.starts_at)
+        read = _read(row, now)
+        uow.commit()
+    return read
+
+
+def _read(row: SilenceRow, now: datetime) -> SilenceRead:
+    return SilenceRead(
+        id=row.id,
+        kind=row.kind,
+        matchers=[MatcherSpec(**m) for m in row.matchers],
+        service=row.service_id,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        created_by=row.created_by,
+        comment=row.comment,
+        created_at=row.created_at,
+        active=row.starts_at <= now < row.ends_at,
+    )

@@ -1,0 +1,189 @@
+"""/api/v1: alerts, silences and maintenance windows, integrations and their keys."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+from pydantic import Field
+
+from fireline.domain.durations import parse_duration
+from fireline.errors import InvalidInput
+from fireline.schemas import Input, Reason, Ref, Time
+from fireline.services import alert_views, integrations, silences
+from fireline.web.deps import Admin, Responder, Uow, Viewer
+from fireline.web.problems import document
+
+router = APIRouter(responses=document((401, 403, 422)))
+Number = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Slug = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+
+
+@router.get(
+    "/alerts", tags=["alerts"], response_model=alert_views.AlertPage, summary="Alerts, newest first"
+)
+def list_alerts(
+    uow: Uow,
+    _: Viewer,
+    status: Annotated[
+        list[Literal["firing", "acknowledged", "resolved"]] | None, Query(max_length=3)
+    ] = None,
+    service: Annotated[str | None, Query(max_length=40)] = None,
+    incident: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> alert_views.AlertPage:
+    return alert_views.list_alerts(
+        uow=uow,
+        status=status or (),
+        service=service,
+        incident_id=incident,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(
+    "/alerts/{alert_id}",
+    tags=["alerts"],
+    response_model=alert_views.AlertDetail,
+    responses=document((404,)),
+    summary="One alert with its source payload",
+)
+def show_alert(uow: Uow, _: Viewer, alert_id: Number) -> alert_views.AlertDetail:
+    return alert_views.get_alert(uow=uow, alert_id=alert_id)
+
+
+class Matcher(Input):
+    name: Annotated[str, Field(min_length=1, max_length=256, pattern=r"^[^\x00]+$")]
+    op: Literal["=", "!=", "=~", "!~"] = "="
+    value: Annotated[str, Field(max_length=1024, pattern=r"^[^\x00]*$")]
+
+
+class SilenceCreate(Input):
+    kind: Literal["silence", "maintenance"] = "silence"
+    matchers: list[Matcher] = Field(default_factory=list, max_length=20)
+    service: Ref | None = None
+    starts_at: Time | None = None
+    ends_at: Time
+    comment: Reason = ""
+
+
+@router.get(
+    "/silences",
+    tags=["silences"],
+    response_model=list[silences.SilenceRead],
+    summary="Silences and maintenance windows in force or scheduled",
+)
+def list_silences(
+    uow: Uow, _: Viewer, expired: Annotated[bool, Query(description="Include expired ones")] = False
+) -> list[silences.SilenceRead]:
+    return silences.list_silences(uow=uow, include_expired=expired)
+
+
+@router.post(
+    "/silences",
+    tags=["silences"],
+    status_code=201,
+    response_model=silences.SilenceRead,
+    summary="Silence matching alerts, or put a service in maintenance",
+)
+def create_silence(uow: Uow, who: Responder, body: SilenceCreate) -> silences.SilenceRead:
+    matchers = [silences.MatcherSpec(**m.model_dump()) for m in body.matchers]
+    return silences.create_silence(
+        uow=uow,
+        actor=who.user_id,
+        kind=body.kind,
+        matchers=matchers,
+        service=body.service,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        comment=body.comment,
+    )
+
+
+@router.post(
+    "/silences/{silence_id}/expire",
+    tags=["silences"],
+    response_model=silences.SilenceRead,
+    responses=document((404,)),
+    summary="End a silence now",
+)
+def expire_silence(uow: Uow, _: Responder, silence_id: Number) -> silences.SilenceRead:
+    return silences.expire_silence(uow=uow, silence_id=silence_id)
+
+
+class IntegrationCreate(Input):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+    service: Ref
+    type: Literal["alertmanager", "events_v2", "generic", "heartbeat"]
+    interval: Annotated[str, Field(max_length=20, pattern=r"^[0-9]+[smhdw]$")] | None = None
+    mapping: (
+        dict[Annotated[str, Field(max_length=40)], Annotated[str, Field(max_length=200)]] | None
+    ) = None
+
+    def settings(self) -> dict[str, Any]:
+        return {
+            k: v
+            for k, v in (("interval", self.interval), ("mapping", self.mapping))
+            if v is not None
+        }
+
+
+class Rotation(Input):
+    grace: Annotated[str, Field(max_length=20, pattern=r"^[0-9]+[smhdw]$")] = "1h"
+
+
+@router.get(
+    "/integrations",
+    tags=["integrations"],
+    response_model=list[integrations.IntegrationRead],
+    summary="Integrations (keys and URLs for admins only)",
+)
+def list_integrations(uow: Uow, who: Viewer) -> list[integrations.IntegrationRead]:
+    return integrations.list_integrations(uow=uow, show_keys=who.role == "admin")
+
+
+@router.post(
+    "/integrations",
+    tags=["integrations"],
+    status_code=201,
+    response_model=integrations.IntegrationRead,
+    responses=document((409,)),
+)
+def create_integration(uow: Uow, _: Admin, body: IntegrationCreate) -> integrations.IntegrationRead:
+    return integrations.create_integration(
+        uow=uow,
+        integration_id=body.id,
+        service=body.service,
+        kind=body.type,
+        settings=body.settings(),
+    )
+
+
+@router.post(
+    "/integrations/{integration_id}/rotate",
+    tags=["integrations"],
+    response_model=integrations.IntegrationRead,
+    responses=document((404, 409)),
+    summary="New key; the old one keeps working for the grace period",
+)
+def rotate(
+    uow: Uow, _: Admin, integration_id: Slug, body: Rotation
+) -> integrations.IntegrationRead:
+    try:
+        grace = parse_duration(body.grace)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="grace") from None
+    return integrations.rotate_key(uow=uow, integration_id=integration_id, grace=grace)
+
+
+@router.post(
+    "/integrations/{integration_id}/revoke",
+    tags=["integrations"],
+    response_model=integrations.IntegrationRead,
+    responses=document((404,)),
+    summary="Stop accepting alerts on this integration at once",
+)
+def revoke(uow: Uow, _: Admin, integration_id: Slug) -> integrations.IntegrationRead:
+    return integrations.revoke(uow=uow, integration_id=integration_id)

@@ -12,7 +12,8 @@ from fireline.bootstrap import Fireline
 from fireline.services import auth
 from fireline.services.configuration import apply_config
 from fireline.web.app import create_app
-from tests.conftest import EXAMPLE
+from tests.conftest import EXAMPLE, FakeClock
+from tests.e2e.ingest_support import Ingest
 
 
 class Api:
@@ -43,3 +44,10 @@ class Api:
 def api(core: Fireline) -> Iterator[Api]:
     apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")
     yield Api(core)
+
+
+@pytest.fixture
+def ingest_app(core: Fireline, clock: FakeClock) -> Iterator[Ingest]:
+    apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")
+    with TestClient(create_app(fireline=core)) as client:
+        yield Ingest(core, client, clock)

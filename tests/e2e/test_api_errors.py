@@ -17,6 +17,9 @@ def test_every_api_route_needs_a_token(api: Api) -> None:
         "service_id": "ledger",
         "workflow_id": "standard",
         "token_id": "1",
+        "alert_id": "1",
+        "silence_id": "1",
+        "integration_id": "ledger-heartbeat",
     }
     checked = 0
     for path, operations in paths.items():

@@ -125,6 +125,8 @@ def integration_table(data: Any) -> str:
             if i["previous_key_expires_at"]
             else ""
         )
-        where = i["path"] + (f" routing_key={i['key']}" if i["type"] == "events_v2" and i["key"] else "")
+        where = i["path"] + (
+            f" routing_key={i['key']}" if i["type"] == "events_v2" and i["key"] else ""
+        )
         rows.append(f"{i['id']:<24} {i['type']:<12} {i['service']:<16} {where}{state}{grace}")
     return "\n".join(rows) or "no integrations"

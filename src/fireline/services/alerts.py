@@ -172,27 +172,50 @@ class _Batch:
         alert.silence_id = first_silence(self.silences, service.id, event.labels, self.now)
         if alert.silence_id is not None:
             return alert
-        alert.flapping = self._flapping(alert)
-        target = (
-            self._flapping_incident(alert)
-            if alert.flapping
-            else self._group_incident(alert, grouping)
-        )
+        target = self._refire_incident(alert)
         if target is None:
-            target = self._declare(act, service, alert)
+            target = self._group_incident(alert, grouping) or self._declare(act, service, alert)
         self._attach(act, target, alert)
+        if not alert.flapping:
+            self._reopen_if_resolved(act, target, alert)
         return alert
 
-    def _flapping(self, alert: AlertRecord) -> bool:
+    def _refire_incident(self, alert: AlertRecord) -> int | None:
+        """An alert that fires again within the flapping window rejoins its last incident (unless
+        closed); once it has cleared ``threshold`` times in the window it is marked flapping."""
         rule = Flapping()
-        since = self.now - rule.window
-        return rule.is_flapping(
-            self.uow.alerts.recent_resolutions(alert.integration_id, alert.dedup_key, since)
+        cleared = self.uow.alerts.recent_resolutions(
+            alert.integration_id, alert.dedup_key, self.now - rule.window
         )
+        if not cleared:
+            return None
+        alert.flapping = rule.is_flapping(cleared)
+        previous = self.uow.alerts.last_incident_of(alert.integration_id, alert.dedup_key)
+        if previous is None or self._incident(previous).state.timestamps.closed_at is not None:
+            return None
+        return previous
 
-    def _flapping_incident(self, alert: AlertRecord) -> int | None:
-        """A flapping alert rejoins the incident its previous occurrence joined."""
-        return self.uow.alerts.last_incident_of(alert.integration_id, alert.dedup_key)
+    def _reopen_if_resolved(self, act: Act, incident_id: int, alert: AlertRecord) -> None:
+        """A resolved incident whose alert fires again goes back to where it was before resolving.
+
+        A flapping alert does not reopen it: that is how the flapping stops paging people.
+        """
+        touched = self._incident(incident_id)
+        state, workflow = touched.state, touched.workflow
+        if state.timestamps.resolved_at is None:
+            return
+        resolved_phase = workflow.index(workflow.marked("resolved"))
+        before = [v.phase for v in state.phase_history if workflow.index(v.phase) < resolved_phase]
+        reason = f"alert {alert.dedup_key} fired again"
+        try:
+            self._record(
+                incident_id, lambda s: rules.transition(act, s, workflow, before[-1], reason)
+            )
+        except (FirelineError, IndexError):
+            self._record(
+                incident_id,
+                lambda s: rules.add_note(act, s, f"{reason}; the incident stays resolved"),
+            )
 
     def _group_incident(self, alert: AlertRecord, grouping: Grouping | None) -> int | None:
         batch_ids = [

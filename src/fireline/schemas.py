@@ -16,7 +16,7 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
-def _no_control_characters(value: str) -> str:
+def _no_nul(value: str) -> str:
     if "\x00" in value:
         raise ValueError("must not contain NUL characters")
     return value
@@ -28,7 +28,7 @@ def _plausible_time(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-Clean = AfterValidator(_no_control_characters)
+Clean = AfterValidator(_no_nul)
 Time = Annotated[AwareDatetime, AfterValidator(_plausible_time)]
 Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.@-]+$")]
 Title = Annotated[str, Field(min_length=1, max_length=200), Clean]
@@ -43,6 +43,12 @@ _REQUIRED_FIELDS = ("title", "summary", "services", "done")
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    def changes(self) -> dict[str, Any]:
+        """For updates: the fields the request set. ``null`` clears a field that may be empty
+        (impact, urgency, severity, owner, due date…) and is ignored for one that may not."""
+        given = self.model_dump(exclude_unset=True)
+        return {k: v for k, v in given.items() if v is not None or k not in _REQUIRED_FIELDS}
 
 
 class IncidentCreate(Input):
@@ -66,11 +72,6 @@ class IncidentUpdate(Input):
     urgency: Level | None = None
     severity: Severity | None = None
     impact_started_at: Time | None = None
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the request set; null clears impact, urgency, severity and impact start."""
-        given = self.model_dump(exclude_unset=True)
-        return {k: v for k, v in given.items() if v is not None or k not in _REQUIRED_FIELDS}
 
 
 class TransitionCreate(Input):
@@ -110,11 +111,6 @@ class TaskUpdate(Input):
     owner: Ref | None = None
     due_at: Time | None = None
     done: bool | None = None
-
-    def changes(self) -> dict[str, Any]:
-        """The fields the request set; null clears the owner or the due date."""
-        given = self.model_dump(exclude_unset=True)
-        return {k: v for k, v in given.items() if v is not None or k not in _REQUIRED_FIELDS}
 
 
 class Read(BaseModel):

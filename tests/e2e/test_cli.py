@@ -141,7 +141,8 @@ def test_refusals_are_one_line_and_exit_1(configured: Cli) -> None:
 
     assert (skip.code, skip.err) == (
         1,
-        "error: a reason is required to skip phases from reporting to response\n",
+        "error: a reason is required to skip phases from reporting to response, and cannot enter response: "
+        "impact must be set; urgency must be set; an incident commander must be assigned first\n",
     )
     assert (missing.code, missing.err) == (1, "error: there is no incident 404\n")
 

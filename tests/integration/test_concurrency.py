@@ -61,3 +61,17 @@ def test_readers_do_not_wait_for_an_open_write(core: Fireline) -> None:
         assert state.id == incident_id
     reader.join()
     assert finished_while_writing
+
+
+def test_concurrent_config_applies_all_succeed(core: Fireline) -> None:
+    from fireline.services.configuration import apply_config
+    from tests.conftest import EXAMPLE
+
+    def apply(_: int) -> str:
+        report = apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")
+        return "changed" if report.changed else "unchanged"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = list(pool.map(apply, range(4)))
+
+    assert sorted(outcomes) == ["changed", "unchanged", "unchanged", "unchanged"]

@@ -10,7 +10,7 @@ from fireline.storage.models import Base
 
 
 def test_models_and_migrations_agree(core: Fireline) -> None:
-    with core.engine.connect() as connection:
+    with core.database.engine.connect() as connection:
         context = MigrationContext.configure(connection)
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
@@ -23,3 +23,15 @@ def test_migrating_twice_changes_nothing(core: Fireline) -> None:
     prepare_database(core)
     with core.uow() as uow:
         assert [v for v, _ in uow.workflows.list_latest()] == [1, 1]
+
+
+def test_sqlite_runs_in_wal_mode_with_the_chosen_durability(core: Fireline) -> None:
+    from sqlalchemy import text
+
+    if core.database.engine.dialect.name != "sqlite":
+        return
+    with core.database.engine.connect() as connection:
+        mode = connection.execute(text("PRAGMA journal_mode")).scalar()
+        synchronous = connection.execute(text("PRAGMA synchronous")).scalar()
+        foreign_keys = connection.execute(text("PRAGMA foreign_keys")).scalar()
+    assert (mode, synchronous, foreign_keys) == ("wal", 2, 1)  # 2 = FULL

@@ -164,3 +164,39 @@ def test_the_domain_rule_and_the_service_agree(core: Fireline, clock: FakeClock)
         drill=False,
     )
     assert view.incident == expected
+
+
+def test_an_incident_follows_the_rules_of_its_own_workflow_version(
+    core: Fireline, clock: FakeClock
+) -> None:
+    from fireline.errors import TransitionRefused
+
+    old = _declare(core, title="Before the change")
+    standard = shipped_workflow("standard")
+    relaxed = standard.model_copy(
+        update={
+            "phases": tuple(
+                p.model_copy(update={"requires": (), "checklist": ("Only in v2",)})
+                if p.id == "response"
+                else p
+                for p in standard.phases
+            )
+        }
+    )
+    with core.uow() as uow:
+        uow.workflows.register(relaxed, clock.now)
+        uow.commit()
+    new = _declare(core, title="After the change")
+    for incident_id in (old, new):
+        incidents.transition(
+            uow=core.uow(), actor="alice", incident_id=incident_id, phase="assessment"
+        )
+
+    with pytest.raises(TransitionRefused, match="commander"):
+        incidents.transition(uow=core.uow(), actor="alice", incident_id=old, phase="response")
+    moved = incidents.transition(uow=core.uow(), actor="alice", incident_id=new, phase="response")
+    assert [t.title for t in moved.incident.tasks if t.phase == "response"] == ["Only in v2"]
+    response = {m.phase: m for m in incidents.get(uow=core.uow(), incident_id=old).moves}[
+        "response"
+    ]
+    assert not response.allowed and "an incident commander must be assigned" in response.missing

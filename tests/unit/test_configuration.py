@@ -248,7 +248,8 @@ def test_workflow_definition_ids_are_unique() -> None:
         "id": "custom",
         "name": "Custom",
         "phases": [
-            {"id": "open", "name": "Open", "marks": ["resolved"]},
+            {"id": "open", "name": "Open"},
+            {"id": "fixed", "name": "Fixed", "marks": ["resolved"]},
             {"id": "done", "name": "Done", "marks": ["closed"]},
         ],
     }

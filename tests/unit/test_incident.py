@@ -390,7 +390,11 @@ def test_entering_resolution_by_transition_needs_a_summary() -> None:
     ],
 )
 def test_each_fact_refuses_with_words_a_person_can_act_on(fact: str, message: str) -> None:
-    workflow = custom({"id": "a", "checklist": ["Look"]}, {"id": "b", "requires": [fact]})
+    workflow = custom(
+        {"id": "a", "checklist": ["Look"]},
+        {"id": "b", "requires": [fact]},
+        roles=["commander", "scribe", "forensics"],
+    )
     story = start(workflow)
     with pytest.raises(TransitionRefused) as caught:
         transition(story.act(1), story.state, workflow, "b")
@@ -465,8 +469,10 @@ def test_skip_needs_a_reason_under_standard(reason: str | None) -> None:
     story = start()
     with pytest.raises(TransitionRefused) as caught:
         transition(story.act(1), story.state, STANDARD, "review", reason)
-    assert caught.value.missing == ["reason"]
-    assert caught.value.message == "a reason is required to skip phases from reporting to review"
+    assert caught.value.missing == ["reason", "a resolution summary must be written"]
+    assert caught.value.message.startswith(
+        "a reason is required to skip phases from reporting to review, and"
+    )
 
 
 def test_skip_with_a_reason_is_recorded() -> None:
@@ -485,11 +491,19 @@ def test_skip_with_a_reason_still_checks_the_gate() -> None:
     assert caught.value.missing == RESPONSE_NEEDS
 
 
-def test_reason_is_checked_before_the_gate() -> None:
+def test_a_refusal_names_the_reason_and_the_gate_at_once() -> None:
     story = start()
     with pytest.raises(TransitionRefused) as caught:
         transition(story.act(1), story.state, STANDARD, "response")
-    assert caught.value.missing == ["reason"]
+    assert caught.value.missing == [
+        "reason",
+        "impact must be set",
+        "urgency must be set",
+        "an incident commander must be assigned",
+    ]
+    assert caught.value.message.startswith(
+        "a reason is required to skip phases from reporting to response, and"
+    )
 
 
 @pytest.mark.parametrize("reason", [None, " "])

@@ -30,7 +30,7 @@ from fireline.domain.incident import (
 )
 from fireline.domain.priority import PriorityPolicy
 from fireline.domain.workflow import Workflow
-from fireline.errors import FirelineError, InvalidInput, NotFound, TransitionRefused
+from fireline.errors import Conflict, FirelineError, InvalidInput, NotFound, TransitionRefused
 from fireline.workflows import SHIPPED, shipped_workflow
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -134,7 +134,7 @@ class IncidentMachine(RuleBasedStateMachine):
         if isinstance(error, TransitionRefused):
             assert option is None or not option.allowed or (option.needs_reason and not has_reason)
             if option is not None and option.needs_reason and not has_reason:
-                assert error.missing == ["reason"]
+                assert error.missing == ["reason", *option.missing]
             elif option is not None:
                 assert error.missing == option.missing
             return
@@ -169,7 +169,11 @@ class IncidentMachine(RuleBasedStateMachine):
     @rule(wait=WAIT)
     def acknowledge_rule(self, wait: int) -> None:
         was = self.incident.timestamps.acknowledged_at
+        resolved = self.incident.timestamps.resolved_at is not None
         events, error = self.attempt(lambda act: acknowledge(act, self.incident), wait)
+        if resolved and not was:
+            assert isinstance(error, Conflict)  # nothing to take on once resolved
+            return
         assert error is None and events is not None
         assert len(events) == (0 if was else 1)
         assert self.incident.timestamps.acknowledged_at == (was or self.now)

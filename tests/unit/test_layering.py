@@ -102,3 +102,21 @@ def test_the_check_catches_foreign_imports(source: str, bad: list[str]) -> None:
 def test_the_check_allows_what_the_domain_may_use(source: str) -> None:
     assert imported(source)
     assert foreign(source) == []
+
+
+PACKAGE = DOMAIN.parent
+OUTSIDE_STORAGE = sorted(
+    p for p in PACKAGE.rglob("*.py") if "storage" not in p.relative_to(PACKAGE).parts
+)
+
+
+@pytest.mark.parametrize("module", OUTSIDE_STORAGE, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_only_storage_imports_sqlalchemy(module: Path) -> None:
+    names = imported(module.read_text())
+    assert [n for n in names if n.split(".")[0] == "sqlalchemy"] == []
+
+
+@pytest.mark.parametrize("module", sorted((PACKAGE / "domain").glob("*.py")), ids=lambda p: p.name)
+def test_domain_imports_no_framework(module: Path) -> None:
+    frameworks = {"fastapi", "starlette", "httpx", "sqlalchemy", "msgspec", "yaml", "typer"}
+    assert {n.split(".")[0] for n in imported(module.read_text())} & frameworks == set()

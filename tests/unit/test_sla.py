@@ -128,7 +128,9 @@ def test_each_clock_is_stopped_by_its_own_milestone() -> None:
 
     found = clocks(now=after(hours=5), mitigated_at=after(minutes=30), resolved_at=after(hours=3))
     assert found["acknowledge"].state == "breached"
-    assert found["acknowledge"].stopped_at is None
+    assert found["acknowledge"].stopped_at == after(
+        hours=3
+    )  # never acknowledged: resolving stops it
     assert found["mitigate"].state == "met"
     assert found["mitigate"].remaining_seconds == 1800
     assert found["resolve"].state == "met"

@@ -328,7 +328,10 @@ def test_digest_ignores_key_order() -> None:
         lambda d: d["phases"][0].update(checklist=["Do it"]),
         lambda d: d["phases"][1].update(requires=["impact"]),
         lambda d: d.update(transitions={"back": False}),
-        lambda d: d.update(entry={"alert": "fixed"}),
+        lambda d: (
+            d["phases"].insert(1, {"id": "triage", "name": "Triage"})
+            or d.update(entry={"alert": "triage"})
+        ),
         lambda d: d.update(roles=["commander"]),
         lambda d: d["phases"].insert(1, {"id": "work", "name": "Work"}),
     ],
@@ -338,3 +341,24 @@ def test_digest_changes_with_content(edit: Any) -> None:
     changed = copy.deepcopy(definition)
     edit(changed)
     assert Workflow.model_validate(changed).digest() != Workflow.model_validate(definition).digest()
+
+
+def test_entry_phases_come_before_resolution_and_have_no_gate() -> None:
+    born_closed = {**minimal(), "entry": {"declared": "done"}}
+    gated = minimal()
+    gated["phases"][0]["requires"] = ["impact"]
+    assert "entry phase 'done' must come before the phase marked resolved" in rejected(born_closed)
+    assert (
+        "entry phase 'open' must come before the phase marked resolved and have no `requires`"
+        in rejected(gated)
+    )
+
+
+def test_gates_may_only_name_roles_the_workflow_has() -> None:
+    definition = minimal()
+    definition["phases"][1]["requires"] = ["role:forensics"]
+    assert "gates name roles this workflow does not have: forensics" in rejected(definition)
+    assert (
+        Workflow.model_validate({**definition, "roles": ["commander", "forensics"]}).roles[1]
+        == "forensics"
+    )

@@ -104,10 +104,12 @@ def token_create(
     user: Annotated[str, typer.Option(help="User id the token acts as.")],
     name: Annotated[str, typer.Option(help="A label to recognise it by.")] = "cli",
     database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
 ) -> None:
     """Create an API token and print it (only its hash is stored)."""
     with open_core(database_url) as core:
-        typer.echo(auth.create_token(uow=core.uow(), user_id=user, name=name))
+        token = auth.create_token(uow=core.uow(), user_id=user, name=name)
+    typer.echo(json.dumps({"token": token, "user": user, "name": name}) if as_json else token)
 
 
 @token_app.command("list")
@@ -121,7 +123,8 @@ def token_list(
         tokens = [t.model_dump(mode="json") for t in auth.list_tokens(uow=core.uow(), user_id=user)]
     if as_json:
         typer.echo(json.dumps({"items": tokens}, indent=2))
-    for t in tokens if not as_json else []:
+        return
+    for t in tokens:
         typer.echo(
             f"{t['id']:>4}  {t['name']:<20} created {t['created_at']}  {'REVOKED' if t['revoked_at'] else ''}"
         )

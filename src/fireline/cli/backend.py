@@ -131,7 +131,8 @@ class LocalBackend:
         try:
             self.core: Fireline = build(settings)
         except Exception as error:  # a bad URL, an unreachable server, a locked file
-            raise CliError(f"cannot open the database {settings.database_url}: {error}") from None
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise CliError(f"cannot open the database {settings.database_url}: {reason}") from None
 
     def call(self, action: str, body: BaseModel | None = None, **params: Any) -> Json:
         fields = body.model_dump(exclude_unset=True) if body else {}

@@ -24,7 +24,7 @@ from fireline.schemas import (
 
 app = typer.Typer(help="Declare, list, show and work incidents.", no_args_is_help=True)
 Id = Annotated[int, typer.Argument(help="Incident number.", min=1)]
-LevelOpt = Optional[str]  # noqa: UP045 - typer needs Optional here
+Opt = Optional[str]  # noqa: UP045 - typer needs Optional here
 
 
 def _show_incident(
@@ -44,15 +44,15 @@ def declare(
     service: Annotated[
         list[str] | None, typer.Option(help="Affected service id (repeatable).")
     ] = None,  # noqa: UP045
-    impact: Annotated[LevelOpt, typer.Option(help="high | medium | low")] = None,
-    urgency: Annotated[LevelOpt, typer.Option(help="high | medium | low")] = None,
-    severity: Annotated[LevelOpt, typer.Option(help="One of the configured severities.")] = None,
+    impact: Annotated[Opt, typer.Option(help="high | medium | low")] = None,
+    urgency: Annotated[Opt, typer.Option(help="high | medium | low")] = None,
+    severity: Annotated[Opt, typer.Option(help="One of the configured severities.")] = None,
     summary: Annotated[str, typer.Option(help="What you see.")] = "",
     impact_started_at: Annotated[
         datetime | None, typer.Option(help="When the impact began (ISO 8601, UTC if no offset).")
     ] = None,  # noqa: UP045
     workflow: Annotated[
-        LevelOpt, typer.Option(help="Workflow id (default: the team's or the organisation's).")
+        Opt, typer.Option(help="Workflow id (default: the team's or the organisation's).")
     ] = None,
     drill: Annotated[
         bool, typer.Option("--drill", help="A practice incident, kept out of metrics.")
@@ -82,9 +82,7 @@ def list_(
     phase: Annotated[
         list[str] | None, typer.Option(help="Only incidents in this phase (repeatable).")
     ] = None,  # noqa: UP045
-    service: Annotated[
-        LevelOpt, typer.Option(help="Only incidents affecting this service.")
-    ] = None,
+    service: Annotated[Opt, typer.Option(help="Only incidents affecting this service.")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only unresolved incidents.")] = False,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
@@ -114,7 +112,7 @@ def transition(
     ctx: Context,
     incident_id: Id,
     phase: Annotated[str, typer.Argument(help="Target phase id.")],
-    reason: Annotated[LevelOpt, typer.Option(help="Why (needed to skip or go back).")] = None,
+    reason: Annotated[Opt, typer.Option(help="Why (needed to skip or go back).")] = None,
 ) -> None:
     """Move an incident to another phase."""
     _show_incident(ctx, "transition", incident_id, TransitionCreate(phase=phase, reason=reason))
@@ -145,9 +143,7 @@ def resolve(
 
 @app.command()
 @connected
-def close(
-    ctx: Context, incident_id: Id, reason: Annotated[LevelOpt, typer.Option()] = None
-) -> None:
+def close(ctx: Context, incident_id: Id, reason: Annotated[Opt, typer.Option()] = None) -> None:
     """Close an incident (move it to the workflow's closing phase)."""
     _show_incident(ctx, "close", incident_id, CloseCreate(reason=reason))
 
@@ -200,11 +196,11 @@ def unassign(ctx: Context, incident_id: Id, role: Annotated[str, typer.Argument(
 def set_(
     ctx: Context,
     incident_id: Id,
-    impact: Annotated[LevelOpt, typer.Option(help="high | medium | low")] = None,
-    urgency: Annotated[LevelOpt, typer.Option(help="high | medium | low")] = None,
-    severity: Annotated[LevelOpt, typer.Option()] = None,
-    title: Annotated[LevelOpt, typer.Option()] = None,
-    summary: Annotated[LevelOpt, typer.Option()] = None,
+    impact: Annotated[Opt, typer.Option(help="high | medium | low")] = None,
+    urgency: Annotated[Opt, typer.Option(help="high | medium | low")] = None,
+    severity: Annotated[Opt, typer.Option()] = None,
+    title: Annotated[Opt, typer.Option()] = None,
+    summary: Annotated[Opt, typer.Option()] = None,
     service: Annotated[
         list[str] | None, typer.Option(help="Replace the services (repeatable).")
     ] = None,  # noqa: UP045
@@ -233,7 +229,7 @@ def task(
     ctx: Context,
     incident_id: Id,
     title: Annotated[str, typer.Argument()],
-    owner: Annotated[LevelOpt, typer.Option(help="User id.")] = None,
+    owner: Annotated[Opt, typer.Option(help="User id.")] = None,
     due: Annotated[Optional[datetime], typer.Option(help="Due date (ISO 8601).")] = None,  # noqa: UP045
 ) -> None:
     """Add a task."""

@@ -19,7 +19,9 @@ from fireline.domain.workflow import Slug, Workflow
 Role = Literal["viewer", "responder", "admin"]
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+Email = Annotated[
+    str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254), AfterValidator(str.lower)
+]
 IntegrationKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
 
 

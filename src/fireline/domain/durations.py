@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+LONGEST = timedelta(days=3650)
 _PATTERN = re.compile(r"^\s*([0-9]+)\s*([smhdw])\s*$")
 
 
@@ -16,10 +17,12 @@ def parse_duration(text: str) -> timedelta:
         raise ValueError(
             f"{text!r} is not a duration; write a number and a unit, like 30s, 5m, 2h, 1d or 1w"
         )
-    try:
-        return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
-    except OverflowError:
-        raise ValueError(f"{text!r} is too long a duration") from None
+    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > LONGEST.total_seconds():
+        raise ValueError(
+            f"{text!r} is longer than the longest duration Fireline takes ({LONGEST.days}d)"
+        )
+    return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from fireline.domain.events import Event, Incident, Origin, apply, iso
 from fireline.domain.priority import LEVELS, PriorityPolicy
 from fireline.domain.workflow import FACTS, ROLE_FACT, Mark, Move, Workflow
-from fireline.errors import InvalidInput, NotFound, TransitionRefused
+from fireline.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 
 Outcome = tuple[Incident, list[Event]]
 REOPEN_CLEARS: tuple[Mark, ...] = ("resolved", "closed")
@@ -99,14 +99,25 @@ def transition(
     if target == state.phase:
         raise TransitionRefused(f"incident {state.id} is already in {target}")
     move = workflow.classify(state.phase, target)
-    _check_policy(workflow, move, state.phase, target, reason)
-    if move != "back":
-        missing = missing_facts(state, gate(workflow, state.phase, target))
-        if missing:
-            raise TransitionRefused(
-                f"cannot enter {target}: " + "; ".join(missing) + " first", missing=missing
-            )
+    _check_policy(workflow, move, state.phase, target)
+    facts = [] if move == "back" else missing_facts(state, gate(workflow, state.phase, target))
+    reasonless = workflow.policy(move) == "with_reason" and not (reason and reason.strip())
+    if reasonless or facts:
+        raise _refusal(move, state.phase, target, reasonless, facts)
     return _enter(act, state, workflow, target, move, reason)
+
+
+def _refusal(
+    move: Move, source: str, target: str, reasonless: bool, facts: list[str]
+) -> TransitionRefused:
+    """One refusal that says everything missing: the reason and the gate's facts."""
+    verb = {"forward": "move forward", "back": "go back", "skip": "skip phases"}[move]
+    parts = [f"a reason is required to {verb} from {source} to {target}"] if reasonless else []
+    if facts:
+        parts.append(f"cannot enter {target}: " + "; ".join(facts) + " first")
+    return TransitionRefused(
+        ", and ".join(parts), missing=(["reason"] if reasonless else []) + facts
+    )
 
 
 @dataclass(frozen=True)
@@ -144,18 +155,11 @@ def gate(workflow: Workflow, source: str, target: str) -> list[str]:
     return list(dict.fromkeys([*needed, *workflow.phase(target).requires]))
 
 
-def _check_policy(
-    workflow: Workflow, move: Move, source: str, target: str, reason: str | None
-) -> None:
-    policy = workflow.policy(move)
-    verb = {"forward": "move forward", "back": "go back", "skip": "skip phases"}[move]
-    if policy == "forbidden":
+def _check_policy(workflow: Workflow, move: Move, source: str, target: str) -> None:
+    if workflow.policy(move) == "forbidden":
+        verb = {"forward": "move forward", "back": "go back", "skip": "skip phases"}[move]
         raise TransitionRefused(
             f"workflow {workflow.id} does not allow you to {verb} ({source} → {target})"
-        )
-    if policy == "with_reason" and not (reason and reason.strip()):
-        raise TransitionRefused(
-            f"a reason is required to {verb} from {source} to {target}", missing=["reason"]
         )
 
 
@@ -247,9 +251,14 @@ def _holds(state: Incident, fact: str) -> bool:
 
 
 def acknowledge(act: Act, state: Incident) -> Outcome:
-    """Record the first acknowledgement; acknowledging again changes nothing."""
+    """Record the first acknowledgement; acknowledging again changes nothing.
+
+    A resolved incident cannot be acknowledged any more: there is nothing left to take on.
+    """
     if state.timestamps.acknowledged_at is not None:
         return state, []
+    if state.timestamps.resolved_at is not None:
+        raise Conflict(f"incident {state.id} is resolved; reopen it before acknowledging")
     return record(state, [act.event("acknowledged")])
 
 
@@ -290,24 +299,17 @@ def change(
     The priority follows impact and urgency through the configured matrix.
     Fields given with their current value are not recorded.
     """
-    diff: dict[str, dict[str, Any]] = {}
     for field, value in changes.items():
         if field not in EDITABLE:
             raise InvalidInput(f"{field} cannot be changed this way", field=field)
         if field in ("impact", "urgency") and value not in (*LEVELS, None):
             raise InvalidInput(f"{field} must be one of {', '.join(LEVELS)}", field=field)
-        before: Any = (
-            state.timestamps.impact_started_at
-            if field == "impact_started_at"
-            else getattr(state, field)
-        )
-        if field == "services":
-            before, value = list(before), list(value)
-        if value != before:
-            diff[field] = {
-                "before": iso(before) if isinstance(before, datetime) else before,
-                "after": iso(value) if isinstance(value, datetime) else value,
-            }
+    current = {
+        **state.model_dump(include=set(EDITABLE)),
+        **state.timestamps.model_dump(include={"impact_started_at"}),
+    }
+    current["services"] = list(state.services)
+    diff = _diff(current, {k: list(v) if k == "services" else v for k, v in changes.items()})
     impact = diff.get("impact", {}).get("after", state.impact)
     urgency = diff.get("urgency", {}).get("after", state.urgency)
     priority = policy.priority_for(impact, urgency)
@@ -368,16 +370,23 @@ def update_task(act: Act, state: Incident, task_id: str, changes: dict[str, Any]
     task = state.task(task_id)
     if task is None:
         raise NotFound(f"incident {state.id} has no task {task_id}")
-    diff = {}
-    for field, value in changes.items():
-        if field not in TASK_FIELDS:
-            raise InvalidInput(f"a task's {field} cannot be changed", field=field)
-        before = getattr(task, field)
-        if value != before:
-            diff[field] = {
-                "before": iso(before) if isinstance(before, datetime) else before,
-                "after": iso(value) if isinstance(value, datetime) else value,
-            }
+    unknown = [f for f in changes if f not in TASK_FIELDS]
+    if unknown:
+        raise InvalidInput(f"a task's {unknown[0]} cannot be changed", field=unknown[0])
+    diff = _diff(task.model_dump(), changes)
     if not diff:
         return state, []
     return record(state, [act.event("task_updated", task_id=task_id, changes=diff)])
+
+
+def _diff(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``{field: {before, after}}`` for the fields whose value changes, times as ISO text."""
+
+    def plain(value: Any) -> Any:
+        return iso(value) if isinstance(value, datetime) else value
+
+    return {
+        field: {"before": plain(current[field]), "after": plain(value)}
+        for field, value in changes.items()
+        if value != current[field]
+    }

@@ -38,7 +38,8 @@ def sla_clocks(
 ) -> list[SlaClock]:
     """The clocks for every milestone that has a target; none before detection.
 
-    A clock starts at ``detected_at`` and stops at the milestone's timestamp. It
+    A clock starts at ``detected_at`` and stops at the milestone's timestamp,
+    or at ``resolved_at`` if the incident was resolved without reaching it. It
     is *met* if it stopped on or before its due time, *breached* if it stopped
     late or is still running past due, and *running* otherwise.
     """
@@ -51,7 +52,7 @@ def sla_clocks(
     for name in SLA_TARGETS:
         allowed = targets.target(name)
         if allowed is not None:
-            stopped_at = timestamps.get(STOPPED_BY[name])
+            stopped_at = timestamps.get(STOPPED_BY[name]) or timestamps.get("resolved_at")
             stopped_at = stopped_at.astimezone(UTC) if stopped_at else None
             clocks.append(_clock(name, detected_at + allowed, stopped_at, now))
     return clocks

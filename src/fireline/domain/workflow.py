@@ -113,8 +113,23 @@ class Workflow(BaseModel):
         for mark in ("resolved", "closed"):
             if sum(mark in p.marks for p in self.phases) != 1:
                 raise ValueError(f"exactly one phase must have `marks: [{mark}]`")
-        if self.index(self.marked("resolved")) > self.index(self.marked("closed")):
+        resolved = self.index(self.marked("resolved"))
+        if resolved > self.index(self.marked("closed")):
             raise ValueError("the phase marked resolved must come before the phase marked closed")
+        for start in {self.entry_phase("declared"), self.entry_phase("alert")}:
+            if self.index(start) >= resolved or self.phase(start).requires:
+                raise ValueError(
+                    f"entry phase {start!r} must come before the phase marked resolved and have "
+                    "no `requires` (a new incident has nothing yet)"
+                )
+        unheld = sorted(
+            {m.group(1) for p in self.phases for f in p.requires if (m := ROLE_FACT.match(f))}
+            - set(self.roles)
+        )
+        if unheld:
+            raise ValueError(
+                f"gates name roles this workflow does not have: {', '.join(unheld)}; add them to `roles`"
+            )
         return self
 
     @property

@@ -279,8 +279,9 @@ class _Batch:
             return
         alert.status = "acknowledged"
         self._changed(alert)
-        if alert.incident_id is not None:
-            self._record(alert.incident_id, lambda s: rules.acknowledge(act, s))
+        incident = self._incident(alert.incident_id) if alert.incident_id is not None else None
+        if incident is not None and incident.state.timestamps.resolved_at is None:
+            self._record(incident.state.id, lambda s: rules.acknowledge(act, s))
 
     def _resolve(self, act: Act, alert: AlertRecord, event: AlertEvent) -> None:
         alert.status = "resolved"

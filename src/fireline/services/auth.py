@@ -109,6 +109,11 @@ def check_password(*, uow: UnitOfWork, login: str, password: str) -> Principal:
     return Principal(user.id, user.role)
 
 
+def admin_ids(*, uow: UnitOfWork) -> list[str]:
+    with uow.read():
+        return [u.id for u in uow.directory.list_all(User) if u.role == "admin"]
+
+
 def create_first_admin(*, uow: UnitOfWork) -> tuple[str, str] | None:
     """On an empty database, create user ``admin`` with a random password; return (id, password)."""
     password = secrets.token_urlsafe(12)

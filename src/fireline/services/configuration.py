@@ -47,6 +47,7 @@ def apply_config(*, uow: UnitOfWork, text: str, source: str = "config") -> Apply
     doc, lines = load_model(ConfigDocument, text, source)
     report = ApplyReport()
     with uow:
+        uow.lock("configuration")  # two applies at once: one waits for the other
         _check_references(uow, doc, lines, source)
         _apply_sections(uow, doc, report)
         for section in ("teams", "users", "schedules", "escalation_policies", "services"):

@@ -186,8 +186,10 @@ def assign_role(
         roles = organisation.allowed_roles(uow, workflow)
         if role not in roles:
             raise InvalidInput(f"unknown role {role!r}; roles: {', '.join(roles)}", field="role")
-        if user is not None:
-            uow.directory.get(User, user, field="user")
+        if user is not None and uow.directory.get(User, user, field="user").role == "viewer":
+            raise InvalidInput(
+                f"{user} is a viewer; incident roles go to responders and admins", field="user"
+            )
         return rules.assign_role(act, incident, role, user)
 
     return _change(uow, actor, incident_id, decide)

@@ -67,6 +67,7 @@ def register_shipped_workflows(uow: UnitOfWork, now: datetime) -> None:
     A team that redefined a shipped workflow in its config keeps its version
     until Fireline ships a different one.
     """
+    uow.lock("configuration")
     recorded = uow.settings.get("shipped_workflows") or {}
     current = {}
     for workflow_id in SHIPPED:

@@ -64,11 +64,35 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         raise ConfigInvalid([f"{source}:1: the document must be a mapping of sections"])
     lines: dict[Path, int] = {}
     repeated: list[str] = []
+    if node is not None and _expanded_size(node, MAX_NODES) > MAX_NODES:
+        raise ConfigInvalid(
+            [f"{source}: the document expands to more than {MAX_NODES} values (check its aliases)"]
+        )
     if node is not None:
         _index(node, (), lines, repeated)
     if repeated:
         raise ConfigInvalid([f"{source}:{problem}" for problem in repeated])
     return data, lines
+
+
+MAX_NODES = 100_000
+
+
+def _expanded_size(node: yaml.Node, budget: int) -> int:
+    """How many values the document holds once aliases are expanded, counting up to ``budget``.
+
+    An alias is the same node object again, so a recursive alias or a "billion
+    laughs" document shows up here as a count that runs past the budget.
+    """
+    count, stack = 0, [node]
+    while stack and count <= budget:
+        current = stack.pop()
+        count += 1
+        if isinstance(current, yaml.MappingNode):
+            stack.extend(value for _, value in current.value)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(current.value)
+    return count
 
 
 def where(lines: dict[Path, int], path: Path, source: str) -> str:

@@ -56,3 +56,14 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+class Database:
+    """One database: its engine and sessions. The rest of Fireline never sees SQLAlchemy."""
+
+    def __init__(self, url: str, *, durability: str = "full") -> None:
+        self.engine = create_db_engine(url, durability=durability)
+        self.sessions = session_factory(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()

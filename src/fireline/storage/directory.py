@@ -81,7 +81,7 @@ class DirectoryRepository:
 
     def user_by_login(self, login: str) -> User | None:
         """A user by id or email."""
-        query = select(User).where((User.id == login) | (User.email == login))
+        query = select(User).where((User.id == login) | (User.email == login.lower()))
         return self.session.execute(query).scalars().first()
 
     def team_ids_of(self, user_id: str) -> list[str]:

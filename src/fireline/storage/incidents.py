@@ -21,7 +21,6 @@ class IncidentFilter:
     service: str | None = None
     priority: str | None = None
     open_only: bool = False
-    include_drills: bool = True
 
 
 @dataclass(frozen=True)
@@ -96,8 +95,6 @@ class IncidentRepository:
             query = query.where(IncidentRow.priority == filters.priority)
         if filters.open_only:
             query = query.where(IncidentRow.closed_at.is_(None), IncidentRow.resolved_at.is_(None))
-        if not filters.include_drills:
-            query = query.where(IncidentRow.drill.is_(False))
         total = self.session.execute(
             select(func.count()).select_from(query.subquery())
         ).scalar_one()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from datetime import datetime
 from types import TracebackType
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from fireline.errors import StaleState
+from fireline.errors import Conflict, StaleState
 from fireline.storage.alerts import AlertRepository, SilenceRepository
 from fireline.storage.db import READ_ONLY
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
@@ -69,6 +71,17 @@ class UnitOfWork:
         self._session = None
         self._read_only = False
 
+    def lock(self, name: str) -> None:
+        """Serialise this transaction with every other one that takes the same lock.
+
+        On PostgreSQL a transaction-scoped advisory lock; on SQLite writers are
+        serialised already (``BEGIN IMMEDIATE``).
+        """
+        assert self._session is not None
+        if self._session.get_bind().dialect.name == "postgresql":
+            key = zlib.crc32(name.encode()) - 2**31
+            self._session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
     def commit(self) -> None:
         """Commit; a concurrent writer that got there first becomes a StaleState (409)."""
         assert self._session is not None
@@ -79,4 +92,6 @@ class UnitOfWork:
                 raise StaleState(
                     "the incident was changed by someone else meanwhile; try again"
                 ) from error
-            raise
+            raise Conflict(
+                f"the change clashes with data stored meanwhile; try again ({error.orig})"
+            ) from None

@@ -64,7 +64,10 @@ async def _fireline_error(request: Request, error: FirelineError) -> JSONRespons
 
 
 async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
-    errors = [FieldError(field=_field(e["loc"]), message=e["msg"]) for e in error.errors()]
+    errors = [
+        FieldError(field=_field(e["loc"]), message=e["msg"].removeprefix("Value error, "))
+        for e in error.errors()
+    ]
     detail = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
     first = errors[0].field if errors else None
     return problem(422, "Invalid input", detail, field=first, errors=errors)

@@ -2,74 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.conftest import EXAMPLE
 from tests.e2e.cli_runner import Cli
-
-FIRELINE = str(Path(sys.executable).with_name("fireline"))
-
-
-@dataclass
-class Server:
-    url: str
-    token: str
-    output: str
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.e2e.servers import Server, start_server
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    port = _free_port()
-    log = tmp_path / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FIRELINE_")}
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [FIRELINE, "serve", "--port", str(port)],
-            cwd=tmp_path,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, process, log)
-        output = log.read_text()
-        token = re.search(r"API token \(shown once\): (\S+)", output)
-        assert token, output
-        yield Server(url, token.group(1), output)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"fireline serve exited: {log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    pytest.fail(f"fireline serve did not answer in 30 s: {log.read_text()}")
+    with start_server(tmp_path) as running:
+        yield running
 
 
 def test_first_start_explains_how_to_get_in(server: Server, tmp_path: Path) -> None:

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts import Matcher, Silence
-from fireline.storage.incidents import reserve_next_id
-from fireline.storage.models import AlertRow, Integration, SilenceRow
+from fireline.storage.models import AlertRow, IncidentRow, Integration, SilenceRow
 
 
 @dataclass
 class AlertRecord:
-    """An alert as the ingest path reads and changes it (``id`` is None until stored)."""
+    """An alert as the ingest path reads and changes it; ``dirty`` names the columns to write back."""
 
-    id: int | None
+    id: int
     integration_id: str
     service_id: str
     dedup_key: str
@@ -38,9 +37,42 @@ class AlertRecord:
     flapping: bool = False
     incident_id: int | None = None
     silence_id: int | None = None
+    dirty: set[str] = field(default_factory=set, compare=False, repr=False)
+
+    def change(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+            self.dirty.add(name)
 
 
-COLUMNS = [f.name for f in fields(AlertRecord)]
+COLUMNS = [f.name for f in fields(AlertRecord) if f.name != "dirty"]
+_ALERTS: Table = AlertRow.__table__  # type: ignore[assignment]
+_OPEN = select(*(_ALERTS.c[c] for c in COLUMNS)).where(
+    _ALERTS.c.integration_id == bindparam("integration"),
+    _ALERTS.c.dedup_key.in_(bindparam("keys", expanding=True)),
+    _ALERTS.c.status != "resolved",
+)
+_RESOLUTIONS = (
+    select(_ALERTS.c.dedup_key, func.count())
+    .where(
+        _ALERTS.c.integration_id == bindparam("integration"),
+        _ALERTS.c.dedup_key.in_(bindparam("keys", expanding=True)),
+        _ALERTS.c.resolved_at >= bindparam("since"),
+    )
+    .group_by(_ALERTS.c.dedup_key)
+)
+_INCIDENTS: Table = IncidentRow.__table__  # type: ignore[assignment]
+_GROUP_INCIDENTS = (
+    select(_ALERTS.c.group_key, func.max(_ALERTS.c.incident_id))
+    .join(_INCIDENTS, _INCIDENTS.c.id == _ALERTS.c.incident_id)
+    .where(
+        _ALERTS.c.service_id == bindparam("service"),
+        _ALERTS.c.group_key.in_(bindparam("groups", expanding=True)),
+        _INCIDENTS.c.resolved_at.is_(None),
+    )
+    .group_by(_ALERTS.c.group_key)
+)
+_INSERT = insert(_ALERTS)
 
 
 @dataclass(frozen=True)
@@ -51,42 +83,47 @@ class AlertFilter:
 
 
 class AlertRepository:
+    """Alerts, read and written in bulk with prepared Core statements: this is the hot path."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._next_ids: list[int] = []
+
+    def integrations_for_keys(self, keys: Iterable[str], now: datetime) -> dict[str, Integration]:
+        """Integrations by key: the current one, or the previous one still in its grace period."""
+        wanted = list(set(keys))
+        query = select(Integration).where(
+            Integration.key.in_(wanted) | Integration.previous_key.in_(wanted)
+        )
+        found: dict[str, Integration] = {}
+        for integration in self.session.execute(query).scalars():
+            found[integration.key] = integration
+            grace = integration.previous_key_expires_at
+            if integration.previous_key and grace is not None and grace > now:
+                found[integration.previous_key] = integration
+        return found
 
     def open_alerts(self, integration_id: str, dedup_keys: Iterable[str]) -> dict[str, AlertRecord]:
         """The open (firing or acknowledged) alerts of an integration with these dedup keys."""
-        query = select(AlertRow).where(
-            AlertRow.integration_id == integration_id,
-            AlertRow.dedup_key.in_(list(set(dedup_keys))),
-            AlertRow.status != "resolved",
+        rows = self.session.execute(
+            _OPEN, {"integration": integration_id, "keys": list(set(dedup_keys))}
         )
-        return {r.dedup_key: _record(r) for r in self.session.execute(query).scalars()}
+        return {r.dedup_key: AlertRecord(**r._mapping) for r in rows}
 
-    def add(self, records: list[AlertRecord]) -> None:
-        """Insert new alerts and give them their ids."""
-        if not records:
-            return
-        rows = [{c: getattr(r, c) for c in COLUMNS if c != "id"} for r in records]
-        ids = self.session.execute(
-            insert(AlertRow).returning(AlertRow.id, sort_by_parameter_order=True), rows
-        )
-        for record, (alert_id,) in zip(records, ids, strict=True):
-            record.id = alert_id
+    def resolution_counts(
+        self, integration_id: str, dedup_keys: Iterable[str], since: datetime
+    ) -> dict[str, int]:
+        """How many times each key's alert was resolved since ``since`` (flapping detection)."""
+        params = {"integration": integration_id, "keys": list(set(dedup_keys)), "since": since}
+        return {key: int(count) for key, count in self.session.execute(_RESOLUTIONS, params)}
 
-    def save(self, records: list[AlertRecord]) -> None:
-        """Write back changed alerts."""
-        for record in records:
-            values = {c: getattr(record, c) for c in COLUMNS if c != "id"}
-            self.session.execute(update(AlertRow).where(AlertRow.id == record.id).values(**values))
-
-    def recent_resolutions(self, integration_id: str, dedup_key: str, since: datetime) -> int:
-        query = select(func.count()).where(
-            AlertRow.integration_id == integration_id,
-            AlertRow.dedup_key == dedup_key,
-            AlertRow.resolved_at >= since,
-        )
-        return int(self.session.execute(query).scalar_one())
+    def open_group_incidents(self, service_id: str, group_keys: Iterable[str]) -> dict[str, int]:
+        """The newest unresolved incident that alerts of each group joined."""
+        params = {"service": service_id, "groups": list(set(group_keys))}
+        return {
+            group: int(incident)
+            for group, incident in self.session.execute(_GROUP_INCIDENTS, params)
+        }
 
     def last_incident_of(self, integration_id: str, dedup_key: str) -> int | None:
         """The incident the latest alert with this key joined."""
@@ -102,20 +139,50 @@ class AlertRepository:
         )
         return self.session.execute(query).scalar_one_or_none()
 
-    def group_incidents(self, service_id: str, group_key: str) -> list[int]:
-        """Incidents that alerts of this group joined, newest first."""
-        query = (
-            select(AlertRow.incident_id)
-            .where(
-                AlertRow.service_id == service_id,
-                AlertRow.group_key == group_key,
-                AlertRow.incident_id.is_not(None),
+    def reserve_ids(self, count: int) -> None:
+        """Set aside ids for up to ``count`` new alerts, so timeline events can name them first."""
+        if count <= 0:
+            return
+        if self.session.get_bind().dialect.name == "postgresql":
+            series = select(func.nextval(func.pg_get_serial_sequence("alerts", "id"))).select_from(
+                func.generate_series(1, count)
             )
-            .group_by(AlertRow.incident_id)
-            .order_by(AlertRow.incident_id.desc())
-            .limit(5)
+            self._next_ids += [int(i) for i in self.session.execute(series).scalars()]
+            return
+        start = (self._next_ids[-1] if self._next_ids else self._max_id()) + 1
+        self._next_ids += list(range(start, start + count))
+
+    def take_id(self) -> int:
+        """One of the reserved ids (reserve first)."""
+        return self._next_ids.pop(0)
+
+    def _max_id(self) -> int:
+        return int(
+            self.session.execute(select(func.coalesce(func.max(_ALERTS.c.id), 0))).scalar_one()
         )
-        return [i for i in self.session.execute(query).scalars() if i is not None]
+
+    def add(self, records: list[AlertRecord]) -> None:
+        """Insert new alerts (their ids were reserved)."""
+        if records:
+            self.session.execute(_INSERT, [{c: getattr(r, c) for c in COLUMNS} for r in records])
+            self._next_ids.clear()  # unused reservations are gaps, as with any sequence
+
+    def save(self, records: Iterable[AlertRecord]) -> None:
+        """Write back what changed, one statement per set of changed columns."""
+        groups: dict[frozenset[str], list[AlertRecord]] = {}
+        for record in records:
+            if record.dirty:
+                groups.setdefault(frozenset(record.dirty), []).append(record)
+        for columns, group in groups.items():
+            statement = (
+                update(_ALERTS)
+                .where(_ALERTS.c.id == bindparam("_id"))
+                .values({c: bindparam(c) for c in sorted(columns)})
+            )
+            rows = [{"_id": r.id, **{c: getattr(r, c) for c in columns}} for r in group]
+            self.session.execute(statement, rows, execution_options={"synchronize_session": False})
+            for record in group:
+                record.dirty.clear()
 
     def open_ids(self, incident_id: int) -> set[int]:
         """The ids of the incident's alerts not yet resolved."""
@@ -124,42 +191,27 @@ class AlertRepository:
         )
         return set(self.session.execute(query).scalars())
 
-    def reserve_id(self) -> int:
-        """An id for a new alert, so that timeline events can name it before it is written."""
-        self._last_id = reserve_next_id(
-            self.session, AlertRow.__table__, getattr(self, "_last_id", None)
-        )
-        return self._last_id
-
     def get(self, alert_id: int) -> AlertRecord | None:
-        row = self.session.get(AlertRow, alert_id)
-        return _record(row) if row else None
+        row = self.session.execute(
+            select(*(_ALERTS.c[c] for c in COLUMNS)).where(_ALERTS.c.id == alert_id)
+        ).first()
+        return AlertRecord(**row._mapping) if row else None
 
     def list_matching(
         self, filters: AlertFilter, *, limit: int, offset: int
     ) -> tuple[list[AlertRecord], int]:
-        query = select(AlertRow)
+        query = select(*(_ALERTS.c[c] for c in COLUMNS))
         if filters.status:
-            query = query.where(AlertRow.status.in_(filters.status))
+            query = query.where(_ALERTS.c.status.in_(filters.status))
         if filters.service:
-            query = query.where(AlertRow.service_id == filters.service)
+            query = query.where(_ALERTS.c.service_id == filters.service)
         if filters.incident_id is not None:
-            query = query.where(AlertRow.incident_id == filters.incident_id)
+            query = query.where(_ALERTS.c.incident_id == filters.incident_id)
         total = self.session.execute(
             select(func.count()).select_from(query.subquery())
         ).scalar_one()
-        rows = self.session.execute(
-            query.order_by(AlertRow.id.desc()).limit(limit).offset(offset)
-        ).scalars()
-        return [_record(r) for r in rows], int(total)
-
-    def integration_for_key(self, key: str, now: datetime) -> Integration | None:
-        """The integration whose current key, or previous key still in its grace period, this is."""
-        query = select(Integration).where(
-            (Integration.key == key)
-            | ((Integration.previous_key == key) & (Integration.previous_key_expires_at > now))
-        )
-        return self.session.execute(query).scalars().first()
+        rows = self.session.execute(query.order_by(_ALERTS.c.id.desc()).limit(limit).offset(offset))
+        return [AlertRecord(**r._mapping) for r in rows], int(total)
 
     def heartbeats(self) -> Sequence[Integration]:
         query = select(Integration).where(
@@ -195,7 +247,3 @@ class SilenceRepository:
 def to_silence(row: SilenceRow) -> Silence:
     matchers = tuple(Matcher(m["name"], m["op"], m["value"]) for m in row.matchers)
     return Silence(row.id, matchers, row.starts_at, row.ends_at, row.service_id)
-
-
-def _record(row: AlertRow) -> AlertRecord:
-    return AlertRecord(**{c: getattr(row, c) for c in COLUMNS})

@@ -225,7 +225,11 @@ def test_bad_input_is_refused_and_nothing_is_stored(ingest_app: Ingest) -> None:
     wrong_type = ingest_app.client.post(
         "/api/v1/integrations/alertmanager/hb0ledger000000000000000000000001", json=good
     )
-    assert wrong_type.status_code == 400 and "heartbeat integration" in wrong_type.json()["detail"]
+    assert (
+        wrong_type.status_code == 400
+        and "integration ledger-heartbeat of type heartbeat, not alertmanager"
+        in wrong_type.json()["detail"]
+    )
     assert ingest_app.alerts() == [] and ingest_app.incident_count() == 0
 
 

@@ -56,6 +56,11 @@ def serve(
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
+    if no_worker:
+        typer.echo(
+            "no embedded worker: run `fireline worker` too, or heartbeats are never checked",
+            err=True,
+        )
     run(
         settings(database_url),
         host=host,

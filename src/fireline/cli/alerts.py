@@ -40,10 +40,16 @@ def alert_list(
         int | None, typer.Option(help="Only this incident's alerts.", min=1)
     ] = None,  # noqa: UP045
     limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
 ) -> None:
     """List alerts, newest first."""
     page = ctx.backend().call(
-        "alerts", status=status or [], service=service, incident=incident, limit=limit
+        "alerts",
+        status=status or [],
+        service=service,
+        incident=incident,
+        limit=limit,
+        offset=offset,
     )
     ctx.emit(page, render.alert_table)
 
@@ -127,9 +133,14 @@ def integration_create(
     interval: Annotated[
         Opt, typer.Option(help="Heartbeats: the longest gap between beats (5m).")
     ] = None,
+    map_: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option("--map", help="Generic: FIELD=PATH, e.g. dedup_key=check.id (repeatable)."),
+    ] = None,
 ) -> None:
     """Create an integration with a fresh key."""
-    body = _body(id=integration_id, service=service, type=type_, interval=interval)
+    mapping = dict(_pair(m) for m in map_) if map_ else None
+    body = _body(id=integration_id, service=service, type=type_, interval=interval, mapping=mapping)
     ctx.emit(ctx.backend().call("create_integration", body), render.integration_table)
 
 
@@ -152,6 +163,13 @@ def integration_rotate(
 def integration_revoke(ctx: Context, integration_id: Annotated[str, typer.Argument()]) -> None:
     """Stop accepting alerts on an integration, at once."""
     ctx.emit(ctx.backend().call("revoke_integration", id=integration_id), render.integration_table)
+
+
+def _pair(text: str) -> tuple[str, str]:
+    field, found, path = text.partition("=")
+    if not found or not field or not path:
+        raise typer.BadParameter(f"{text!r}: write FIELD=PATH, like dedup_key=check.id")
+    return field.strip(), path.strip()
 
 
 def _matcher(text: str) -> dict[str, str]:

@@ -16,7 +16,6 @@ from pydantic import BaseModel
 
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.domain.durations import parse_duration
 from fireline.schemas import IncidentDetailRead, IncidentPage, IncidentRead
 from fireline.services import alert_views, directory, incidents, integrations, silences
 from fireline.services.configuration import apply_config
@@ -181,7 +180,7 @@ def _show(b: LocalBackend, f: dict[str, Any], p: dict[str, Any]) -> Json:
 
 
 def _rotate(b: LocalBackend, f: dict[str, Any], p: dict[str, Any]) -> Json:
-    grace = parse_duration(f.get("grace", "1h"))
+    grace = integrations.parse_grace(f.get("grace", "1h"))
     return _dump(integrations.rotate_key(uow=b.core.uow(), integration_id=p["id"], grace=grace))
 
 

@@ -84,12 +84,12 @@ class Grouping:
     window: timedelta | None = None
 
 
-def group_key(event: AlertEvent, grouping: Grouping | None) -> str:
+def group_key(event: AlertEvent, grouping: Grouping | None, integration_id: str) -> str:
     """Alerts with the same key may share an incident.
 
     With ``by`` labels: the values of those labels. With only a window: all
     alerts of the service. Without grouping: Alertmanager's own group, else
-    one incident per alert.
+    one incident per alert (per integration and dedup key).
     """
     if grouping and grouping.by:
         values = [event.labels.get(name, "") for name in grouping.by]
@@ -98,7 +98,7 @@ def group_key(event: AlertEvent, grouping: Grouping | None) -> str:
         return "service"
     if event.group_hint:
         return "am:" + event.group_hint
-    return "alert:" + event.dedup_key
+    return f"alert:{integration_id}:{event.dedup_key}"
 
 
 def joins(grouping: Grouping | None, incident_detected_at: datetime, alert_at: datetime) -> bool:
@@ -165,6 +165,11 @@ class Flapping:
         return recent_resolutions >= self.threshold
 
 
+def _label(value: str | int | float | bool) -> str:
+    """A scalar as a label value, booleans spelt as in JSON."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 RESOLVED_WORDS = {
     "resolved",
     "ok",
@@ -210,7 +215,7 @@ def map_generic(data: dict[str, Any], mapping: dict[str, str]) -> AlertEvent:
         if status in ACK_WORDS
         else "trigger"
     )
-    labels = {k: str(v) for k, v in data.items() if isinstance(v, str | int | float | bool)}
+    labels = {k: _label(v) for k, v in data.items() if isinstance(v, str | int | float | bool)}
     return AlertEvent(
         action=action,
         dedup_key=str(dedup)[:255],

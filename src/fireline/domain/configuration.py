@@ -150,6 +150,9 @@ class EscalationPolicySpec(Spec):
     steps: tuple[Step, ...] = Field(min_length=1)
 
 
+MAPPING_FIELDS = ("dedup_key", "summary", "severity", "status", "source")
+
+
 class IntegrationSpec(Spec):
     id: Slug
     type: Literal["alertmanager", "events_v2", "generic", "heartbeat"]
@@ -158,9 +161,18 @@ class IntegrationSpec(Spec):
     mapping: dict[str, str] | None = None
 
     @model_validator(mode="after")
-    def _heartbeat_interval(self) -> IntegrationSpec:
+    def _settings_fit_the_type(self) -> IntegrationSpec:
         if (self.type == "heartbeat") != (self.interval is not None):
             raise ValueError("`interval` is required for heartbeat integrations and only for them")
+        if self.interval is not None and self.interval.total_seconds() < 1:
+            raise ValueError("a heartbeat `interval` must be at least 1s")
+        if self.mapping is not None and self.type != "generic":
+            raise ValueError("`mapping` is for generic integrations only")
+        unknown = sorted(set(self.mapping or {}) - set(MAPPING_FIELDS))
+        if unknown:
+            raise ValueError(
+                f"unknown mapping field {', '.join(unknown)}; known: {', '.join(MAPPING_FIELDS)}"
+            )
         return self
 
 

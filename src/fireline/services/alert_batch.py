@@ -113,7 +113,7 @@ class Batch:
         for key, count in self.uow.alerts.resolution_counts(integration.id, keys, since).items():
             self.cleared_before[(integration.id, key)] = count
         service = self.service(integration.service_id)
-        groups = {group_key(e, grouping_of(service))[:600] for e in events}
+        groups = {group_key(e, grouping_of(service), integration.id)[:600] for e in events}
         for group, incident_id in self.uow.alerts.open_group_incidents(service.id, groups).items():
             self.group_incident[(service.id, group)] = incident_id
 
@@ -150,7 +150,7 @@ class Batch:
             integration_id=integration.id,
             service_id=service.id,
             dedup_key=event.dedup_key,
-            group_key=group_key(event, grouping)[:600],
+            group_key=group_key(event, grouping, integration.id)[:600],
             status="firing",
             summary=event.summary[:1024],
             severity=event.severity,
@@ -312,11 +312,12 @@ class Batch:
                 self.uow.incidents.add(touched.state, touched.events)
             else:
                 self.uow.incidents.save(touched.state, touched.events)
-        self.uow.alerts.add(self.new_alerts)
         new_ids = {a.id for a in self.new_alerts}
+        # Resolutions first: an alert resolved and fired again in this commit has a new open row.
         self.uow.alerts.save(
-            a for a in [*self.open.values(), *self.resolved] if a.id not in new_ids
+            a for a in [*self.resolved, *self.open.values()] if a.id not in new_ids
         )
+        self.uow.alerts.add(self.new_alerts)
 
     def _auto_resolve(self, incident_id: int) -> None:
         touched = self.incident(incident_id)

@@ -7,17 +7,20 @@ only after the commit that holds its alerts.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
 from fireline.domain.alerts import AlertEvent, map_generic
+from fireline.integrations.limits import check_labels
 from fireline.services.alert_batch import Batch, Work, deadline
 from fireline.storage.models import Integration
 from fireline.storage.uow import UnitOfWork
 
 Kind = Literal["alertmanager", "events_v2", "generic", "heartbeat"]
 HEARTBEAT_KEY = "heartbeat"
+log = logging.getLogger("fireline.alerts")
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,8 @@ def _prepare(
     if submission.document is not None:
         try:
             events = [map_generic(submission.document, integration.settings.get("mapping") or {})]
-        except ValueError as error:
+            check_labels(events[0].labels, "body")
+        except ValueError as error:  # PayloadInvalid too
             return Rejected(400, str(error))
     if submission.beat:
         integration.last_beat_at = now
@@ -90,11 +94,13 @@ def _refusal(integration: Integration | None, submission: Submission) -> Rejecte
             "unknown integration key; check the URL (or routing_key) against `fireline integration list`",
         )
     if integration.revoked_at is not None:
-        return Rejected(403, f"integration {integration.id}'s key was revoked; use its new key")
-    if integration.type != submission.kind:
         return Rejected(
-            400, f"this key belongs to a {integration.type} integration, not {submission.kind}"
+            403,
+            f"integration {integration.id} was revoked; create a new integration for this sender",
         )
+    if integration.type != submission.kind:
+        message = f"this key belongs to integration {integration.id} of type {integration.type}, not {submission.kind}"
+        return Rejected(400, message)
     return None
 
 
@@ -106,9 +112,11 @@ def check_heartbeats(*, uow: UnitOfWork) -> list[str]:
     with uow.read():
         now = uow.now()
         due = [
-            (i.id, i.key, i.settings["interval"], deadline(i))
+            (i.id, i.key, i.settings["interval"], at)
             for i in uow.alerts.heartbeats()
-            if deadline(i) <= now and not uow.alerts.open_alerts(i.id, [HEARTBEAT_KEY])
+            if (at := _deadline(i)) is not None
+            and at <= now
+            and not uow.alerts.open_alerts(i.id, [HEARTBEAT_KEY])
         ]
     missed = []
     for integration_id, key, interval, due_at in due:
@@ -123,3 +131,11 @@ def check_heartbeats(*, uow: UnitOfWork) -> list[str]:
         if isinstance(outcome, Accepted):
             missed.append(integration_id)
     return missed
+
+
+def _deadline(integration: Integration) -> datetime | None:
+    try:
+        return deadline(integration)
+    except (KeyError, ValueError):  # a bad interval stored by hand must not stop the other checks
+        log.warning("heartbeat %s has no valid interval; not checked", integration.id)
+        return None

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from fireline.domain.durations import parse_duration
 from fireline.errors import Conflict, InvalidInput
 from fireline.storage.models import Integration, Service
 from fireline.storage.uow import UnitOfWork
@@ -83,6 +84,14 @@ def create_integration(
         created = read(uow.directory.get(Integration, integration_id), show_key=True)
         uow.commit()
     return created
+
+
+def parse_grace(text: str) -> timedelta:
+    """How long a rotated key keeps working, from text like "1h"."""
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise InvalidInput(str(error), field="grace") from None
 
 
 def rotate_key(*, uow: UnitOfWork, integration_id: str, grace: timedelta) -> IntegrationRead:

@@ -20,14 +20,14 @@ class WorkflowRepository:
         row = self.session.get(WorkflowVersion, (workflow_id, version))
         if row is None:
             raise NotFound(f"there is no version {version} of workflow {workflow_id!r}")
-        return Workflow.model_validate(row.definition)
+        return _validated(row)
 
     def latest(self, workflow_id: str) -> tuple[int, Workflow]:
         """The newest version of a workflow and its number."""
         row = self._latest_row(workflow_id)
         if row is None:
             raise NotFound(f"there is no workflow {workflow_id!r}")
-        return row.version, Workflow.model_validate(row.definition)
+        return row.version, _validated(row)
 
     def list_latest(self) -> list[tuple[int, Workflow]]:
         newest = (
@@ -45,7 +45,7 @@ class WorkflowRepository:
             .order_by(WorkflowVersion.workflow_id)
         )
         rows = self.session.execute(query).scalars()
-        return [(r.version, Workflow.model_validate(r.definition)) for r in rows]
+        return [(r.version, _validated(r)) for r in rows]
 
     def register(self, workflow: Workflow, now: datetime) -> tuple[int, bool]:
         """Store the definition as a new version unless it equals the newest; (version, created)."""
@@ -78,3 +78,14 @@ class WorkflowRepository:
             .limit(1)
         )
         return self.session.execute(query).scalars().first()
+
+
+_VALIDATED: dict[str, Workflow] = {}
+
+
+def _validated(row: WorkflowVersion) -> Workflow:
+    """The stored definition as a Workflow, validated once per distinct content (keyed by digest)."""
+    workflow = _VALIDATED.get(row.digest)
+    if workflow is None:
+        workflow = _VALIDATED[row.digest] = Workflow.model_validate(row.definition)
+    return workflow

@@ -7,8 +7,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from fireline.domain.durations import parse_duration
-from fireline.errors import InvalidInput
 from fireline.schemas import Input, Reason, Ref, Time
 from fireline.services import alert_views, integrations, silences
 from fireline.web.deps import Admin, Responder, Uow, Viewer
@@ -169,12 +167,9 @@ def create_integration(uow: Uow, _: Admin, body: IntegrationCreate) -> integrati
     summary="New key; the old one keeps working for the grace period",
 )
 def rotate(
-    uow: Uow, _: Admin, integration_id: Slug, body: Rotation
+    uow: Uow, _: Admin, integration_id: Slug, body: Rotation | None = None
 ) -> integrations.IntegrationRead:
-    try:
-        grace = parse_duration(body.grace)
-    except ValueError as error:
-        raise InvalidInput(str(error), field="grace") from None
+    grace = integrations.parse_grace((body or Rotation()).grace)
     return integrations.rotate_key(uow=uow, integration_id=integration_id, grace=grace)
 
 

@@ -48,6 +48,12 @@ def test_a_firing_alert_opens_an_incident_in_detection(ingest_app: Ingest) -> No
     attached = [e for e in incident["timeline"] if e["kind"] == "alert_attached"]
     assert attached[0]["actor"] == "integration:checkout-alertmanager"
     assert attached[0]["data"]["dedup_key"] == "fp1"
+    assert attached[0]["data"]["derived"] == {
+        "detected_at": "the alert's start",
+        "impact": "high: the default impact of service checkout-api",
+        "urgency": "high: alert severity critical",
+        "severity": "SEV1: alert severity critical, by rank",
+    }
     detail = ingest_app.api("GET", f"/alerts/{alert['id']}")
     assert detail["payload"]["generatorURL"] == "http://prometheus:9090/graph?g0.expr=up"
 

@@ -256,8 +256,28 @@ class Batch:
                 severity=alert.severity,
                 labels=alert.labels,
                 flapping=alert.flapping,
+                **(
+                    {"derived": self._derivation(incident_id, alert)}
+                    if self._opened_by(incident_id)
+                    else {}
+                ),
             ),
         )
+
+    def _opened_by(self, incident_id: int) -> bool:
+        """Whether this commit declared the incident and nothing is attached to it yet."""
+        touched = self.incidents[incident_id]
+        return touched.new and not any(e.kind == "alert_attached" for e in touched.events)
+
+    def _derivation(self, incident_id: int, alert: AlertRecord) -> dict[str, str]:
+        """How the new incident's fields came from its first alert, for the timeline."""
+        state = self.incidents[incident_id].state
+        return {
+            "detected_at": "the alert's start",
+            "impact": f"{state.impact}: the default impact of service {alert.service_id}",
+            "urgency": f"{state.urgency}: alert severity {alert.severity}",
+            "severity": f"{state.severity}: alert severity {alert.severity}, by rank",
+        }
 
     def _acknowledge(self, act: Act, alert: AlertRecord) -> None:
         if alert.status != "firing":

@@ -7,7 +7,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from fireline.services import organisation
-from fireline.storage.models import Integration, Service, Team, User
+from fireline.services.integrations import IntegrationRead, read_integration
+from fireline.storage.models import Service, Team, User
 from fireline.storage.uow import UnitOfWork
 
 
@@ -26,13 +27,6 @@ class UserRead(BaseModel):
 class TeamRead(BaseModel):
     id: str
     name: str
-
-
-class IntegrationRead(BaseModel):
-    id: str
-    type: str
-    key: str | None
-    settings: dict[str, Any]
 
 
 class ServiceRead(BaseModel):
@@ -104,15 +98,9 @@ def _service(uow: UnitOfWork, service: Service, show_keys: bool) -> ServiceRead:
         auto_resolve=service.auto_resolve,
         alert_grouping=service.alert_grouping,
         integrations=[
-            _integration(i, show_keys) for i in uow.directory.integrations_of(service.id)
+            read_integration(i, show_key=show_keys)
+            for i in uow.directory.integrations_of(service.id)
         ],
-    )
-
-
-def _integration(integration: Integration, show_keys: bool) -> IntegrationRead:
-    key = integration.key if show_keys else None
-    return IntegrationRead(
-        id=integration.id, type=integration.type, key=key, settings=integration.settings
     )
 
 

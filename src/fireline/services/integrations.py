@@ -37,7 +37,7 @@ def new_key() -> str:
     return secrets.token_hex(16)
 
 
-def read(integration: Integration, *, show_key: bool) -> IntegrationRead:
+def read_integration(integration: Integration, *, show_key: bool) -> IntegrationRead:
     """An integration as the API shows it; the key (and the URL that holds it) only to admins."""
     key = integration.key if show_key else None
     path = PATHS[integration.type].format(key=key or "<key>")
@@ -56,7 +56,9 @@ def read(integration: Integration, *, show_key: bool) -> IntegrationRead:
 
 def list_integrations(*, uow: UnitOfWork, show_keys: bool) -> list[IntegrationRead]:
     with uow.read():
-        return [read(i, show_key=show_keys) for i in uow.directory.list_all(Integration)]
+        return [
+            read_integration(i, show_key=show_keys) for i in uow.directory.list_all(Integration)
+        ]
 
 
 def create_integration(
@@ -81,7 +83,7 @@ def create_integration(
                 created_at=uow.now(),
             )
         )
-        created = read(uow.directory.get(Integration, integration_id), show_key=True)
+        created = read_integration(uow.directory.get(Integration, integration_id), show_key=True)
         uow.commit()
     return created
 
@@ -103,7 +105,7 @@ def rotate_key(*, uow: UnitOfWork, integration_id: str, grace: timedelta) -> Int
         integration.previous_key = integration.key if grace > timedelta(0) else None
         integration.previous_key_expires_at = uow.now() + grace if grace > timedelta(0) else None
         integration.key = new_key()
-        rotated = read(integration, show_key=True)
+        rotated = read_integration(integration, show_key=True)
         uow.commit()
     return rotated
 
@@ -114,6 +116,6 @@ def revoke(*, uow: UnitOfWork, integration_id: str) -> IntegrationRead:
         integration = uow.directory.get(Integration, integration_id)
         integration.revoked_at = integration.revoked_at or uow.now()
         integration.previous_key, integration.previous_key_expires_at = None, None
-        revoked = read(integration, show_key=True)
+        revoked = read_integration(integration, show_key=True)
         uow.commit()
     return revoked

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Protocol
 
 import httpx
@@ -17,7 +18,7 @@ from pydantic import BaseModel
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
 from fireline.schemas import IncidentDetailRead, IncidentPage, IncidentRead
-from fireline.services import alert_views, directory, incidents, integrations, silences
+from fireline.services import alert_views, directory, incidents, integrations, oncall, silences
 from fireline.services.configuration import apply_config
 from fireline.storage.incidents import IncidentFilter
 
@@ -51,6 +52,11 @@ ROUTES: dict[str, tuple[str, str]] = {
     "create_integration": ("POST", "/integrations"),
     "rotate_integration": ("POST", "/integrations/{id}/rotate"),
     "revoke_integration": ("POST", "/integrations/{id}/revoke"),
+    "oncall": ("GET", "/oncall"),
+    "shifts": ("GET", "/schedules/{schedule}/shifts"),
+    "overrides": ("GET", "/schedules/{schedule}/overrides"),
+    "override": ("POST", "/schedules/{schedule}/overrides"),
+    "delete_override": ("DELETE", "/schedules/{schedule}/overrides/{id}"),
 }
 
 
@@ -84,7 +90,11 @@ class HttpBackend:
         fields = [name for _, name, _, _ in string.Formatter().parse(template) if name]
         path = template.format(**{name: params.pop(name) for name in fields})
         payload = body.model_dump(mode="json", exclude_unset=True) if body else None
-        query = {k: v for k, v in params.items() if v not in (None, [], ())}
+        query = {
+            k: v.isoformat() if isinstance(v, datetime) else v
+            for k, v in params.items()
+            if v not in (None, [], ())
+        }
         return self.request(method, path, json=payload, params=query or None)
 
     def apply(self, text: str, source: str = "config") -> Json:
@@ -246,6 +256,36 @@ _HANDLERS: dict[str, Handler] = {
         )
     ),
     "rotate_integration": _rotate,
+    "oncall": lambda b, f, p: _dump(
+        oncall.who(uow=b.core.uow(), schedule_id=p.get("schedule"), at=p.get("at"))
+    ),
+    "shifts": lambda b, f, p: _dump(
+        oncall.shifts(
+            uow=b.core.uow(),
+            schedule_id=p["schedule"],
+            start=p.get("start"),
+            end=p.get("end"),
+            user=p.get("user"),
+        )
+    ),
+    "overrides": lambda b, f, p: _dump(
+        oncall.list_overrides(uow=b.core.uow(), schedule_id=p["schedule"])
+    ),
+    "override": lambda b, f, p: _dump(
+        oncall.create_override(
+            uow=b.core.uow(),
+            actor=b.actor,
+            schedule_id=p["schedule"],
+            start=f["start"],
+            end=f["end"],
+            user=f.get("user"),
+            replaces=f.get("replaces"),
+            reason=f.get("reason", ""),
+        )
+    ),
+    "delete_override": lambda b, f, p: oncall.delete_override(
+        uow=b.core.uow(), schedule_id=p["schedule"], override_id=p["id"]
+    ),
     "revoke_integration": lambda b, f, p: _dump(
         integrations.revoke(uow=b.core.uow(), integration_id=p["id"])
     ),

@@ -9,6 +9,7 @@ from typing import Any
 from fireline.domain.configuration import (
     ConfigDocument,
     Known,
+    ScheduleSpec,
     ServiceSpec,
     UserSpec,
     dangling_references,
@@ -123,17 +124,28 @@ def _apply_item(uow: UnitOfWork, section: str, item: Any, report: ApplyReport) -
     elif section == "users":
         report.add("user", item.id, _apply_user(uow, item))
     elif section == "schedules":
-        values = {
-            "name": item.name,
-            "time_zone": item.time_zone,
-            "definition": item.model_dump(mode="json", by_alias=True),
-        }
-        report.add("schedule", item.id, d.upsert(Schedule, item.id, values))
+        report.add("schedule", item.id, _apply_schedule(uow, item))
     elif section == "escalation_policies":
         values = {"name": item.name, "definition": item.model_dump(mode="json")}
         report.add("escalation policy", item.id, d.upsert(EscalationPolicy, item.id, values))
     else:
         _apply_service(uow, item, report)
+
+
+def _apply_schedule(uow: UnitOfWork, schedule: ScheduleSpec) -> Outcome:
+    """Store the schedule; a changed one keeps its earlier definition in ``history``, so that
+    on-call questions about the past get the answer that was true then."""
+    definition = schedule.model_dump(mode="json", by_alias=True)
+    values: dict[str, Any] = {
+        "name": schedule.name,
+        "time_zone": schedule.time_zone,
+        "definition": definition,
+    }
+    existing = uow.directory.find(Schedule, schedule.id)
+    if existing is not None and existing.definition != definition:
+        until = uow.now().isoformat()
+        values["history"] = [*existing.history, {"until": until, "definition": existing.definition}]
+    return uow.directory.upsert(Schedule, schedule.id, values)
 
 
 def _apply_user(uow: UnitOfWork, user: UserSpec) -> Outcome:

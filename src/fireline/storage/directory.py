@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import delete, func, select
@@ -15,6 +16,7 @@ from fireline.storage.models import (
     EscalationPolicy,
     Integration,
     Schedule,
+    ScheduleOverride,
     Service,
     Setting,
     Team,
@@ -121,6 +123,22 @@ class DirectoryRepository:
             .scalars()
             .first()
         )
+
+    def overrides_of(self, schedule_id: str, *, since: datetime) -> Sequence[ScheduleOverride]:
+        """A schedule's overrides that end after ``since``, in the order they were made."""
+        query = (
+            select(ScheduleOverride)
+            .where(ScheduleOverride.schedule_id == schedule_id, ScheduleOverride.end > since)
+            .order_by(ScheduleOverride.id)
+        )
+        return self.session.execute(query).scalars().all()
+
+    def override(self, override_id: int) -> ScheduleOverride | None:
+        return self.session.get(ScheduleOverride, override_id)
+
+    def delete(self, row: Base) -> None:
+        self.session.delete(row)
+        self.session.flush()
 
     def count_users(self) -> int:
         return int(self.session.execute(select(func.count()).select_from(User)).scalar_one())

@@ -96,11 +96,29 @@ class TeamMember(Base):
 
 
 class Schedule(Base):
+    """A schedule as configured; ``history`` keeps every earlier definition with when it changed."""
+
     __tablename__ = "schedules"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     time_zone: Mapped[str] = mapped_column(String(64))
     definition: Mapped[dict[str, Any]]
+    history: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class ScheduleOverride(Base):
+    """Someone takes over (or is added, or removed) for a time range."""
+
+    __tablename__ = "schedule_overrides"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    schedule_id: Mapped[str] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    start: Mapped[datetime]
+    end: Mapped[datetime] = mapped_column(index=True)
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    replaces: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(1000))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
 
 
 class EscalationPolicy(Base):

@@ -14,7 +14,7 @@ from fireline import __version__
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
 from fireline.web import ingest, problems
-from fireline.web.api import admin, alerts, incidents
+from fireline.web.api import admin, alerts, incidents, oncall
 from fireline.web.ingest import GroupCommitWriter, RateLimiter
 from fireline.worker import start_in_thread
 
@@ -55,7 +55,7 @@ def create_app(
     app.state.rate_limiter = RateLimiter(limit, max(2 * limit, 10))
     app.router.routes.extend(ingest.routes())
     problems.install(app)
-    for router in (incidents.router, alerts.router, admin.router):
+    for router in (incidents.router, alerts.router, oncall.router, admin.router):
         app.include_router(router, prefix="/api/v1")
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/metrics", metrics, include_in_schema=False)

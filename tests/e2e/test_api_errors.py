@@ -16,6 +16,8 @@ VALUES = {
     "alert_id": "1",
     "silence_id": "1",
     "integration_id": "nope",
+    "schedule_id": "payments-primary",
+    "override_id": "999",
 }
 
 

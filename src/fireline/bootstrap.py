@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import httpx
+
 from fireline.config import Settings
-from fireline.services.organisation import register_shipped_workflows
+from fireline.notify import Notifier
+from fireline.notify.webhook import ChannelNotifier, WebhookNotifier
+from fireline.services.organisation import register_shipped_workflows, webhook_secret
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
 from fireline.storage.uow import Clock, UnitOfWork
@@ -23,6 +27,18 @@ class Fireline:
     settings: Settings
     database: Database
     clock: Clock
+    notifier: Notifier | None = None
+
+    def pager(self) -> Notifier:
+        """The notifier pages go through (built on first use; tests may set ``notifier``)."""
+        if self.notifier is None:
+            with self.uow() as uow:
+                secret = webhook_secret(uow)
+                uow.commit()
+            self.notifier = ChannelNotifier(
+                {"webhook": WebhookNotifier(httpx.Client(), secret.encode())}
+            )
+        return self.notifier
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (one per use case)."""

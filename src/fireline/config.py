@@ -24,6 +24,10 @@ class Settings(BaseSettings):
         ge=0,
         description="Requests a second each integration key may send (bursts of twice that); 0: no limit.",
     )
+    base_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="How people reach this server; pages link to incidents under it.",
+    )
     durability: Literal["full", "normal"] = Field(
         default="full",
         description="SQLite fsync policy: full survives power loss, normal only process crashes.",

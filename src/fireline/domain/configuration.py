@@ -151,6 +151,7 @@ class EscalationPolicySpec(Spec):
 
 
 MAPPING_FIELDS = ("dedup_key", "summary", "severity", "status", "source")
+RESERVED_INTEGRATION_IDS = ("alertmanager", "generic")
 
 
 class IntegrationSpec(Spec):
@@ -162,6 +163,10 @@ class IntegrationSpec(Spec):
 
     @model_validator(mode="after")
     def _settings_fit_the_type(self) -> IntegrationSpec:
+        if self.id in RESERVED_INTEGRATION_IDS:
+            raise ValueError(
+                f"`{self.id}` is reserved (it names an ingest route); choose another id"
+            )
         if (self.type == "heartbeat") != (self.interval is not None):
             raise ValueError("`interval` is required for heartbeat integrations and only for them")
         if self.interval is not None and self.interval.total_seconds() < 1:

@@ -330,10 +330,20 @@ def assign_role(act: Act, state: Incident, role: str, user: str | None) -> Outco
     return record(state, [act.event("role_assigned", role=role, before=before, after=user)])
 
 
-def record_alert(act: Act, state: Incident, kind: str, **details: Any) -> Outcome:
-    """Put an alert's news on the timeline: ``alert_attached`` or ``alert_resolved``."""
-    if kind not in ("alert_attached", "alert_resolved"):
-        raise ValueError(f"not an alert event: {kind}")
+TIMELINE_ONLY = (
+    "alert_attached",
+    "alert_resolved",
+    "escalation_step_fired",
+    "page_sent",
+    "page_failed",
+)
+
+
+def record_news(act: Act, state: Incident, kind: str, **details: Any) -> Outcome:
+    """Put news that changes no field on the timeline: alerts attached or resolved, escalation
+    steps fired, pages sent or failed."""
+    if kind not in TIMELINE_ONLY:
+        raise ValueError(f"not a timeline-only event: {kind}")
     return record(state, [act.event(kind, **details)])
 
 

@@ -27,7 +27,7 @@ from fireline.domain.events import Event, Incident
 from fireline.domain.incident import Act, Outcome
 from fireline.domain.workflow import Workflow
 from fireline.errors import FirelineError
-from fireline.services import organisation
+from fireline.services import organisation, paging
 from fireline.storage.alerts import AlertRecord
 from fireline.storage.models import Integration, Service
 from fireline.storage.uow import UnitOfWork
@@ -245,7 +245,7 @@ class Batch:
         alert.incident_id = incident_id
         self.record(
             incident_id,
-            lambda s: rules.record_alert(
+            lambda s: rules.record_news(
                 act,
                 s,
                 "alert_attached",
@@ -296,7 +296,7 @@ class Batch:
         if alert.incident_id is not None:
             self.record(
                 alert.incident_id,
-                lambda s: rules.record_alert(
+                lambda s: rules.record_news(
                     act,
                     s,
                     "alert_resolved",
@@ -330,8 +330,12 @@ class Batch:
         for touched in self.incidents.values():
             if touched.new:
                 self.uow.incidents.add(touched.state, touched.events)
+                if paging.pages_on_entry(touched.workflow, touched.state.phase):
+                    paging.start_paging(self.uow, touched.state, self.now)
             else:
                 self.uow.incidents.save(touched.state, touched.events)
+            if touched.events:
+                paging.stop_paging(self.uow, touched.state, self.now)
         new_ids = {a.id for a in self.new_alerts}
         # Resolutions first: an alert resolved and fired again in this commit has a new open row.
         self.uow.alerts.save(

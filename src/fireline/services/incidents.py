@@ -13,7 +13,7 @@ from fireline.domain.incident import Act, Outcome
 from fireline.domain.sla import SlaClock, sla_clocks
 from fireline.domain.workflow import Workflow
 from fireline.errors import InvalidInput
-from fireline.services import organisation
+from fireline.services import organisation, paging
 from fireline.storage.incidents import IncidentFilter, TimelineEntry
 from fireline.storage.models import Service, User
 from fireline.storage.uow import UnitOfWork
@@ -81,6 +81,8 @@ def declare(
             drill=drill,
         )
         uow.incidents.add(incident, events)
+        if paging.pages_on_entry(chosen, incident.phase):
+            paging.start_paging(uow, incident, act.now)
         view = _view(uow, incident)
         uow.commit()
     return view
@@ -250,13 +252,21 @@ Decision = Callable[[Act, Incident, Workflow], Outcome]
 def _change(uow: UnitOfWork, actor: str, incident_id: int, decide: Decision) -> IncidentView:
     """Load the incident under lock, decide, store the new state and its events, commit."""
     with uow:
-        incident = uow.incidents.get(incident_id, for_update=True)
-        workflow = uow.workflows.get(incident.workflow, incident.workflow_version)
-        incident, events = decide(Act(actor, uow.now()), incident, workflow)
+        before = uow.incidents.get(incident_id, for_update=True)
+        workflow = uow.workflows.get(before.workflow, before.workflow_version)
+        incident, events = decide(Act(actor, uow.now()), before, workflow)
         uow.incidents.save(incident, events)
+        follow_paging(uow, before, incident, workflow)
         view = _view(uow, incident)
         uow.commit()
     return view
+
+
+def follow_paging(uow: UnitOfWork, before: Incident, after: Incident, workflow: Workflow) -> None:
+    """Start paging on entering a paging phase; stop it once acknowledged or resolved."""
+    if after.phase != before.phase and paging.pages_on_entry(workflow, after.phase):
+        paging.start_paging(uow, after, uow.now())
+    paging.stop_paging(uow, after, uow.now())
 
 
 def _view(uow: UnitOfWork, incident: Incident) -> IncidentView:

@@ -73,6 +73,11 @@ def who(
         ]
 
 
+def on_call_within(uow: UnitOfWork, schedule_id: str, at: datetime) -> list[str]:
+    """Who is on call in a schedule, inside a unit of work the caller already opened."""
+    return list(rules.on_call(_domain(uow, uow.directory.get(Schedule, schedule_id)), at))
+
+
 def shifts(
     *,
     uow: UnitOfWork,

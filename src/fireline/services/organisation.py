@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from fireline.domain.configuration import WorkflowChoice
@@ -59,6 +60,16 @@ def choose_workflow(
         return uow.workflows.latest(workflow_id)
     except NotFound:
         raise InvalidInput(f"there is no workflow {workflow_id!r}", field="workflow") from None
+
+
+def webhook_secret(uow: UnitOfWork) -> str:
+    """The key webhook pages are signed with: made once, then kept in the database."""
+    stored = uow.settings.get("webhook_secret")
+    if stored:
+        return str(stored["value"])
+    value = secrets.token_hex(32)
+    uow.settings.put("webhook_secret", {"value": value})
+    return value
 
 
 def register_shipped_workflows(uow: UnitOfWork, now: datetime) -> None:

@@ -86,6 +86,14 @@ class DirectoryRepository:
         query = select(User).where((User.id == login) | (User.email == login.lower()))
         return self.session.execute(query).scalars().first()
 
+    def member_ids(self, team_id: str) -> list[str]:
+        query = (
+            select(TeamMember.user_id)
+            .where(TeamMember.team_id == team_id)
+            .order_by(TeamMember.user_id)
+        )
+        return list(self.session.execute(query).scalars())
+
     def team_ids_of(self, user_id: str) -> list[str]:
         query = (
             select(TeamMember.team_id)

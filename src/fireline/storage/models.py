@@ -272,3 +272,25 @@ class SilenceRow(Base):
     created_by: Mapped[str] = mapped_column(String(80))
     comment: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime]
+
+
+class Job(Base):
+    """Durable time-based work (escalation steps, page deliveries, …), claimed with a lease."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))  # pending | running | done | failed | cancelled
+    payload: Mapped[dict[str, Any]]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(80))
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    last_error: Mapped[str] = mapped_column(String(1000), default="")
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)

@@ -16,6 +16,7 @@ from fireline.storage.alerts import AlertRepository, SilenceRepository
 from fireline.storage.db import READ_ONLY
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
 from fireline.storage.incidents import IncidentRepository
+from fireline.storage.jobs import JobRepository
 from fireline.storage.tokens import TokenRepository
 from fireline.storage.workflows import WorkflowRepository
 
@@ -32,6 +33,7 @@ class UnitOfWork:
     tokens: TokenRepository
     alerts: AlertRepository
     silences: SilenceRepository
+    jobs: JobRepository
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
         self._sessions = sessions
@@ -48,6 +50,8 @@ class UnitOfWork:
         return self
 
     def __enter__(self) -> UnitOfWork:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open; use a new one per use case")
         session = self._session = self._sessions()
         if self._read_only:
             session.connection(execution_options={READ_ONLY: True})
@@ -58,6 +62,7 @@ class UnitOfWork:
         self.tokens = TokenRepository(session)
         self.alerts = AlertRepository(session)
         self.silences = SilenceRepository(session)
+        self.jobs = JobRepository(session)
         return self
 
     def __exit__(

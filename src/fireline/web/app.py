@@ -53,10 +53,11 @@ def create_app(
     app.state.fireline = core
     limit = core.settings.ingest_rate_limit
     app.state.rate_limiter = RateLimiter(limit, max(2 * limit, 10))
-    app.router.routes.extend(ingest.routes())
     problems.install(app)
     for router in (incidents.router, alerts.router, oncall.router, admin.router):
         app.include_router(router, prefix="/api/v1")
+    # After the API: `/api/v1/integrations/{id}/rotate` must not be read as an ingest key.
+    app.router.routes.extend(ingest.routes())
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/metrics", metrics, include_in_schema=False)
     _problem_openapi(app)

@@ -1,0 +1,59 @@
+"""Generic webhooks: JSON, signed with HMAC-SHA256, with an idempotency key header."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import asdict
+from typing import Any
+
+import httpx
+
+from fireline.notify import DeliveryFailed, Page
+
+
+class WebhookNotifier:
+    """POSTs the page as JSON; 2xx is delivered, 5xx/429/network errors are retried, 4xx is not."""
+
+    def __init__(self, client: httpx.Client, secret: bytes) -> None:
+        self.client = client
+        self.secret = secret
+
+    def send(self, contact: dict[str, Any], page: Page) -> None:
+        body = json.dumps({"type": "page", **asdict(page)}, sort_keys=True).encode()
+        signature = hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Fireline-Signature": f"sha256={signature}",
+            "Idempotency-Key": page.idempotency_key,
+        }
+        try:
+            response = self.client.post(contact["url"], content=body, headers=headers, timeout=10)
+        except httpx.HTTPError as error:
+            raise DeliveryFailed(
+                f"cannot reach {contact['url']}: {error}", temporary=True
+            ) from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise DeliveryFailed(
+                f"{contact['url']} answered {response.status_code}", temporary=True
+            )
+        if response.status_code >= 400:
+            raise DeliveryFailed(
+                f"{contact['url']} refused the page ({response.status_code})", temporary=False
+            )
+
+
+class ChannelNotifier:
+    """Routes each contact method to the adapter for its type."""
+
+    def __init__(self, adapters: dict[str, Any]) -> None:
+        self.adapters = adapters
+
+    def send(self, contact: dict[str, Any], page: Page) -> None:
+        adapter = self.adapters.get(contact["type"])
+        if adapter is None:
+            raise DeliveryFailed(
+                f"{contact['type']} delivery is not available yet", temporary=False
+            )
+        adapter.send(contact, page)

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import httpx
 
 from fireline.config import Settings
-from fireline.notify import Notifier
-from fireline.notify.webhook import ChannelNotifier, WebhookNotifier
+from fireline.notify import ChannelNotifier, Notifier
+from fireline.notify.chat import ChatNotifier, slack_message, teams_message
+from fireline.notify.email import EmailNotifier
+from fireline.notify.webhook import WebhookNotifier
 from fireline.services.organisation import register_shipped_workflows, webhook_secret
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
@@ -35,9 +37,7 @@ class Fireline:
             with self.uow() as uow:
                 secret = webhook_secret(uow)
                 uow.commit()
-            self.notifier = ChannelNotifier(
-                {"webhook": WebhookNotifier(httpx.Client(), secret.encode())}
-            )
+            self.notifier = build_notifier(self.settings, secret)
         return self.notifier
 
     def uow(self) -> UnitOfWork:
@@ -64,3 +64,24 @@ def prepare_database(fireline: Fireline) -> None:
     with fireline.uow() as uow:
         register_shipped_workflows(uow, uow.now())
         uow.commit()
+
+
+def build_notifier(settings: Settings, secret: str) -> Notifier:
+    """Every channel Fireline delivers pages through, by contact method type."""
+    client = httpx.Client()
+    adapters: dict[str, Notifier] = {
+        "webhook": WebhookNotifier(client, secret.encode()),
+        "slack": ChatNotifier(client, slack_message),
+        "mattermost": ChatNotifier(client, slack_message),
+        "teams": ChatNotifier(client, teams_message),
+    }
+    if settings.smtp_host:
+        adapters["email"] = EmailNotifier(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_from,
+            starttls=settings.smtp_starttls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+        )
+    return ChannelNotifier(adapters)

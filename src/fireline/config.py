@@ -28,6 +28,16 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8080",
         description="How people reach this server; pages link to incidents under it.",
     )
+    smtp_host: str = Field(
+        default="", description="Mail server for email pages; empty: email is not sent."
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65535, description="Mail server port.")
+    smtp_from: str = Field(
+        default="fireline@localhost", description="The From address of email pages."
+    )
+    smtp_starttls: bool = Field(default=False, description="Use STARTTLS with the mail server.")
+    smtp_username: str = Field(default="", description="Mail server login, if it needs one.")
+    smtp_password: str = Field(default="", description="Mail server password.")
     durability: Literal["full", "normal"] = Field(
         default="full",
         description="SQLite fsync policy: full survives power loss, normal only process crashes.",

@@ -116,7 +116,7 @@ def test_pages_escalate_until_someone_acknowledges(
         ("carol", "webhook"),
     ]
     assert [(f["user"], f["channel"]) for f in failed] == [("alice", "email")]
-    assert "not available yet" in failed[0]["reason"]
+    assert failed[0]["reason"] == "email is not configured: set FIRELINE_SMTP_HOST"
 
 
 def test_pages_are_signed_and_carry_an_idempotency_key(core: Fireline, paging: Receiver) -> None:
@@ -201,3 +201,99 @@ def test_an_alert_pages_at_once(core: Fireline, paging: Receiver) -> None:
     )
     _work(core)
     assert paging.who() == ["carol"]
+
+
+def test_email_chat_and_teams_pages(core: Fireline, clock: FakeClock, paging: Receiver) -> None:
+    from aiosmtpd.controller import Controller
+
+    from fireline.bootstrap import build_notifier
+    from fireline.config import Settings
+    from tests.e2e.servers import free_port
+
+    mails: list[Any] = []
+
+    class Inbox:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd API
+            mails.append(envelope)
+            return "250 OK"
+
+    smtp = Controller(Inbox(), hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        hooks = f"http://127.0.0.1:{paging.port}/hooks"
+        apply_config(
+            uow=core.uow(),
+            source="people.yaml",
+            text=f"""
+users:
+  - id: carol
+    name: Carol Ng
+    email: carol@example.com
+    role: responder
+    teams: [payments, security]
+    contact_methods:
+      - {{id: carol-mail, type: email, address: carol@example.com}}
+      - {{id: carol-slack, type: slack, url: "{hooks}/slack"}}
+      - {{id: carol-teams, type: teams, url: "{hooks}/teams"}}
+    notification_rules:
+      - {{contact: carol-mail, after: "0s"}}
+      - {{contact: carol-slack, after: "0s"}}
+      - {{contact: carol-teams, after: "1m"}}
+""",
+        )
+        with core.uow() as uow:
+            secret = webhook_secret(uow)
+            uow.commit()
+        settings = Settings(
+            database_url=core.settings.database_url, smtp_host="127.0.0.1", smtp_port=smtp.port
+        )
+        core.notifier = build_notifier(settings, secret)
+        incidents.declare(uow=core.uow(), actor="dana", title="Refunds stuck", services=["ledger"])
+        _work(core)
+        clock.advance(minutes=1)
+        _work(core)
+    finally:
+        smtp.stop()
+
+    (mail,) = mails
+    assert mail.rcpt_tos == ["carol@example.com"]
+    assert b"Subject: [Fireline] #1 Refunds stuck" in mail.content
+    assert b"Acknowledge: http://127.0.0.1:8080/ack/1.carol." in mail.content
+    slack, teams = (p["body"] for p in sorted(paging.pages, key=lambda p: p["path"]))
+    assert "Refunds stuck" in slack["text"] and "|acknowledge>" in slack["text"]
+    card = teams["attachments"][0]
+    assert card["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert card["content"]["actions"][1]["title"] == "Acknowledge"
+
+
+def test_the_link_in_a_page_acknowledges_as_the_paged_user(
+    core: Fireline, clock: FakeClock, paging: Receiver
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from fireline.web.app import create_app
+
+    incident = incidents.declare(
+        uow=core.uow(), actor="dana", title="x", services=["ledger"]
+    ).incident
+    _work(core)
+    link = paging.pages[0]["body"]["ack_url"].removeprefix("http://127.0.0.1:8080")
+    with TestClient(create_app(fireline=core)) as client:
+        asked = client.get(link)
+        still = incidents.get(
+            uow=core.uow(), incident_id=incident.id
+        ).incident.timestamps.acknowledged_at
+        forged = client.post(link[:-3] + "abc")
+        done = client.post(link, headers={"Accept": "application/json"})
+        clock.advance(hours=25)
+        expired = client.get(link)
+
+    assert asked.status_code == 200 and "Acknowledge incident #1 as <b>carol</b>?" in asked.text
+    assert still is None  # a GET (a mail scanner following the link) changes nothing
+    assert forged.status_code == 401
+    assert done.status_code == 200 and done.json()["incident"] == incident.id
+    acknowledged = incidents.get(
+        uow=core.uow(), incident_id=incident.id, kinds=["acknowledged"]
+    ).timeline
+    assert [e.event.actor for e in acknowledged] == ["carol"]
+    assert expired.status_code == 401 and "expired" in expired.text

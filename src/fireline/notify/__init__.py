@@ -17,6 +17,7 @@ class Page:
     user: str
     idempotency_key: str
     url: str
+    ack_url: str
 
 
 class DeliveryFailed(Exception):
@@ -31,3 +32,21 @@ class Notifier(Protocol):
     def send(self, contact: dict[str, Any], page: Page) -> None:
         """Deliver the page to one contact method, or raise DeliveryFailed."""
         ...
+
+
+class ChannelNotifier:
+    """Routes each contact method to the adapter for its type."""
+
+    def __init__(self, adapters: dict[str, Notifier]) -> None:
+        self.adapters = adapters
+
+    def send(self, contact: dict[str, Any], page: Page) -> None:
+        adapter = self.adapters.get(contact["type"])
+        if adapter is None:
+            reason = (
+                "email is not configured: set FIRELINE_SMTP_HOST"
+                if contact["type"] == "email"
+                else f"no {contact['type']} channel"
+            )
+            raise DeliveryFailed(reason, temporary=False)
+        adapter.send(contact, page)

@@ -42,18 +42,3 @@ class WebhookNotifier:
             raise DeliveryFailed(
                 f"{contact['url']} refused the page ({response.status_code})", temporary=False
             )
-
-
-class ChannelNotifier:
-    """Routes each contact method to the adapter for its type."""
-
-    def __init__(self, adapters: dict[str, Any]) -> None:
-        self.adapters = adapters
-
-    def send(self, contact: dict[str, Any], page: Page) -> None:
-        adapter = self.adapters.get(contact["type"])
-        if adapter is None:
-            raise DeliveryFailed(
-                f"{contact['type']} delivery is not available yet", temporary=False
-            )
-        adapter.send(contact, page)

@@ -18,6 +18,7 @@ from fireline.domain.incident import Act
 from fireline.domain.workflow import Workflow
 from fireline.errors import NotFound
 from fireline.notify import DeliveryFailed, Notifier, Page
+from fireline.services.ack_tokens import link_for
 from fireline.services.oncall import on_call_within
 from fireline.storage.models import EscalationPolicy, Job, Service, User
 from fireline.storage.uow import UnitOfWork
@@ -164,6 +165,7 @@ def prepare_page(uow: UnitOfWork, job: Job, base_url: str) -> Page | None:
         user=job.payload["user"],
         idempotency_key=job.idempotency_key,
         url=f"{base_url.rstrip('/')}/api/v1/incidents/{incident.id}",
+        ack_url=link_for(uow, base_url, incident.id, job.payload["user"]),
     )
 
 

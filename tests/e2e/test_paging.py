@@ -297,3 +297,25 @@ def test_the_link_in_a_page_acknowledges_as_the_paged_user(
     ).timeline
     assert [e.event.actor for e in acknowledged] == ["carol"]
     assert expired.status_code == 401 and "expired" in expired.text
+
+
+def test_escalate_now_and_reassign(core: Fireline, clock: FakeClock, paging: Receiver) -> None:
+    from fireline.errors import Conflict
+    from fireline.services.paging import escalate_now, reassign
+
+    incident = incidents.declare(
+        uow=core.uow(), actor="dana", title="x", services=["checkout-api"]
+    ).incident
+    _work(core)
+    escalate_now(uow=core.uow(), actor="carol", incident_id=incident.id)  # don't wait the 5 minutes
+    _work(core)
+    assert sorted(paging.who()[1:]) == ["alice", "bob", "carol"]
+
+    incidents.acknowledge(uow=core.uow(), actor="bob", incident_id=incident.id)
+    with pytest.raises(Conflict, match="not being escalated"):
+        escalate_now(uow=core.uow(), actor="carol", incident_id=incident.id)
+    reassign(uow=core.uow(), actor="bob", incident_id=incident.id, user="alice")
+    _work(core)
+    assert paging.who()[-1] == "alice"
+    kinds = [e.event.kind for e in incidents.get(uow=core.uow(), incident_id=incident.id).timeline]
+    assert {"escalated_now", "reassigned"} <= set(kinds)

@@ -18,7 +18,15 @@ from pydantic import BaseModel
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
 from fireline.schemas import IncidentDetailRead, IncidentPage, IncidentRead
-from fireline.services import alert_views, directory, incidents, integrations, oncall, silences
+from fireline.services import (
+    alert_views,
+    directory,
+    incidents,
+    integrations,
+    oncall,
+    paging,
+    silences,
+)
 from fireline.services.configuration import apply_config
 from fireline.storage.incidents import IncidentFilter
 
@@ -52,6 +60,8 @@ ROUTES: dict[str, tuple[str, str]] = {
     "create_integration": ("POST", "/integrations"),
     "rotate_integration": ("POST", "/integrations/{id}/rotate"),
     "revoke_integration": ("POST", "/integrations/{id}/revoke"),
+    "escalate": ("POST", "/incidents/{id}/escalate"),
+    "reassign": ("POST", "/incidents/{id}/reassign"),
     "oncall": ("GET", "/oncall"),
     "shifts": ("GET", "/schedules/{schedule}/shifts"),
     "overrides": ("GET", "/schedules/{schedule}/overrides"),
@@ -162,6 +172,22 @@ class LocalBackend:
         return IncidentRead.of(view).model_dump(mode="json")
 
 
+def _incident(b: LocalBackend, p: dict[str, Any]) -> Json:
+    return IncidentRead.of(incidents.get(uow=b.core.uow(), incident_id=p["id"])).model_dump(
+        mode="json"
+    )
+
+
+def _escalate(b: LocalBackend, p: dict[str, Any]) -> Json:
+    paging.escalate_now(uow=b.core.uow(), actor=b.actor, incident_id=p["id"])
+    return _incident(b, p)
+
+
+def _reassign(b: LocalBackend, f: dict[str, Any], p: dict[str, Any]) -> Json:
+    paging.reassign(uow=b.core.uow(), actor=b.actor, incident_id=p["id"], user=f["user"])
+    return _incident(b, p)
+
+
 def _dump(value: BaseModel | list[Any]) -> Json:
     if isinstance(value, list):
         return [v.model_dump(mode="json") for v in value]
@@ -256,6 +282,8 @@ _HANDLERS: dict[str, Handler] = {
         )
     ),
     "rotate_integration": _rotate,
+    "escalate": lambda b, f, p: _escalate(b, p),
+    "reassign": lambda b, f, p: _reassign(b, f, p),
     "oncall": lambda b, f, p: _dump(
         oncall.who(uow=b.core.uow(), schedule_id=p.get("schedule"), at=p.get("at"))
     ),

@@ -191,6 +191,22 @@ def unassign(ctx: Context, incident_id: Id, role: Annotated[str, typer.Argument(
     _show_incident(ctx, "unassign", incident_id, role=role)
 
 
+@app.command()
+@connected
+def escalate(ctx: Context, incident_id: Id) -> None:
+    """Fire the next escalation step now."""
+    _show_incident(ctx, "escalate", incident_id)
+
+
+@app.command()
+@connected
+def reassign(
+    ctx: Context, incident_id: Id, user: Annotated[str, typer.Argument(help="User id to page now.")]
+) -> None:
+    """Page a user now, by their notification rules."""
+    _show_incident(ctx, "reassign", incident_id, RoleAssignment(user=user))
+
+
 @app.command("set")
 @connected
 def set_(

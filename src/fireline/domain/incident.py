@@ -334,6 +334,8 @@ TIMELINE_ONLY = (
     "alert_attached",
     "alert_resolved",
     "escalation_step_fired",
+    "escalated_now",
+    "reassigned",
     "page_sent",
     "page_failed",
 )

@@ -9,8 +9,7 @@ reads the clock.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,21 +19,27 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 @dataclass(frozen=True)
 class Window:
-    """A weekly time-of-day window, local time; ``start > end`` wraps past midnight."""
+    """A weekly time-of-day window, local time; ``start > end`` wraps past midnight and belongs to
+    the day it starts; ``start == end`` is the whole day."""
 
     days: tuple[str, ...]
     start: time
     end: time
 
-    def covers(self, local: datetime) -> bool:
-        moment = local.time()
-        if self.start < self.end:
-            return DAYS[local.weekday()] in self.days and self.start <= moment < self.end
-        if self.start == self.end:  # the whole day
-            return DAYS[local.weekday()] in self.days
-        if moment >= self.start:
-            return DAYS[local.weekday()] in self.days
-        return moment < self.end and DAYS[(local.weekday() - 1) % 7] in self.days
+    def covers(self, at: datetime, zone: ZoneInfo) -> bool:
+        """Whether the instant falls in this window (decided on instants, so DST cannot fool it)."""
+        today = at.astimezone(zone).date()
+        for day in (today, today - timedelta(days=1)):
+            if DAYS[day.weekday()] not in self.days:
+                continue
+            end_day = day if self.start < self.end else day + timedelta(days=1)
+            if (
+                _utc(datetime.combine(day, self.start), zone)
+                <= at
+                < _utc(datetime.combine(end_day, self.end), zone)
+            ):
+                return True
+        return False
 
     def edges(self, day: date) -> list[datetime]:
         """The local instants on ``day`` where this window may open or close."""
@@ -51,14 +56,24 @@ class Layer:
     handoff: datetime
     windows: tuple[Window, ...] = ()
 
-    def index_at(self, local: datetime) -> int:
-        """Which shift (counted from the handoff, negative before it) holds this local time."""
-        return math.floor((local - self.handoff) / self.every)
+    def boundary(self, k: int, zone: ZoneInfo) -> datetime:
+        """The instant shift ``k`` (counted from the handoff) starts."""
+        return _utc(self.handoff + k * self.every, zone)
 
-    def user_at(self, local: datetime) -> str | None:
-        if self.windows and not any(w.covers(local) for w in self.windows):
+    def index_at(self, at: datetime, zone: ZoneInfo) -> int:
+        """Which shift holds the instant: estimated on the wall clock, settled on instants."""
+        k = (at.astimezone(zone).replace(tzinfo=None) - self.handoff) // self.every
+        while self.boundary(k, zone) > at:
+            k -= 1
+        while self.boundary(k + 1, zone) <= at:
+            k += 1
+        return k
+
+    def user_at(self, at: datetime, zone: ZoneInfo) -> str | None:
+        """Who this layer puts on call at the instant (None outside its windows)."""
+        if self.windows and not any(w.covers(at, zone) for w in self.windows):
             return None
-        return self.users[self.index_at(local) % len(self.users)]
+        return self.users[self.index_at(at, zone) % len(self.users)]
 
 
 @dataclass(frozen=True)
@@ -87,10 +102,12 @@ class Override:
 
 @dataclass(frozen=True)
 class Version:
-    """The layers in force from ``since`` (UTC) on: editing a rotation never rewrites the past."""
+    """The layers in force from ``since`` (UTC) on: editing a rotation never rewrites the past.
+    ``time_zone`` is the zone they were written for (None: the schedule's)."""
 
     since: datetime
     layers: tuple[Layer, ...]
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,12 +121,16 @@ class Schedule:
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
 
-    def layers_at(self, at: datetime) -> tuple[Layer, ...]:
-        current = self.versions[0].layers
+    def version_at(self, at: datetime) -> Version:
+        """The definition in force at an instant."""
+        current = self.versions[0]
         for version in self.versions:
             if version.since <= at:
-                current = version.layers
+                current = version
         return current
+
+    def zone_of(self, version: Version) -> ZoneInfo:
+        return ZoneInfo(version.time_zone or self.time_zone)
 
 
 @dataclass(frozen=True)
@@ -127,10 +148,11 @@ class Shift:
 
 def on_call(schedule: Schedule, at: datetime) -> tuple[str, ...]:
     """Who is on call at an instant: the highest layer that has someone, then the overrides."""
-    local = at.astimezone(schedule.zone).replace(tzinfo=None)
+    version = schedule.version_at(at)
+    zone = schedule.zone_of(version)
     people: list[str] = []
-    for layer in reversed(schedule.layers_at(at)):
-        user = layer.user_at(local)
+    for layer in reversed(version.layers):
+        user = layer.user_at(at, zone)
         if user is not None:
             people = [user]
             break
@@ -158,20 +180,18 @@ def gaps(schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
 
 
 def _boundaries(schedule: Schedule, start: datetime, end: datetime) -> Iterable[datetime]:
-    zone = schedule.zone
     yield from (v.since for v in schedule.versions)
     for override in schedule.overrides:
         yield from (override.start, override.end)
-    local_start = start.astimezone(zone).replace(tzinfo=None)
-    local_end = end.astimezone(zone).replace(tzinfo=None)
-    for layer in {layer for v in schedule.versions for layer in v.layers}:
-        for k in range(layer.index_at(local_start), layer.index_at(local_end) + 2):
-            yield _utc(layer.handoff + k * layer.every, zone)
-        for day in _days(
-            local_start.date() - timedelta(days=1), local_end.date() + timedelta(days=1)
-        ):
-            for window in layer.windows:
-                yield from (_utc(edge, zone) for edge in window.edges(day))
+    for version in schedule.versions:
+        zone = schedule.zone_of(version)
+        first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+        for layer in version.layers:
+            for k in range(layer.index_at(start, zone), layer.index_at(end, zone) + 2):
+                yield layer.boundary(k, zone)
+            for day in _days(first - timedelta(days=1), last + timedelta(days=1)):
+                for window in layer.windows:
+                    yield from (_utc(edge, zone) for edge in window.edges(day))
 
 
 def _days(first: date, last: date) -> Iterable[date]:
@@ -187,8 +207,3 @@ def _utc(local: datetime, zone: ZoneInfo) -> datetime:
 def user_shifts(schedule: Schedule, user: str, start: datetime, end: datetime) -> list[Shift]:
     """The shifts in which ``user`` is on call."""
     return [s for s in shifts(schedule, start, end) if user in s.users]
-
-
-def covering(schedules: Sequence[Schedule], at: datetime) -> dict[str, tuple[str, ...]]:
-    """Who is on call in each schedule at one instant."""
-    return {s.id: on_call(s, at) for s in schedules}

@@ -190,7 +190,9 @@ def _domain(uow: UnitOfWork, row: Schedule) -> rules.Schedule:
     """The stored schedule (with its history and overrides) as the domain's value."""
     versions, since = [], EPOCH
     for past in row.history:
-        versions.append(rules.Version(since, _layers(past["definition"])))
+        versions.append(
+            rules.Version(since, _layers(past["definition"]), past["definition"].get("time_zone"))
+        )
         since = datetime.fromisoformat(past["until"])
     versions.append(rules.Version(since, _layers(row.definition)))
     overrides = tuple(

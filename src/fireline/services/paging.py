@@ -16,7 +16,7 @@ from fireline.domain.escalation import Policy, notifications
 from fireline.domain.events import Incident
 from fireline.domain.incident import Act
 from fireline.domain.workflow import Workflow
-from fireline.errors import NotFound
+from fireline.errors import Conflict, InvalidInput, NotFound
 from fireline.notify import DeliveryFailed, Notifier, Page
 from fireline.services.ack_tokens import link_for
 from fireline.services.oncall import on_call_within
@@ -55,11 +55,11 @@ def start_paging(uow: UnitOfWork, incident: Incident, now: datetime) -> bool:
 
 
 def stop_paging(uow: UnitOfWork, incident: Incident, now: datetime) -> int:
-    """Cancel every queued step and delivery once the incident is acknowledged or resolved."""
-    timestamps = incident.timestamps
-    if timestamps.acknowledged_at is None and timestamps.resolved_at is None:
-        return 0
-    return uow.jobs.cancel(incident.id, PAGING, now)
+    """Cancel every queued step and delivery once the incident is acknowledged or resolved.
+
+    A delivery being sent right now finishes and is recorded.
+    """
+    return uow.jobs.cancel(incident.id, PAGING, now) if _settled(incident) else 0
 
 
 def _policy_of(uow: UnitOfWork, incident: Incident) -> dict[str, Any] | None:
@@ -83,8 +83,7 @@ def run_escalation_step(uow: UnitOfWork, job: Job, now: datetime) -> None:
         return
     step, round_ = found
     users = _targets(uow, step.users, step.schedules, step.teams, now)
-    for user_id in users:
-        _queue_deliveries(uow, incident.id, user_id, position, now)
+    unreachable = [u for u in users if not _queue_deliveries(uow, incident.id, u, position, now)]
     state, events = rules.record_news(
         Act(ACTOR, now),
         incident,
@@ -93,6 +92,7 @@ def run_escalation_step(uow: UnitOfWork, job: Job, now: datetime) -> None:
         step=position % len(policy.steps) + 1,
         round=round_ + 1,
         users=users,
+        unreachable=unreachable,
     )
     uow.incidents.save(state, events)
     next_due = policy.next_due(position, now)
@@ -134,14 +134,27 @@ def _targets(
 
 
 def _queue_deliveries(
-    uow: UnitOfWork, incident_id: int, user_id: str, position: int, now: datetime
-) -> None:
+    uow: UnitOfWork,
+    incident_id: int,
+    user_id: str,
+    position: int | str,
+    now: datetime,
+    *,
+    reassigned: bool = False,
+) -> bool:
+    """Queue a delivery per notification rule; False if the user cannot be reached at all."""
     user = uow.directory.find(User, user_id)
     if user is None:
-        return
-    for note in notifications(user.contact_methods, user.notification_rules, now):
-        key = f"page:{incident_id}:{position}:{user_id}:{note.contact['id']}"
-        payload = {"incident_id": incident_id, "user": user_id, "contact": note.contact}
+        return False
+    planned = notifications(user.contact_methods, user.notification_rules, now)
+    for rule, note in enumerate(planned):
+        key = f"page:{incident_id}:{position}:{user_id}:{note.contact['id']}:{rule}"
+        payload = {
+            "incident_id": incident_id,
+            "user": user_id,
+            "contact": note.contact,
+            "reassigned": reassigned,
+        }
         uow.jobs.add(
             kind="notify",
             due_at=note.at,
@@ -150,12 +163,15 @@ def _queue_deliveries(
             now=now,
             incident_id=incident_id,
         )
+    return bool(planned)
 
 
 def prepare_page(uow: UnitOfWork, job: Job, base_url: str) -> Page | None:
     """The page to send for a delivery job, or None if the incident no longer needs it."""
     incident = uow.incidents.get(job.payload["incident_id"])
-    if _settled(incident):
+    if incident.timestamps.resolved_at is not None:
+        return None
+    if incident.timestamps.acknowledged_at is not None and not job.payload.get("reassigned"):
         return None
     return Page(
         incident_id=incident.id,
@@ -174,6 +190,8 @@ def deliver(notifier: Notifier, contact: dict[str, Any], page: Page) -> Delivery
         notifier.send(contact, page)
     except DeliveryFailed as failed:
         return failed
+    except Exception as error:  # a broken URL, an encoding problem: retrying will not help
+        return DeliveryFailed(f"cannot deliver: {error!r}", temporary=False)
     return None
 
 
@@ -185,7 +203,7 @@ def record_delivery(
     if failure is not None and failure.temporary and job.attempts < MAX_ATTEMPTS:
         job.status, job.due_at, job.last_error = (
             "pending",
-            now + _backoff(job.attempts),
+            now + backoff(job.attempts),
             str(failure)[:1000],
         )
         return False
@@ -205,5 +223,42 @@ def record_delivery(
     return True
 
 
-def _backoff(attempts: int) -> timedelta:
+def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(300, 5 * 2 ** (attempts - 1)))
+
+
+def escalate_now(*, uow: UnitOfWork, actor: str, incident_id: int) -> None:
+    """Fire the next escalation step now instead of at its time."""
+    with uow:
+        incident = uow.incidents.get(incident_id, for_update=True)
+        job = uow.jobs.next_pending(incident_id, "escalate")
+        if job is None:
+            raise Conflict(
+                f"incident {incident_id} is not being escalated (acknowledged, resolved, or no policy)"
+            )
+        job.due_at = uow.now()
+        state, events = rules.record_news(
+            Act(actor, uow.now()), incident, "escalated_now", step=int(job.payload["position"]) + 1
+        )
+        uow.incidents.save(state, events)
+        uow.commit()
+
+
+def reassign(*, uow: UnitOfWork, actor: str, incident_id: int, user: str) -> None:
+    """Page this user now (by their notification rules), whatever the escalation is doing."""
+    with uow:
+        incident = uow.incidents.get(incident_id, for_update=True)
+        if incident.timestamps.resolved_at is not None:
+            raise Conflict(f"incident {incident_id} is resolved; reopen it first")
+        target = uow.directory.get(User, user, field="user")
+        if not target.notification_rules:
+            raise InvalidInput(
+                f"{user} has no notification rules: nobody would be paged", field="user"
+            )
+        now = uow.now()
+        _queue_deliveries(
+            uow, incident_id, user, f"reassign-{int(now.timestamp() * 1000)}", now, reassigned=True
+        )
+        state, events = rules.record_news(Act(actor, now), incident, "reassigned", user=user)
+        uow.incidents.save(state, events)
+        uow.commit()

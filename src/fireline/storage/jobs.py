@@ -84,6 +84,11 @@ class JobRepository:
     def get(self, job_id: int) -> Job | None:
         return self.session.get(Job, job_id)
 
+    def incident_of(self, job_id: int) -> int | None:
+        return self.session.execute(
+            select(Job.incident_id).where(Job.id == job_id)
+        ).scalar_one_or_none()
+
     def still_mine(self, job_id: int, worker: str, *, for_update: bool = True) -> Job | None:
         """The job, if this worker still holds it (its lease may have passed to another)."""
         query = select(Job).where(Job.id == job_id, Job.worker == worker, Job.status == "running")
@@ -96,12 +101,21 @@ class JobRepository:
         result = self.session.execute(
             update(Job)
             .where(
-                Job.incident_id == incident_id, Job.kind.in_(list(kinds)), Job.status.in_(ACTIVE)
+                Job.incident_id == incident_id, Job.kind.in_(list(kinds)), Job.status == "pending"
             )
             .values(status="cancelled", finished_at=now),
             execution_options={"synchronize_session": False},
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def next_pending(self, incident_id: int, kind: str) -> Job | None:
+        query = (
+            select(Job)
+            .where(Job.incident_id == incident_id, Job.kind == kind, Job.status == "pending")
+            .order_by(Job.due_at)
+            .limit(1)
+        )
+        return self.session.execute(query).scalars().first()
 
     def exists(self, incident_id: int, kind: str) -> bool:
         query = select(func.count()).where(Job.incident_id == incident_id, Job.kind == kind)

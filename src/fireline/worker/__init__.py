@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from fireline.bootstrap import Fireline
 from fireline.services.alerts import check_heartbeats
-from fireline.worker.jobs import run_due_jobs
+from fireline.worker.jobs import run_until_idle
 
 log = logging.getLogger("fireline.worker")
 TICK_SECONDS = 1.0
@@ -16,7 +16,7 @@ TICK_SECONDS = 1.0
 
 def duties(core: Fireline) -> list[Callable[[], object]]:
     """Everything the worker checks on each tick."""
-    return [lambda: check_heartbeats(uow=core.uow()), lambda: run_due_jobs(core)]
+    return [lambda: check_heartbeats(uow=core.uow()), lambda: run_until_idle(core)]
 
 
 def run(core: Fireline, stop: threading.Event, tick: float = TICK_SECONDS) -> None:

@@ -1,19 +1,28 @@
-"""Run due jobs: claim with a lease, run each in its own transaction, deliver pages outside one."""
+"""Run due jobs: claim with a lease, run each in its own transaction, deliver pages outside one.
+
+Locks are always taken in the same order — the incident, then the job — as
+the incident use cases do (they lock the incident, then cancel its jobs).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from fireline.bootstrap import Fireline
+from fireline.notify import DeliveryFailed
 from fireline.services import paging
+from fireline.storage.models import Job
 from fireline.storage.uow import UnitOfWork
 
 log = logging.getLogger("fireline.worker")
 LEASE = timedelta(seconds=60)
 BATCH = 50
+RECORD_TRIES = 3
 
 
 def worker_name() -> str:
@@ -30,17 +39,41 @@ def run_due_jobs(core: Fireline, worker: str | None = None, *, limit: int = BATC
         ]
         uow.commit()
     for job_id, kind in claimed:
+        handler = HANDLERS.get(kind)
         try:
-            (_deliver if kind == "notify" else _escalate)(core, job_id, worker)
+            if handler is None:
+                raise ValueError(f"no handler for jobs of kind {kind!r}")
+            handler(core, job_id, worker)
         except Exception as error:
             log.exception("job %s (%s) failed; it will be retried", job_id, kind)
-            _retry_later(core.uow(), job_id, worker, str(error))
+            try:
+                _retry_later(core.uow(), job_id, worker, str(error))
+            except Exception:
+                log.exception("could not reschedule job %s; its lease will expire", job_id)
     return len(claimed)
+
+
+def run_until_idle(core: Fireline, worker: str | None = None) -> int:
+    """Run batches until fewer than a full batch is due; how many jobs ran."""
+    total = 0
+    while True:
+        ran = run_due_jobs(core, worker)
+        total += ran
+        if ran < BATCH:
+            return total
+
+
+def _locked_job(uow: UnitOfWork, job_id: int, worker: str) -> Job | None:
+    """The job, still ours, with its incident locked first (the one lock order everywhere)."""
+    incident_id = uow.jobs.incident_of(job_id)
+    if incident_id is not None:
+        uow.incidents.get(incident_id, for_update=True)
+    return uow.jobs.still_mine(job_id, worker)
 
 
 def _escalate(core: Fireline, job_id: int, worker: str) -> None:
     with core.uow() as uow:
-        job = uow.jobs.still_mine(job_id, worker)
+        job = _locked_job(uow, job_id, worker)
         if job is None:
             return
         paging.run_escalation_step(uow, job, uow.now())
@@ -50,7 +83,7 @@ def _escalate(core: Fireline, job_id: int, worker: str) -> None:
 
 def _deliver(core: Fireline, job_id: int, worker: str) -> None:
     with core.uow() as uow:
-        job = uow.jobs.still_mine(job_id, worker)
+        job = _locked_job(uow, job_id, worker)
         if job is None:
             return
         page = paging.prepare_page(uow, job, core.settings.base_url)
@@ -58,22 +91,37 @@ def _deliver(core: Fireline, job_id: int, worker: str) -> None:
             job.status, job.finished_at = "cancelled", uow.now()
             uow.commit()
             return
+        job.lease_until = (
+            uow.now() + LEASE
+        )  # a fresh lease for the send, however long the batch took
         contact = dict(job.payload["contact"])
         uow.commit()
     failure = paging.deliver(core.pager(), contact, page)  # outside any transaction: no lock held
-    with core.uow() as uow:
-        job = uow.jobs.still_mine(job_id, worker)
-        if job is None:
-            return  # our lease passed to another worker, which sends with the same idempotency key
-        if paging.record_delivery(uow, job, failure, uow.now()):
-            _finish(uow, job, failed=failure is not None)
-        uow.commit()
+    _record(core, job_id, worker, failure)
 
 
-def _finish(uow: UnitOfWork, job: object, *, failed: bool = False) -> None:
-    job.status = "failed" if failed else "done"  # type: ignore[attr-defined]
-    job.finished_at = uow.now()  # type: ignore[attr-defined]
-    job.lease_until = None  # type: ignore[attr-defined]
+def _record(core: Fireline, job_id: int, worker: str, failure: DeliveryFailed | None) -> None:
+    """Record what the send did; a database hiccup here is retried, never turned into a resend."""
+    for attempt in range(RECORD_TRIES):
+        try:
+            with core.uow() as uow:
+                job = _locked_job(uow, job_id, worker)
+                if job is None:
+                    return  # our lease passed to another worker, which sends with the same idempotency key
+                if paging.record_delivery(uow, job, failure, uow.now()):
+                    _finish(uow, job, failed=failure is not None)
+                uow.commit()
+                return
+        except Exception:
+            if attempt == RECORD_TRIES - 1:
+                raise
+            time.sleep(0.2 * (attempt + 1))
+
+
+def _finish(uow: UnitOfWork, job: Job, *, failed: bool = False) -> None:
+    job.status = "failed" if failed else "done"
+    job.finished_at = uow.now()
+    job.lease_until = None
 
 
 def _retry_later(uow: UnitOfWork, job_id: int, worker: str, error: str) -> None:
@@ -82,8 +130,18 @@ def _retry_later(uow: UnitOfWork, job_id: int, worker: str, error: str) -> None:
         if job is None:
             return
         if job.attempts >= paging.MAX_ATTEMPTS:
-            job.status, job.finished_at = "failed", uow.now()
+            _finish(uow, job, failed=True)
         else:
-            job.status, job.due_at = "pending", uow.now() + timedelta(seconds=5 * job.attempts)
+            job.status, job.due_at, job.lease_until = (
+                "pending",
+                uow.now() + paging.backoff(job.attempts),
+                None,
+            )
         job.last_error = error[:1000]
         uow.commit()
+
+
+HANDLERS: dict[str, Callable[[Fireline, int, str], None]] = {
+    "escalate": _escalate,
+    "notify": _deliver,
+}

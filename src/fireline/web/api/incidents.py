@@ -21,7 +21,7 @@ from fireline.schemas import (
     TaskUpdate,
     TransitionCreate,
 )
-from fireline.services import incidents
+from fireline.services import incidents, paging
 from fireline.storage.incidents import IncidentFilter
 from fireline.web.deps import Responder, Uow, Viewer
 from fireline.web.problems import document
@@ -195,3 +195,27 @@ def update_task(
         uow=uow, actor=who.user_id, incident_id=incident_id, task_id=task_id, changes=changes
     )
     return IncidentRead.of(view)
+
+
+@router.post(
+    "/{incident_id}/escalate",
+    response_model=IncidentRead,
+    responses=CHANGES,
+    summary="Fire the next escalation step now",
+)
+def escalate(uow: Uow, who: Responder, incident_id: IncidentId) -> IncidentRead:
+    paging.escalate_now(uow=uow, actor=who.user_id, incident_id=incident_id)
+    return IncidentRead.of(incidents.get(uow=uow, incident_id=incident_id))
+
+
+@router.post(
+    "/{incident_id}/reassign",
+    response_model=IncidentRead,
+    responses=CHANGES,
+    summary="Page a user now, by their notification rules",
+)
+def reassign(
+    uow: Uow, who: Responder, incident_id: IncidentId, body: RoleAssignment
+) -> IncidentRead:
+    paging.reassign(uow=uow, actor=who.user_id, incident_id=incident_id, user=body.user)
+    return IncidentRead.of(incidents.get(uow=uow, incident_id=incident_id))

@@ -59,7 +59,7 @@ def serve(
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     if no_worker:
         typer.echo(
-            "no embedded worker: run `fireline worker` too, or heartbeats are never checked",
+            "no embedded worker: run `fireline worker` too, or no page goes out and heartbeats are never checked",
             err=True,
         )
     run(
@@ -73,7 +73,7 @@ def serve(
 
 @app.command()
 def worker(database_url: DatabaseUrl = None) -> None:
-    """Run a worker: heartbeat checks and other due work (more than one may run)."""
+    """Run a worker: due jobs (escalation steps, pages) and heartbeat checks; any number may run."""
     import threading
 
     from fireline.worker import run

@@ -7,8 +7,10 @@ what they mean, without any I/O.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -125,8 +127,16 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        found = re.fullmatch(self.value, actual) is not None
+        found = compiled(self.value).fullmatch(actual) is not None
         return found if self.op == "=~" else not found
+
+
+@functools.lru_cache(maxsize=1024)
+def compiled(pattern: str) -> re.Pattern[str]:
+    """A matcher's regular expression, compiled once (raises re.error when it is not one)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # "possible nested set": valid today
+        return re.compile(pattern)
 
 
 @dataclass(frozen=True)

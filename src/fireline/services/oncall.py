@@ -165,11 +165,17 @@ def list_overrides(*, uow: UnitOfWork, schedule_id: str) -> list[OverrideRead]:
 
 
 def delete_override(*, uow: UnitOfWork, schedule_id: str, override_id: int) -> None:
+    """Delete an override that has not started; end one that has (the past stays as it was)."""
     with uow:
         row = uow.directory.override(override_id)
-        if row is None or row.schedule_id != schedule_id:
-            raise NotFound(f"schedule {schedule_id} has no override {override_id}")
-        uow.directory.delete(row)
+        if row is None or row.schedule_id != schedule_id or row.end <= uow.now():
+            raise NotFound(
+                f"schedule {schedule_id} has no override {override_id} that has not ended"
+            )
+        if row.start <= uow.now():
+            row.end = uow.now()
+        else:
+            uow.directory.delete(row)
         uow.commit()
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from fireline.domain.alerts import compiled
 from fireline.errors import InvalidInput, NotFound
 from fireline.storage.models import Service, SilenceRow
 from fireline.storage.uow import UnitOfWork
@@ -95,7 +96,7 @@ def _check(
     for matcher in matchers:
         if matcher.op in ("=~", "!~"):
             try:
-                re.compile(matcher.value)
+                compiled(matcher.value)
             except re.error as error:
                 raise InvalidInput(
                     f"matcher {matcher.name}: bad regular expression: {error}", field="matchers"

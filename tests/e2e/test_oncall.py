@@ -163,3 +163,39 @@ def test_the_cli_answers_who_and_shows_shifts(
     assert "Fri 2026-01-09 09:00 → Fri 2026-01-09 17:00  carol" in table.out
     assert override.code == 0 and "bob instead of alice" in override.out
     assert after.out.split() == ["payments-primary", "bob"]
+
+
+def test_the_ical_feeds_match_who_is_on_call(api: Api) -> None:
+    from icalendar import Calendar
+
+    urls = api.responder.get("/api/v1/me/calendar").json()  # bob
+    mine = api.anonymous.get(urls["mine"].removeprefix("http://127.0.0.1:8080"))
+    schedule = api.anonymous.get(urls["payments-primary"].removeprefix("http://127.0.0.1:8080"))
+    forged = api.anonymous.get("/ical/bob.0000.ics")
+
+    assert mine.status_code == 200 and mine.headers["content-type"].startswith("text/calendar")
+    assert forged.status_code == 404
+    events = list(Calendar.from_ical(schedule.content).walk("VEVENT"))
+    assert events
+    for event in events[:20]:
+        start = event.decoded("dtstart")
+        middle = start + (event.decoded("dtend") - start) / 2
+        at = (
+            middle.isoformat()
+            if isinstance(middle, datetime)
+            else (middle + timedelta()).isoformat()
+        )
+        users = api.viewer.get(
+            "/api/v1/oncall", params={"schedule": "payments-primary", "at": at}
+        ).json()[0]["users"]
+        assert str(event.get("summary")).endswith(", ".join(users))
+    own = [str(e.get("summary")) for e in Calendar.from_ical(mine.content).walk("VEVENT")]
+    assert own and all(s.endswith("bob") for s in own)
+
+
+def test_schedules_are_flagged_when_they_have_gaps(api: Api) -> None:
+    apply_config(uow=api.core.uow(), text=GAPPY, source="gappy.yaml")
+    listed = {s["id"]: s for s in api.viewer.get("/api/v1/schedules").json()}
+    assert listed["payments-primary"]["gaps_next_14_days"] == 0
+    assert listed["office-hours"]["gaps_next_14_days"] > 0
+    assert listed["office-hours"]["first_gap"] is not None

@@ -40,6 +40,15 @@ class ShiftsRead(BaseModel):
     gaps: int
 
 
+class ScheduleRead(BaseModel):
+    id: str
+    name: str
+    time_zone: str
+    on_call_now: list[str]
+    gaps_next_14_days: int
+    first_gap: datetime | None
+
+
 class OverrideRead(BaseModel):
     id: int
     schedule: str
@@ -67,7 +76,7 @@ def who(
                 schedule=row.id,
                 name=row.name,
                 at=moment,
-                users=list(rules.on_call(_domain(uow, row), moment)),
+                users=list(rules.on_call(domain_schedule(uow, row), moment)),
             )
             for row in rows
         ]
@@ -75,7 +84,28 @@ def who(
 
 def on_call_within(uow: UnitOfWork, schedule_id: str, at: datetime) -> list[str]:
     """Who is on call in a schedule, inside a unit of work the caller already opened."""
-    return list(rules.on_call(_domain(uow, uow.directory.get(Schedule, schedule_id)), at))
+    return list(rules.on_call(domain_schedule(uow, uow.directory.get(Schedule, schedule_id)), at))
+
+
+def list_schedules(*, uow: UnitOfWork) -> list[ScheduleRead]:
+    """Every schedule with who is on call now and the gaps in the next 14 days."""
+    with uow.read():
+        now = uow.now()
+        found = []
+        for row in uow.directory.list_all(Schedule):
+            schedule = domain_schedule(uow, row)
+            holes = rules.gaps(schedule, now, now + timedelta(days=14))
+            found.append(
+                ScheduleRead(
+                    id=row.id,
+                    name=row.name,
+                    time_zone=row.time_zone,
+                    on_call_now=list(rules.on_call(schedule, now)),
+                    gaps_next_14_days=len(holes),
+                    first_gap=holes[0].start if holes else None,
+                )
+            )
+        return found
 
 
 def shifts(
@@ -93,7 +123,7 @@ def shifts(
         finish = end or begin + timedelta(days=14)
         _check_range(begin, finish)
         row = uow.directory.get(Schedule, schedule_id)
-        found = rules.shifts(_domain(uow, row), begin, finish)
+        found = rules.shifts(domain_schedule(uow, row), begin, finish)
     chosen = [s for s in found if user is None or user in s.users]
     return ShiftsRead(
         schedule=row.id,
@@ -192,7 +222,7 @@ def _override(row: ScheduleOverride) -> OverrideRead:
     )
 
 
-def _domain(uow: UnitOfWork, row: Schedule) -> rules.Schedule:
+def domain_schedule(uow: UnitOfWork, row: Schedule) -> rules.Schedule:
     """The stored schedule (with its history and overrides) as the domain's value."""
     versions, since = [], EPOCH
     for past in row.history:

@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from fireline import __version__
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.web import ack, ingest, problems
+from fireline.web import ack, calendar, ingest, problems
 from fireline.web.api import admin, alerts, incidents, oncall
 from fireline.web.ingest import GroupCommitWriter, RateLimiter
 from fireline.worker import start_in_thread
@@ -59,6 +59,7 @@ def create_app(
     # After the API: `/api/v1/integrations/{id}/rotate` must not be read as an ingest key.
     app.router.routes.extend(ingest.routes())
     app.router.routes.extend(ack.routes())
+    app.router.routes.extend(calendar.routes())
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/metrics", metrics, include_in_schema=False)
     _problem_openapi(app)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from fireline.schemas import Input, Reason, Ref, Time
-from fireline.services import oncall
+from fireline.services import calendar, oncall
 from fireline.web.deps import Responder, Uow, Viewer
 from fireline.web.problems import document
 
@@ -86,3 +86,22 @@ def delete_override(
     uow: Uow, _: Responder, schedule_id: ScheduleId, override_id: OverrideId
 ) -> None:
     oncall.delete_override(uow=uow, schedule_id=schedule_id, override_id=override_id)
+
+
+@router.get(
+    "/me/calendar",
+    response_model=dict[str, str],
+    summary="Your secret iCalendar feed URLs: your shifts, and each schedule's",
+)
+def my_calendar(uow: Uow, who: Viewer, request: Request) -> dict[str, str]:
+    base_url = request.app.state.fireline.settings.base_url
+    return calendar.feed_urls(uow=uow, base_url=base_url, user_id=who.user_id)
+
+
+@router.get(
+    "/schedules",
+    response_model=list[oncall.ScheduleRead],
+    summary="Schedules, flagged when nobody covers part of the next 14 days",
+)
+def schedules(uow: Uow, _: Viewer) -> list[oncall.ScheduleRead]:
+    return oncall.list_schedules(uow=uow)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 
-from fireline.notify import DeliveryFailed, Page
+from fireline.notify import Page
+from fireline.notify.http import post
 
 
 def slack_message(page: Page) -> dict[str, Any]:
@@ -63,17 +65,5 @@ class ChatNotifier:
         self.client, self.build = client, build
 
     def send(self, contact: dict[str, Any], page: Page) -> None:
-        try:
-            response = self.client.post(contact["url"], json=self.build(page), timeout=10)
-        except httpx.HTTPError as error:
-            raise DeliveryFailed(
-                f"cannot reach {contact['url']}: {error}", temporary=True
-            ) from None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise DeliveryFailed(
-                f"{contact['url']} answered {response.status_code}", temporary=True
-            )
-        if response.status_code >= 400:
-            raise DeliveryFailed(
-                f"{contact['url']} refused the message ({response.status_code})", temporary=False
-            )
+        body = json.dumps(self.build(page)).encode()
+        post(self.client, contact["url"], body, {"Content-Type": "application/json"})

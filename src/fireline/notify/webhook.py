@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 
-from fireline.notify import DeliveryFailed, Page
+from fireline.notify import Page
+from fireline.notify.http import post
 
 
 class WebhookNotifier:
@@ -28,17 +29,4 @@ class WebhookNotifier:
             "X-Fireline-Signature": f"sha256={signature}",
             "Idempotency-Key": page.idempotency_key,
         }
-        try:
-            response = self.client.post(contact["url"], content=body, headers=headers, timeout=10)
-        except httpx.HTTPError as error:
-            raise DeliveryFailed(
-                f"cannot reach {contact['url']}: {error}", temporary=True
-            ) from None
-        if response.status_code >= 500 or response.status_code == 429:
-            raise DeliveryFailed(
-                f"{contact['url']} answered {response.status_code}", temporary=True
-            )
-        if response.status_code >= 400:
-            raise DeliveryFailed(
-                f"{contact['url']} refused the page ({response.status_code})", temporary=False
-            )
+        post(self.client, contact["url"], body, headers)

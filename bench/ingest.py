@@ -70,16 +70,36 @@ def rss_mb(pid: int) -> float:
 @contextmanager
 def fireline(database_url: str, durability: str, workdir: Path) -> Iterator[tuple[int, int, str]]:
     """A configured `fireline serve --no-worker`; yields (port, pid, API token)."""
-    env = {**os.environ, "FIRELINE_DATABASE_URL": database_url, "FIRELINE_DURABILITY": durability,
-           "FIRELINE_INGEST_RATE_LIMIT": "0"}
-    subprocess.run([FIRELINE, "apply", str(ROOT / "examples" / "fireline.yaml")], env=env, check=True,
-                   capture_output=True, cwd=workdir)
-    token = subprocess.run([FIRELINE, "token", "create", "--user", "alice"], env=env, check=True,
-                           capture_output=True, text=True, cwd=workdir).stdout.strip()
+    env = {
+        **os.environ,
+        "FIRELINE_DATABASE_URL": database_url,
+        "FIRELINE_DURABILITY": durability,
+        "FIRELINE_INGEST_RATE_LIMIT": "0",
+    }
+    subprocess.run(
+        [FIRELINE, "apply", str(ROOT / "examples" / "fireline.yaml")],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=workdir,
+    )
+    token = subprocess.run(
+        [FIRELINE, "token", "create", "--user", "alice"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+    ).stdout.strip()
     port = free_port()
     with (workdir / f"fireline-{port}.log").open("w") as log:
-        process = subprocess.Popen([FIRELINE, "serve", "--no-worker", "--port", str(port)], env=env, cwd=workdir,
-                                   stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [FIRELINE, "serve", "--no-worker", "--port", str(port)],
+            env=env,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for(f"http://127.0.0.1:{port}/healthz")
         yield port, process.pid, token
@@ -93,8 +113,13 @@ def alertmanager(binary: str, workdir: Path) -> Iterator[tuple[int, int]]:
     port = free_port()
     config = workdir / "alertmanager.yml"
     config.write_text("route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n")
-    args = [binary, f"--config.file={config}", f"--storage.path={workdir / 'am'}",
-            f"--web.listen-address=127.0.0.1:{port}", "--cluster.listen-address="]
+    args = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.path={workdir / 'am'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--cluster.listen-address=",
+    ]
     with (workdir / "alertmanager.log").open("w") as log:
         process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -109,53 +134,107 @@ def alerts(batch: int, distinct: bool, counter: Iterator[int]) -> list[dict[str,
     """``batch`` alerts: new label sets each call when distinct, the same ones otherwise."""
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     numbers = [next(counter) for _ in range(batch)] if distinct else list(range(batch))
-    return [{
-        "labels": {"alertname": "BenchAlert", "cluster": f"c{n % 10}", "instance": f"host-{n}",
-                   "severity": "warning"},
-        "annotations": {"summary": f"bench alert {n}"},
-        "startsAt": now,
-        "generatorURL": "http://prometheus/graph",
-        "n": n,
-    } for n in numbers]
+    return [
+        {
+            "labels": {
+                "alertname": "BenchAlert",
+                "cluster": f"c{n % 10}",
+                "instance": f"host-{n}",
+                "severity": "warning",
+            },
+            "annotations": {"summary": f"bench alert {n}"},
+            "startsAt": now,
+            "generatorURL": "http://prometheus/graph",
+            "n": n,
+        }
+        for n in numbers
+    ]
 
 
-def fireline_body(batch: int, distinct: bool, counter: Iterator[int]) -> Callable[[], tuple[bytes, int]]:
+def fireline_body(
+    batch: int, distinct: bool, counter: Iterator[int]
+) -> Callable[[], tuple[bytes, int]]:
     def webhook(items: list[dict[str, object]]) -> bytes:
         for item in items:
             item["status"] = "firing"
             item["endsAt"] = "0001-01-01T00:00:00Z"
             item["fingerprint"] = f"{item.pop('n'):016x}"
-        return json.dumps({"version": "4", "groupKey": "bench", "truncatedAlerts": 0, "status": "firing",
-                           "receiver": "fireline", "groupLabels": {}, "commonLabels": {},
-                           "commonAnnotations": {}, "externalURL": "http://am", "alerts": items}).encode()
+        return json.dumps(
+            {
+                "version": "4",
+                "groupKey": "bench",
+                "truncatedAlerts": 0,
+                "status": "firing",
+                "receiver": "fireline",
+                "groupLabels": {},
+                "commonLabels": {},
+                "commonAnnotations": {},
+                "externalURL": "http://am",
+                "alerts": items,
+            }
+        ).encode()
 
     fixed = webhook(alerts(batch, False, counter))
-    return (lambda: (webhook(alerts(batch, True, counter)), batch)) if distinct else (lambda: (fixed, batch))
+    return (
+        (lambda: (webhook(alerts(batch, True, counter)), batch))
+        if distinct
+        else (lambda: (fixed, batch))
+    )
 
 
-def alertmanager_body(batch: int, distinct: bool, counter: Iterator[int]) -> Callable[[], tuple[bytes, int]]:
+def alertmanager_body(
+    batch: int, distinct: bool, counter: Iterator[int]
+) -> Callable[[], tuple[bytes, int]]:
     def body(items: list[dict[str, object]]) -> bytes:
         for item in items:
             item.pop("n")
         return json.dumps(items).encode()
 
     fixed = body(alerts(batch, False, counter))
-    return (lambda: (body(alerts(batch, True, counter)), batch)) if distinct else (lambda: (fixed, batch))
+    return (
+        (lambda: (body(alerts(batch, True, counter)), batch))
+        if distinct
+        else (lambda: (fixed, batch))
+    )
 
 
-def measure(system: str, port: int, pid: int, path: str, make: Callable[..., Callable[[], tuple[bytes, int]]],
-            args: argparse.Namespace) -> list[dict[str, object]]:
+def measure(
+    system: str,
+    port: int,
+    pid: int,
+    path: str,
+    make: Callable[..., Callable[[], tuple[bytes, int]]],
+    args: argparse.Namespace,
+) -> list[dict[str, object]]:
     rows = []
     counter = itertools.count(1_000_000 * (len(system) + port % 97))
     for batch, mode in itertools.product(BATCHES, MODES):
-        result: Result = run("127.0.0.1", port, path, make(batch, mode == "distinct", counter),
-                             connections=args.connections, seconds=args.seconds)
-        rows.append({"system": system, "batch": batch, "mode": mode, "alerts_per_s": result.items_per_second,
-                     "p50_ms": result.percentile(50) * 1000, "p99_ms": result.percentile(99) * 1000,
-                     "errors": result.errors, "statuses": result.statuses, "rss_mb": rss_mb(pid)})
-        print(f"  {system:<22} batch {batch:>3} {mode:<8} {result.items_per_second:>9.0f} alerts/s "
-              f"p50 {rows[-1]['p50_ms']:.2f} ms p99 {rows[-1]['p99_ms']:.2f} ms errors {result.errors}",
-              file=sys.stderr)
+        result: Result = run(
+            "127.0.0.1",
+            port,
+            path,
+            make(batch, mode == "distinct", counter),
+            connections=args.connections,
+            seconds=args.seconds,
+        )
+        rows.append(
+            {
+                "system": system,
+                "batch": batch,
+                "mode": mode,
+                "alerts_per_s": result.items_per_second,
+                "p50_ms": result.percentile(50) * 1000,
+                "p99_ms": result.percentile(99) * 1000,
+                "errors": result.errors,
+                "statuses": result.statuses,
+                "rss_mb": rss_mb(pid),
+            }
+        )
+        print(
+            f"  {system:<22} batch {batch:>3} {mode:<8} {result.items_per_second:>9.0f} alerts/s "
+            f"p50 {rows[-1]['p50_ms']:.2f} ms p99 {rows[-1]['p99_ms']:.2f} ms errors {result.errors}",
+            file=sys.stderr,
+        )
     return rows
 
 
@@ -166,13 +245,25 @@ def visibility(port: int, token: str, samples: int = 50) -> tuple[float, float]:
     with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
         for n in range(samples):
             name = f"Visible{n}-{time.time_ns()}"
-            item = {"status": "firing", "labels": {"alertname": name, "cluster": "v"}, "annotations": {},
-                    "startsAt": datetime.now(UTC).isoformat(), "fingerprint": name}
+            item = {
+                "status": "firing",
+                "labels": {"alertname": name, "cluster": "v"},
+                "annotations": {},
+                "startsAt": datetime.now(UTC).isoformat(),
+                "fingerprint": name,
+            }
             body = {"version": "4", "groupKey": name, "status": "firing", "alerts": [item]}
-            assert client.post(f"/api/v1/integrations/alertmanager/{AM_KEY}", json=body).status_code == 200
+            assert (
+                client.post(f"/api/v1/integrations/alertmanager/{AM_KEY}", json=body).status_code
+                == 200
+            )
             answered = time.perf_counter()
-            while client.get("/api/v1/incidents", params={"limit": 1}, headers=headers).json()["items"][0][
-                    "title"] != name:
+            while (
+                client.get("/api/v1/incidents", params={"limit": 1}, headers=headers).json()[
+                    "items"
+                ][0]["title"]
+                != name
+            ):
                 pass
             delays.append((time.perf_counter() - answered) * 1000)
     delays.sort()
@@ -180,24 +271,34 @@ def visibility(port: int, token: str, samples: int = 50) -> tuple[float, float]:
 
 
 def table(rows: list[dict[str, object]]) -> str:
-    peer = {(r["batch"], r["mode"]): r["alerts_per_s"] for r in rows if r["system"] == "alertmanager"}
-    lines = ["| system | batch | alerts | alerts/s | p50 ms | p99 ms | × Alertmanager | RSS MB |",
-             "|---|---|---|---|---|---|---|---|"]
+    peer = {
+        (r["batch"], r["mode"]): r["alerts_per_s"] for r in rows if r["system"] == "alertmanager"
+    }
+    lines = [
+        "| system | batch | alerts | alerts/s | p50 ms | p99 ms | × Alertmanager | RSS MB |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         base = peer.get((r["batch"], r["mode"]))
         ratio = f"{r['alerts_per_s'] / base:.2f}" if base else "—"  # type: ignore[operator]
-        lines.append(f"| {r['system']} | {r['batch']} | {r['mode']} | {r['alerts_per_s']:.0f} | "
-                     f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {ratio} | "
-                     f"{'—' if r['system'] == 'alertmanager' else format(r['rss_mb'], '.0f')} |")
+        lines.append(
+            f"| {r['system']} | {r['batch']} | {r['mode']} | {r['alerts_per_s']:.0f} | "
+            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {ratio} | "
+            f"{'—' if r['system'] == 'alertmanager' else format(r['rss_mb'], '.0f')} |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="per measurement")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--durability", choices=("full", "normal"), default="full")
-    parser.add_argument("--postgres", help="PostgreSQL server URL; a database fireline_bench is (re)created")
+    parser.add_argument(
+        "--postgres", help="PostgreSQL server URL; a database fireline_bench is (re)created"
+    )
     parser.add_argument("--json", type=Path, help="also write the rows as JSON here")
     args = parser.parse_args()
     rows: list[dict[str, object]] = []
@@ -206,22 +307,45 @@ def main() -> None:
         binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
         if binary:
             with alertmanager(binary, workdir) as (port, pid):
-                rows += measure("alertmanager", port, pid, "/api/v2/alerts", alertmanager_body, args)
+                rows += measure(
+                    "alertmanager", port, pid, "/api/v2/alerts", alertmanager_body, args
+                )
         else:
             print("prometheus-alertmanager not found: no peer figures", file=sys.stderr)
-        with fireline(f"sqlite:///{workdir}/bench.db", args.durability, workdir) as (port, pid, token):
-            rows += measure(f"fireline sqlite {args.durability}", port, pid,
-                            f"/api/v1/integrations/alertmanager/{AM_KEY}", fireline_body, args)
+        with fireline(f"sqlite:///{workdir}/bench.db", args.durability, workdir) as (
+            port,
+            pid,
+            token,
+        ):
+            rows += measure(
+                f"fireline sqlite {args.durability}",
+                port,
+                pid,
+                f"/api/v1/integrations/alertmanager/{AM_KEY}",
+                fireline_body,
+                args,
+            )
             p50, p99 = visibility(port, token)
-            print(f"  2xx → incident visible (sqlite): p50 {p50:.2f} ms, p99 {p99:.2f} ms", file=sys.stderr)
+            print(
+                f"  2xx → incident visible (sqlite): p50 {p50:.2f} ms, p99 {p99:.2f} ms",
+                file=sys.stderr,
+            )
         if args.postgres:
             url = recreate_postgres(args.postgres)
             with fireline(url, args.durability, workdir) as (port, pid, token):
-                rows += measure("fireline postgresql", port, pid, f"/api/v1/integrations/alertmanager/{AM_KEY}",
-                                fireline_body, args)
+                rows += measure(
+                    "fireline postgresql",
+                    port,
+                    pid,
+                    f"/api/v1/integrations/alertmanager/{AM_KEY}",
+                    fireline_body,
+                    args,
+                )
                 p50, p99 = visibility(port, token)
-                print(f"  2xx → incident visible (postgresql): p50 {p50:.2f} ms, p99 {p99:.2f} ms",
-                      file=sys.stderr)
+                print(
+                    f"  2xx → incident visible (postgresql): p50 {p50:.2f} ms, p99 {p99:.2f} ms",
+                    file=sys.stderr,
+                )
     print(table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
@@ -230,8 +354,10 @@ def main() -> None:
 def recreate_postgres(server_url: str) -> str:
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                           isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        server_url.replace("postgresql://", "postgresql+psycopg://", 1),
+        isolation_level="AUTOCOMMIT",
+    )
     with engine.connect() as connection:
         connection.execute(text("DROP DATABASE IF EXISTS fireline_bench"))
         connection.execute(text("CREATE DATABASE fireline_bench"))

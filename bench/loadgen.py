@@ -59,10 +59,19 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _connection(host: str, port: int, path: str, next_body: Callable[[], tuple[bytes, int]],
-                      result: Result, deadline: float, extra_headers: str) -> None:
+async def _connection(
+    host: str,
+    port: int,
+    path: str,
+    next_body: Callable[[], tuple[bytes, int]],
+    result: Result,
+    deadline: float,
+    extra_headers: str,
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
-    head = f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra_headers}"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{extra_headers}"
+    )
     try:
         while time.perf_counter() < deadline:
             body, items = next_body()
@@ -81,17 +90,28 @@ async def _connection(host: str, port: int, path: str, next_body: Callable[[], t
         writer.close()
 
 
-def run(host: str, port: int, path: str, next_body: Callable[[], tuple[bytes, int]], *, connections: int,
-        seconds: float, extra_headers: str = "") -> Result:
+def run(
+    host: str,
+    port: int,
+    path: str,
+    next_body: Callable[[], tuple[bytes, int]],
+    *,
+    connections: int,
+    seconds: float,
+    extra_headers: str = "",
+) -> Result:
     """Send requests for ``seconds`` over ``connections`` connections; ``next_body`` gives (body, items)."""
     result = Result()
 
     async def main() -> None:
         deadline = time.perf_counter() + seconds
         started = time.perf_counter()
-        await asyncio.gather(*(
-            _connection(host, port, path, next_body, result, deadline, extra_headers) for _ in range(connections)
-        ))
+        await asyncio.gather(
+            *(
+                _connection(host, port, path, next_body, result, deadline, extra_headers)
+                for _ in range(connections)
+            )
+        )
         result.seconds = time.perf_counter() - started
 
     asyncio.run(main())

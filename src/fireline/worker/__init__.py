@@ -11,7 +11,7 @@ from fireline.services.alerts import check_heartbeats
 from fireline.worker.jobs import run_until_idle
 
 log = logging.getLogger("fireline.worker")
-TICK_SECONDS = 1.0
+TICK_SECONDS = 0.2  # how long due work may wait for a worker (a claim is one cheap query)
 
 
 def duties(core: Fireline) -> list[Callable[[], object]]:

@@ -1,0 +1,238 @@
+"""Paging engine latency: job lag with 10,000 pending jobs, and alert 2xx → first page at a receiver.
+
+    .venv/bin/python bench/escalation.py [--jobs 10000] [--alerts 50] [--postgres URL]
+
+Part 1 queues ``--jobs`` page deliveries due over the next ``--spread``
+seconds (for 100 incidents) and runs one `fireline worker` process for
+``--window`` seconds; the lag of a job is when it finished minus when it was
+due (delivery to a local webhook receiver included), over the jobs that came
+due in the window: the backlog of pending jobs must not slow the worker down.
+Part 2 runs `fireline serve` (with its embedded worker) under a
+steady background load of re-sent alerts (about 200 requests/s), sends
+``--alerts`` alerts that each open an incident, and measures from each 2xx to
+the first page reaching the receiver. Prints p50/p99 in milliseconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from ingest import free_port, recreate_postgres, wait_for  # noqa: E402
+
+ROOT = Path(__file__).parent.parent
+FIRELINE = str(Path(sys.executable).with_name("fireline"))
+AM_KEY = "am0checkout0000000000000000000001"
+
+
+class Receiver:
+    def __init__(self) -> None:
+        self.arrivals: dict[str, float] = {}
+        arrivals = self.arrivals
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                arrivals.setdefault(body["title"], time.time())
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.server_address[1]
+
+
+def configure(database_url: str, receiver: Receiver, workdir: Path) -> dict[str, str]:
+    config = (
+        (ROOT / "examples" / "fireline.yaml")
+        .read_text()
+        .replace("127.0.0.1:9199", f"127.0.0.1:{receiver.port}")
+    )
+    (workdir / "fireline.yaml").write_text(config)
+    env = {**os.environ, "FIRELINE_DATABASE_URL": database_url, "FIRELINE_INGEST_RATE_LIMIT": "0"}
+    subprocess.run(
+        [FIRELINE, "apply", str(workdir / "fireline.yaml")],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return env
+
+
+def percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+
+
+def job_lag(
+    database_url: str, jobs: int, spread: float, window: float, workdir: Path
+) -> tuple[float, float]:
+    from sqlalchemy import select
+
+    from fireline.bootstrap import build
+    from fireline.config import Settings
+    from fireline.services import incidents
+    from fireline.storage.models import Job
+
+    receiver = Receiver()
+    env = configure(database_url, receiver, workdir)
+    core = build(Settings(database_url=database_url))
+    ids = [
+        incidents.declare(uow=core.uow(), actor="bench", title=f"lag {n}").incident.id
+        for n in range(100)
+    ]
+    contact = {
+        "id": "bench-hook",
+        "type": "webhook",
+        "url": f"http://127.0.0.1:{receiver.port}/hooks/bench",
+    }
+    with core.uow() as uow:
+        start = uow.now() + timedelta(seconds=10)  # the worker process is up by then
+        for n in range(jobs):
+            due = start + timedelta(seconds=spread * n / jobs)
+            payload = {
+                "incident_id": ids[n % 100],
+                "user": "carol",
+                "contact": contact,
+                "reassigned": True,
+            }
+            uow.jobs.add(
+                kind="notify",
+                due_at=due,
+                payload=payload,
+                key=f"bench:{n}",
+                now=uow.now(),
+                incident_id=ids[n % 100],
+            )
+        uow.commit()
+    worker = subprocess.Popen(
+        [FIRELINE, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        time.sleep(window + 10)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        worker.wait(timeout=30)
+    with core.uow() as uow:
+        query = select(Job.due_at, Job.finished_at).where(
+            Job.kind == "notify", Job.status == "done"
+        )
+        lags = [
+            (f - d).total_seconds() * 1000
+            for d, f in uow.jobs.session.execute(query)
+            if f is not None
+        ]
+    core.close()
+    print(f"  {len(lags)} of {jobs} jobs came due and were done in {window:.0f} s", file=sys.stderr)
+    return percentiles(lags)
+
+
+def alert_to_page(database_url: str, alerts: int, workdir: Path) -> tuple[float, float]:
+    receiver = Receiver()
+    env = configure(database_url, receiver, workdir)
+    port = free_port()
+    with (workdir / "serve.log").open("w") as log:
+        server = subprocess.Popen(
+            [FIRELINE, "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+        )
+    stop = threading.Event()
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz")
+        url = f"http://127.0.0.1:{port}/api/v1/integrations/alertmanager/{AM_KEY}"
+
+        def background() -> None:
+            body = {
+                "version": "4",
+                "groupKey": "bg",
+                "status": "firing",
+                "alerts": [
+                    {
+                        "status": "firing",
+                        "labels": {"alertname": "Background", "cluster": "bg"},
+                        "fingerprint": "bg",
+                    }
+                ],
+            }
+            with httpx.Client() as client:
+                while not stop.is_set():
+                    client.post(url, json=body)
+                    time.sleep(0.005)
+
+        threading.Thread(target=background, daemon=True).start()
+        answered: dict[str, float] = {}
+        with httpx.Client() as client:
+            for n in range(alerts):
+                name = f"Bench{n}-{time.time_ns()}"
+                body = {
+                    "version": "4",
+                    "groupKey": name,
+                    "status": "firing",
+                    "alerts": [
+                        {
+                            "status": "firing",
+                            "labels": {"alertname": name, "cluster": "x"},
+                            "annotations": {"summary": name},
+                            "fingerprint": name,
+                        }
+                    ],
+                }
+                assert client.post(url, json=body).status_code == 200
+                answered[name] = time.time()
+                time.sleep(0.2)
+        time.sleep(3)
+    finally:
+        stop.set()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    delays = [
+        (receiver.arrivals[n] - t) * 1000 for n, t in answered.items() if n in receiver.arrivals
+    ]
+    print(f"  {len(delays)} of {alerts} alerts paged", file=sys.stderr)
+    return percentiles(delays)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--jobs", type=int, default=10_000)
+    parser.add_argument(
+        "--spread", type=float, default=600.0, help="seconds over which the jobs fall due"
+    )
+    parser.add_argument("--window", type=float, default=60.0, help="seconds the worker runs")
+    parser.add_argument("--alerts", type=int, default=50)
+    parser.add_argument(
+        "--postgres", help="PostgreSQL server URL; a database fireline_bench is (re)created"
+    )
+    args = parser.parse_args()
+    engines = [("sqlite", None)] + ([("postgresql", args.postgres)] if args.postgres else [])
+    print("| engine | job lag p50 ms | job lag p99 ms | alert 2xx → first page p50 ms | p99 ms |")
+    print("|---|---|---|---|---|")
+    for name, server in engines:
+        with tempfile.TemporaryDirectory() as tmp:
+            workdir = Path(tmp)
+            url = recreate_postgres(server) if server else f"sqlite:///{workdir}/lag.db"
+            lag = job_lag(url, args.jobs, args.spread, args.window, workdir)
+            url = recreate_postgres(server) if server else f"sqlite:///{workdir}/page.db"
+            page = alert_to_page(url, args.alerts, workdir)
+        print(f"| {name} | {lag[0]:.0f} | {lag[1]:.0f} | {page[0]:.0f} | {page[1]:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -55,7 +55,8 @@ def test_the_cli_drives_an_incident_to_closed_over_http(
     )
 
     assert shown["phase"] == "closed" and shown["priority"] == "P1"
-    assert {e["actor"] for e in shown["timeline"]} == {"admin"}
+    people = {e["actor"] for e in shown["timeline"] if not e["actor"].startswith("fireline:")}
+    assert people == {"admin"}  # the embedded worker may page meanwhile, as fireline:pager
     assert refused.code == 1
     assert (
         refused.err

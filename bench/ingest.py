@@ -270,6 +270,21 @@ def visibility(port: int, token: str, samples: int = 50) -> tuple[float, float]:
     return delays[len(delays) // 2], delays[min(len(delays) - 1, int(0.99 * len(delays)))]
 
 
+def measure_fireline(
+    system: str, url: str, workdir: Path, args: argparse.Namespace
+) -> list[dict[str, object]]:
+    """The ingest rows of one Fireline database, then the 2xx → visible latency."""
+    with fireline(url, args.durability, workdir) as (port, pid, token):
+        rows = measure(
+            system, port, pid, f"/api/v1/integrations/alertmanager/{AM_KEY}", fireline_body, args
+        )
+        p50, p99 = visibility(port, token)
+    print(
+        f"  2xx → incident visible ({system}): p50 {p50:.2f} ms, p99 {p99:.2f} ms", file=sys.stderr
+    )
+    return rows
+
+
 def table(rows: list[dict[str, object]]) -> str:
     peer = {
         (r["batch"], r["mode"]): r["alerts_per_s"] for r in rows if r["system"] == "alertmanager"
@@ -312,40 +327,11 @@ def main() -> None:
                 )
         else:
             print("prometheus-alertmanager not found: no peer figures", file=sys.stderr)
-        with fireline(f"sqlite:///{workdir}/bench.db", args.durability, workdir) as (
-            port,
-            pid,
-            token,
-        ):
-            rows += measure(
-                f"fireline sqlite {args.durability}",
-                port,
-                pid,
-                f"/api/v1/integrations/alertmanager/{AM_KEY}",
-                fireline_body,
-                args,
-            )
-            p50, p99 = visibility(port, token)
-            print(
-                f"  2xx → incident visible (sqlite): p50 {p50:.2f} ms, p99 {p99:.2f} ms",
-                file=sys.stderr,
-            )
+        engines = [(f"fireline sqlite {args.durability}", f"sqlite:///{workdir}/bench.db")]
         if args.postgres:
-            url = recreate_postgres(args.postgres)
-            with fireline(url, args.durability, workdir) as (port, pid, token):
-                rows += measure(
-                    "fireline postgresql",
-                    port,
-                    pid,
-                    f"/api/v1/integrations/alertmanager/{AM_KEY}",
-                    fireline_body,
-                    args,
-                )
-                p50, p99 = visibility(port, token)
-                print(
-                    f"  2xx → incident visible (postgresql): p50 {p50:.2f} ms, p99 {p99:.2f} ms",
-                    file=sys.stderr,
-                )
+            engines.append(("fireline postgresql", recreate_postgres(args.postgres)))
+        for system, url in engines:
+            rows += measure_fireline(system, url, workdir, args)
     print(table(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))

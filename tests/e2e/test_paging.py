@@ -319,3 +319,42 @@ def test_escalate_now_and_reassign(core: Fireline, clock: FakeClock, paging: Rec
     assert paging.who()[-1] == "alice"
     kinds = [e.event.kind for e in incidents.get(uow=core.uow(), incident_id=incident.id).timeline]
     assert {"escalated_now", "reassigned"} <= set(kinds)
+
+
+def test_the_communications_lead_is_reminded_when_an_update_is_overdue(
+    core: Fireline, clock: FakeClock, paging: Receiver
+) -> None:
+    incident = incidents.declare(
+        uow=core.uow(), actor="dana", title="x", services=["checkout-api"], urgency="high"
+    ).incident  # P1: an update every 30 minutes
+    incidents.acknowledge(uow=core.uow(), actor="carol", incident_id=incident.id)
+    incidents.assign_role(
+        uow=core.uow(), actor="carol", incident_id=incident.id, role="communications", user="bob"
+    )
+    _work(core)
+    pages_before = len(paging.pages)
+
+    clock.advance(minutes=29)
+    _work(core)
+    assert len(paging.pages) == pages_before
+    clock.advance(minutes=1)
+    _work(core)
+    assert paging.who()[pages_before:] == ["bob"]
+
+    clock.advance(minutes=10)
+    incidents.post_status_update(
+        uow=core.uow(), actor="bob", incident_id=incident.id, message="Rolling back"
+    )
+    clock.advance(minutes=25)  # 35 min after the reminder, 25 after the update: nothing due yet
+    _work(core)
+    assert len(paging.who()) == pages_before + 1
+    clock.advance(minutes=5)
+    _work(core)
+    assert paging.who()[-1] == "bob"
+    due = _timeline(core, incident.id, "status_update_due")
+    assert [d["lead"] for d in due] == ["bob", "bob"]
+
+    incidents.resolve(uow=core.uow(), actor="bob", incident_id=incident.id, summary="done")
+    clock.advance(hours=2)
+    _work(core)
+    assert len(_timeline(core, incident.id, "status_update_due")) == 2

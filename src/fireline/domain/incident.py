@@ -336,6 +336,7 @@ TIMELINE_ONLY = (
     "escalation_step_fired",
     "escalated_now",
     "reassigned",
+    "status_update_due",
     "page_sent",
     "page_failed",
 )

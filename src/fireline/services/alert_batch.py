@@ -27,7 +27,7 @@ from fireline.domain.events import Event, Incident
 from fireline.domain.incident import Act, Outcome
 from fireline.domain.workflow import Workflow
 from fireline.errors import FirelineError
-from fireline.services import organisation, paging
+from fireline.services import organisation, paging, reminders
 from fireline.storage.alerts import AlertRecord
 from fireline.storage.models import Integration, Service
 from fireline.storage.uow import UnitOfWork
@@ -332,6 +332,7 @@ class Batch:
                 self.uow.incidents.add(touched.state, touched.events)
                 if paging.pages_on_entry(touched.workflow, touched.state.phase):
                     paging.start_paging(self.uow, touched.state, self.now)
+                reminders.plan(self.uow, touched.state, self.now)
             else:
                 self.uow.incidents.save(touched.state, touched.events)
             if touched.events:

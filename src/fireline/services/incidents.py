@@ -13,7 +13,7 @@ from fireline.domain.incident import Act, Outcome
 from fireline.domain.sla import SlaClock, sla_clocks
 from fireline.domain.workflow import Workflow
 from fireline.errors import InvalidInput
-from fireline.services import organisation, paging
+from fireline.services import organisation, paging, reminders
 from fireline.storage.incidents import IncidentFilter, TimelineEntry
 from fireline.storage.models import Service, User
 from fireline.storage.uow import UnitOfWork
@@ -83,6 +83,7 @@ def declare(
         uow.incidents.add(incident, events)
         if paging.pages_on_entry(chosen, incident.phase):
             paging.start_paging(uow, incident, act.now)
+        reminders.plan(uow, incident, act.now)
         view = _view(uow, incident)
         uow.commit()
     return view
@@ -267,6 +268,7 @@ def follow_paging(uow: UnitOfWork, before: Incident, after: Incident, workflow: 
     if after.phase != before.phase and paging.pages_on_entry(workflow, after.phase):
         paging.start_paging(uow, after, uow.now())
     paging.stop_paging(uow, after, uow.now())
+    reminders.plan(uow, after, uow.now())
 
 
 def _view(uow: UnitOfWork, incident: Incident) -> IncidentView:

@@ -83,7 +83,7 @@ def run_escalation_step(uow: UnitOfWork, job: Job, now: datetime) -> None:
         return
     step, round_ = found
     users = _targets(uow, step.users, step.schedules, step.teams, now)
-    unreachable = [u for u in users if not _queue_deliveries(uow, incident.id, u, position, now)]
+    unreachable = [u for u in users if not queue_deliveries(uow, incident.id, u, position, now)]
     state, events = rules.record_news(
         Act(ACTOR, now),
         incident,
@@ -133,7 +133,7 @@ def _targets(
     return list(dict.fromkeys(found))
 
 
-def _queue_deliveries(
+def queue_deliveries(
     uow: UnitOfWork,
     incident_id: int,
     user_id: str,
@@ -256,7 +256,7 @@ def reassign(*, uow: UnitOfWork, actor: str, incident_id: int, user: str) -> Non
                 f"{user} has no notification rules: nobody would be paged", field="user"
             )
         now = uow.now()
-        _queue_deliveries(
+        queue_deliveries(
             uow, incident_id, user, f"reassign-{int(now.timestamp() * 1000)}", now, reassigned=True
         )
         state, events = rules.record_news(Act(actor, now), incident, "reassigned", user=user)

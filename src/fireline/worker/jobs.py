@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from fireline.bootstrap import Fireline
 from fireline.notify import DeliveryFailed
-from fireline.services import paging
+from fireline.services import paging, reminders
 from fireline.storage.models import Job
 from fireline.storage.uow import UnitOfWork
 
@@ -141,7 +141,18 @@ def _retry_later(uow: UnitOfWork, job_id: int, worker: str, error: str) -> None:
         uow.commit()
 
 
+def _remind(core: Fireline, job_id: int, worker: str) -> None:
+    with core.uow() as uow:
+        job = _locked_job(uow, job_id, worker)
+        if job is None:
+            return
+        reminders.remind(uow, job, uow.now())
+        _finish(uow, job)
+        uow.commit()
+
+
 HANDLERS: dict[str, Callable[[Fireline, int, str], None]] = {
     "escalate": _escalate,
     "notify": _deliver,
+    "status_reminder": _remind,
 }

@@ -52,7 +52,7 @@ def serve(
     tls_cert: Annotated[Optional[Path], typer.Option(help="PEM certificate: serve HTTPS.")] = None,  # noqa: UP045
     tls_key: Annotated[Optional[Path], typer.Option(help="PEM private key for --tls-cert.")] = None,  # noqa: UP045
 ) -> None:
-    """Serve the API and UI (migrating the database first)."""
+    """Serve the API, the ingest endpoints and an embedded worker (migrating the database first)."""
     from fireline.cli.serve import run
 
     if (tls_cert is None) != (tls_key is None):

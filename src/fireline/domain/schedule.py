@@ -117,10 +117,6 @@ class Schedule:
     versions: tuple[Version, ...]  # oldest first; the first applies to all earlier times too
     overrides: tuple[Override, ...] = ()
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
-
     def version_at(self, at: datetime) -> Version:
         """The definition in force at an instant."""
         current = self.versions[0]

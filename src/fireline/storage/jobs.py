@@ -117,10 +117,6 @@ class JobRepository:
         )
         return self.session.execute(query).scalars().first()
 
-    def exists(self, incident_id: int, kind: str) -> bool:
-        query = select(func.count()).where(Job.incident_id == incident_id, Job.kind == kind)
-        return bool(self.session.execute(query).scalar_one())
-
     def for_incident(self, incident_id: int) -> list[Job]:
         query = select(Job).where(Job.incident_id == incident_id).order_by(Job.id)
         return list(self.session.execute(query).scalars())

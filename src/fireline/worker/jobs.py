@@ -11,7 +11,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from fireline.bootstrap import Fireline
 from fireline.notify import DeliveryFailed
@@ -21,6 +21,7 @@ from fireline.storage.uow import UnitOfWork
 
 log = logging.getLogger("fireline.worker")
 LEASE = timedelta(seconds=60)
+Handler = Callable[[Fireline, int, str], None]
 BATCH = 50
 RECORD_TRIES = 3
 
@@ -71,14 +72,19 @@ def _locked_job(uow: UnitOfWork, job_id: int, worker: str) -> Job | None:
     return uow.jobs.still_mine(job_id, worker)
 
 
-def _escalate(core: Fireline, job_id: int, worker: str) -> None:
-    with core.uow() as uow:
-        job = _locked_job(uow, job_id, worker)
-        if job is None:
-            return
-        paging.run_escalation_step(uow, job, uow.now())
-        _finish(uow, job)
-        uow.commit()
+def _in_one_transaction(step: Callable[[UnitOfWork, Job, datetime], None]) -> Handler:
+    """A job whose whole effect is database work: run it and mark it done in one transaction."""
+
+    def run(core: Fireline, job_id: int, worker: str) -> None:
+        with core.uow() as uow:
+            job = _locked_job(uow, job_id, worker)
+            if job is None:
+                return
+            step(uow, job, uow.now())
+            _finish(uow, job)
+            uow.commit()
+
+    return run
 
 
 def _deliver(core: Fireline, job_id: int, worker: str) -> None:
@@ -141,18 +147,8 @@ def _retry_later(uow: UnitOfWork, job_id: int, worker: str, error: str) -> None:
         uow.commit()
 
 
-def _remind(core: Fireline, job_id: int, worker: str) -> None:
-    with core.uow() as uow:
-        job = _locked_job(uow, job_id, worker)
-        if job is None:
-            return
-        reminders.remind(uow, job, uow.now())
-        _finish(uow, job)
-        uow.commit()
-
-
-HANDLERS: dict[str, Callable[[Fireline, int, str], None]] = {
-    "escalate": _escalate,
+HANDLERS: dict[str, Handler] = {
+    "escalate": _in_one_transaction(paging.run_escalation_step),
     "notify": _deliver,
-    "status_reminder": _remind,
+    "status_reminder": _in_one_transaction(reminders.remind),
 }

@@ -65,7 +65,12 @@ def configure(database_url: str, receiver: Receiver, workdir: Path) -> dict[str,
         .replace("127.0.0.1:9199", f"127.0.0.1:{receiver.port}")
     )
     (workdir / "fireline.yaml").write_text(config)
-    env = {**os.environ, "FIRELINE_DATABASE_URL": database_url, "FIRELINE_INGEST_RATE_LIMIT": "0"}
+    env = {
+        **os.environ,
+        "FIRELINE_DATABASE_URL": database_url,
+        "FIRELINE_INGEST_RATE_LIMIT": "0",
+        "FIRELINE_THROTTLE_LIMIT": "0",  # one contact gets all 10,000 pages here
+    }
     subprocess.run(
         [FIRELINE, "apply", str(workdir / "fireline.yaml")],
         env=env,
@@ -87,7 +92,7 @@ def job_lag(
 
     from fireline.bootstrap import build
     from fireline.config import Settings
-    from fireline.services import incidents
+    from fireline.services import delivery, incidents
     from fireline.storage.models import Job
 
     receiver = Receiver()
@@ -106,19 +111,16 @@ def job_lag(
         start = uow.now() + timedelta(seconds=10)  # the worker process is up by then
         for n in range(jobs):
             due = start + timedelta(seconds=spread * n / jobs)
-            payload = {
-                "incident_id": ids[n % 100],
-                "user": "carol",
-                "contact": contact,
-                "reassigned": True,
-            }
-            uow.jobs.add(
-                kind="notify",
-                due_at=due,
-                payload=payload,
+            delivery.queue(
+                uow,
                 key=f"bench:{n}",
-                now=uow.now(),
                 incident_id=ids[n % 100],
+                purpose="page",
+                recipient="carol",
+                contact=contact,
+                due_at=due,
+                now=uow.now(),
+                reassigned=True,
             )
         uow.commit()
     worker = subprocess.Popen(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import httpx
 
 from fireline.config import Settings
+from fireline.domain.throttle import Throttle
 from fireline.notify import ChannelNotifier, Notifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
@@ -39,6 +40,10 @@ class Fireline:
                 uow.commit()
             self.notifier = build_notifier(self.settings, secret)
         return self.notifier
+
+    def throttle(self) -> Throttle:
+        """How many notifications one contact may receive per window."""
+        return Throttle(self.settings.throttle_limit, self.settings.throttle_window)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (one per use case)."""

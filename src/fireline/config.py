@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import timedelta
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///fireline.db"
+
+
+def _seconds(value: object) -> object:
+    """``900`` (seconds) as well as ISO 8601 (``PT15M``) from the environment."""
+    if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
+        return float(value)
+    return value
+
+
+Seconds = Annotated[timedelta, BeforeValidator(_seconds)]
 
 
 class Settings(BaseSettings):
@@ -38,6 +49,20 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=False, description="Use STARTTLS with the mail server.")
     smtp_username: str = Field(default="", description="Mail server login, if it needs one.")
     smtp_password: str = Field(default="", description="Mail server password.")
+    throttle_limit: int = Field(
+        default=10,
+        ge=0,
+        description="Notifications one contact may receive per throttle window; more wait; 0: no limit.",
+    )
+    throttle_window: Seconds = Field(
+        default=timedelta(minutes=15),
+        description="The throttle window, in seconds or ISO 8601 (PT15M).",
+    )
+    worker_lease: Seconds = Field(
+        default=timedelta(seconds=60),
+        gt=timedelta(0),
+        description="How long a worker holds a claimed job before another may take it over.",
+    )
     durability: Literal["full", "normal"] = Field(
         default="full",
         description="SQLite fsync policy: full survives power loss, normal only process crashes.",

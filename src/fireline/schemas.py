@@ -93,11 +93,19 @@ class RoleAssignment(Input):
 
 class NoteCreate(Input):
     text: LongText
+    pinned: bool = Field(default=False, description="Pinned notes go into the postmortem draft.")
 
 
 class StatusUpdateCreate(Input):
     message: LongText
     visibility: Literal["internal", "public"] = "internal"
+
+
+class MetricsExclusionUpdate(Input):
+    """Leave an incident out of metrics (``excluded``, with a reason), or count it again."""
+
+    excluded: bool = True
+    reason: Reason | None = None
 
 
 class TaskCreate(Input):
@@ -137,6 +145,17 @@ class TaskRead(Read):
     source: Literal["checklist", "adhoc"]
 
 
+class FollowUpItemRead(Read):
+    id: str
+    title: str
+    owner: str | None
+    due_at: datetime | None
+    priority: Literal["high", "medium", "low"]
+    type: Literal["mitigate", "prevent", "detect", "process"]
+    url: str | None
+    done: bool
+
+
 class PhaseVisitRead(Read):
     phase: str
     entered_at: datetime
@@ -169,8 +188,13 @@ class IncidentRead(Read):
     timestamps: TimestampsRead
     resolution_summary: str | None
     drill: bool
+    excluded: bool = False
+    exclusion_reason: str | None = None
     reopened: int
     tasks: list[TaskRead]
+    sla_breaches: list[str] = []
+    postmortem: Literal["draft", "in_review", "published"] | None = None
+    follow_ups: list[FollowUpItemRead] = []
     phases: list[PhaseVisitRead]
     sla: list[SlaClockRead]
     version: int

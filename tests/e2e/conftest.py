@@ -13,7 +13,9 @@ from fireline.services import auth
 from fireline.services.configuration import apply_config
 from fireline.web.app import create_app
 from tests.conftest import EXAMPLE, FakeClock
+from tests.e2e.cli_runner import Cli
 from tests.e2e.ingest_support import Ingest
+from tests.e2e.paging_support import Receiver, receiving
 
 
 class Api:
@@ -51,3 +53,19 @@ def ingest_app(core: Fireline, clock: FakeClock) -> Iterator[Ingest]:
     apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")
     with TestClient(create_app(fireline=core)) as client:
         yield Ingest(core, client, clock)
+
+
+@pytest.fixture
+def paging(core: Fireline) -> Iterator[Receiver]:
+    """The example config with every webhook pointed at a real local HTTP receiver."""
+    with receiving(core) as receiver:
+        yield receiver
+
+
+@pytest.fixture
+def cli(
+    database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Cli:
+    """The `fireline` command on the test database (no server)."""
+    monkeypatch.delenv("FIRELINE_URL", raising=False)
+    return Cli(capsys, monkeypatch, "--database-url", database_url)

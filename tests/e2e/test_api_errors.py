@@ -18,6 +18,7 @@ VALUES = {
     "integration_id": "nope",
     "schedule_id": "payments-primary",
     "override_id": "999",
+    "follow_up_id": "F1",
 }
 
 

@@ -54,6 +54,7 @@ def test_an_incident_goes_through_all_six_phases_to_closed(api: Api, clock: Fake
     assert resolved["phase"] == "resolution"
     _post(api, incident_id, "transition", {"phase": "review"})
     clock.advance(days=2)
+    _review(api, incident_id)
     closed = _post(api, incident_id, "close", {})
 
     assert closed["phase"] == "closed"
@@ -254,3 +255,43 @@ def test_list_filters(api: Api) -> None:
     assert [i["id"] for i in by_service["items"]] == [second]
     assert [i["id"] for i in by_priority["items"]] == [second]
     assert (paged["total"], [i["id"] for i in paged["items"]]) == (2, [first])
+
+
+def _review(api: Api, incident_id: int) -> None:
+    """Entering review drafted the postmortem; follow-ups and publication open the way to Closed."""
+    base = f"/api/v1/incidents/{incident_id}"
+    draft = api.viewer.get(f"{base}/postmortem").json()
+    assert draft["status"] == "draft" and draft["version"] == 1
+    sections = {s["id"]: s["body"] for s in draft["sections"]}
+    assert "Rolled back release 42" in sections["resolution"]
+    assert "| Acknowledged | 2026-03-02 09:02:00 | 2m |" in sections["impact"]
+    assert "Status update (public): Rolling back" in sections["timeline"]
+
+    added = api.responder.post(f"{base}/follow-ups", json={"title": "Canary releases"})
+    assert added.status_code == 201, added.text
+    refused = api.responder.post(f"{base}/close", json={})
+    assert refused.status_code == 409
+    assert refused.json()["missing"] == [
+        "the postmortem must be published",
+        "every follow-up must be owned and dated",
+    ]
+    owned = api.responder.patch(
+        f"{base}/follow-ups/F1", json={"owner": "bob", "due_at": "2026-03-20T12:00:00Z"}
+    )
+    assert owned.json()[0]["owner"] == "bob"
+    edited = api.responder.patch(
+        f"{base}/postmortem",
+        json={
+            "version": 1,
+            "sections": {"root_causes": "A bad config push."},
+            "refill": ["action_items"],
+        },
+    )
+    assert (
+        "Canary releases" in {s["id"]: s["body"] for s in edited.json()["sections"]}["action_items"]
+    )
+    stale = api.responder.patch(f"{base}/postmortem", json={"version": 1, "public": True})
+    assert stale.status_code == 409
+    for status in ("in_review", "published"):
+        moved = api.responder.post(f"{base}/postmortem/status", json={"status": status})
+        assert moved.status_code == 200 and moved.json()["status"] == status

@@ -30,14 +30,6 @@ TIMESTAMPS = set(EVENT_TIMESTAMPS)
 
 
 @pytest.fixture
-def cli(
-    database_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> Cli:
-    monkeypatch.delenv("FIRELINE_URL", raising=False)
-    return Cli(capsys, monkeypatch, "--database-url", database_url)
-
-
-@pytest.fixture
 def configured(cli: Cli) -> Cli:
     assert cli("apply", str(EXAMPLE)).code == 0
     return cli
@@ -116,6 +108,18 @@ def test_an_incident_is_driven_to_closed_from_the_cli(configured: Cli) -> None:
         ("incident", "mitigate", incident_id),
         ("incident", "resolve", incident_id, "--summary", "Failed over to replica 1"),
         ("incident", "transition", incident_id, "review"),
+        (
+            "follow-up",
+            "add",
+            incident_id,
+            "Alert on replica lag",
+            "--owner",
+            "bob",
+            "--due",
+            "2026-04-01",
+        ),
+        ("postmortem", "status", incident_id, "in_review"),
+        ("postmortem", "status", incident_id, "published"),
         ("incident", "close", incident_id),
     ]
     for step in steps:

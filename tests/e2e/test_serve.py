@@ -42,11 +42,20 @@ def test_the_cli_drives_an_incident_to_closed_over_http(
         ("transition", number, "response"),
         ("resolve", number, "--summary", "Restarted the pods"),
         ("transition", number, "review"),
-        ("close", number),
     ]
     for step in steps:
         result = cli("incident", *step)
         assert result.code == 0, (step, result.err)
+    for step in [
+        ("postmortem", "status", number, "in_review"),
+        ("postmortem", "status", number, "published"),
+        ("incident", "close", number),
+    ]:
+        result = cli(*step)
+        assert result.code == 0, (step, result.err)
+    exported = cli("postmortem", "export", number)
+    assert exported.out.startswith(f"# Postmortem: #{number} Checkout 502s")
+    assert "Restarted the pods" in exported.out
 
     shown = cli("incident", "show", number, "--json").json()
     refused = cli("incident", "transition", number, "detection")

@@ -11,7 +11,15 @@ from fireline.storage.models import Base
 
 def test_models_and_migrations_agree(core: Fireline) -> None:
     with core.database.engine.connect() as connection:
-        context = MigrationContext.configure(connection)
+        # Full-text search tables are engine-specific and kept outside the models (0009).
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "include_name": lambda name, kind, parent: (
+                    not str(name).startswith("incident_search")
+                )
+            },
+        )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
 

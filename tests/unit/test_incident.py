@@ -29,6 +29,7 @@ from fireline.domain.incident import (
     update_task,
 )
 from fireline.domain.priority import PriorityPolicy
+from fireline.domain.review import change_postmortem_status, start_postmortem
 from fireline.domain.workflow import Workflow
 from fireline.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from fireline.workflows import shipped_workflow
@@ -127,6 +128,13 @@ def at_response() -> Story:
     return story
 
 
+def publish_postmortem(story: Story) -> None:
+    """What the review gate to Closed needs (the service drafts it on entering review)."""
+    story.then(start_postmortem(story.act(story.minutes), story.state, "default"))
+    for status in ("in_review", "published"):
+        story.then(change_postmortem_status(story.act(story.minutes), story.state, status))
+
+
 def at_phase(target: str) -> Story:
     story = at_response()
     order = STANDARD.phase_ids
@@ -134,6 +142,8 @@ def at_phase(target: str) -> Story:
         if phase == "resolution":
             story.then(resolve(story.act(story.minutes + 10), story.state, STANDARD, "fixed it"))
         else:
+            if phase == "closed":
+                publish_postmortem(story)
             story.move(phase, minutes=story.minutes + 10)
     assert story.state.phase == target
     return story
@@ -604,6 +614,7 @@ def test_skipping_to_closed_sets_every_mark_passed() -> None:
     story = at_response()
     story.then(resolve(story.act(5), story.state, STANDARD, "fixed"))
     story.move("response", reason="again", minutes=6)
+    publish_postmortem(story)
     event = story.move("closed", reason="done anyway", minutes=7)
     assert event.data["sets"] == ["resolved", "closed"]
     assert story.state.timestamps.resolved_at == at(7)
@@ -632,7 +643,10 @@ def test_skipping_to_closed_asks_for_the_summary_once() -> None:
     story = at_response()
     with pytest.raises(TransitionRefused) as caught:
         transition(story.act(1), story.state, STANDARD, "closed", "nothing to review")
-    assert caught.value.missing == ["a resolution summary must be written"]
+    assert caught.value.missing == [
+        "a resolution summary must be written",
+        "the postmortem must be published",
+    ]
 
 
 def test_skipped_phases_that_set_a_mark_bring_their_gates() -> None:
@@ -661,7 +675,11 @@ def test_shipped_gates() -> None:
     assert gate(STANDARD, "reporting", "response") == ["impact", "urgency", "commander"]
     assert gate(STANDARD, "detection", "assessment") == []
     assert gate(STANDARD, "assessment", "review") == ["resolution_summary"]
-    assert gate(STANDARD, "response", "closed") == ["resolution_summary"]
+    assert gate(STANDARD, "response", "closed") == [
+        "resolution_summary",
+        "postmortem_published",
+        "follow_ups_have_owners",
+    ]
     assert gate(SECURITY, "detection_analysis", "recovery") == []
     assert gate(SECURITY, "detection_analysis", "containment") == [
         "impact",
@@ -1068,11 +1086,16 @@ def test_options_from_reporting() -> None:
     summary = ["a resolution summary must be written"]
     assert found["resolution"] == MoveOption("resolution", "skip", False, True, summary)
     assert found["review"] == MoveOption("review", "skip", False, True, summary)
-    assert found["closed"] == MoveOption("closed", "skip", False, True, summary)
+    published = [*summary, "the postmortem must be published"]
+    assert found["closed"] == MoveOption("closed", "skip", False, True, published)
 
 
 def test_options_follow_the_state() -> None:
     story = at_phase("review")
+    found = {o.phase: o for o in options(story.state, STANDARD)}
+    refused = ["the postmortem must be published"]
+    assert found["closed"] == MoveOption("closed", "forward", False, False, refused)
+    publish_postmortem(story)
     found = {o.phase: o for o in options(story.state, STANDARD)}
     assert found["closed"] == MoveOption("closed", "forward", True, False, [])
     assert found["response"] == MoveOption("response", "back", True, True, [])
@@ -1121,6 +1144,7 @@ def test_a_whole_life_replays_to_the_final_state() -> None:
     story.move("review", minutes=60)
     story.move("response", reason="errors again", minutes=70)
     story.then(resolve(story.act(90), story.state, STANDARD, "fixed the config"))
+    publish_postmortem(story)
     story.move("closed", reason="reviewed in the weekly", minutes=100)
     state = story.state
     assert state.phase == "closed"

@@ -69,7 +69,12 @@ def test_standard_workflow() -> None:
     assert standard.roles == ("commander", "operations", "communications", "scribe")
     assert standard.phase("response").requires == ("impact", "urgency", "commander")
     assert standard.phase("resolution").requires == ("resolution_summary",)
-    assert standard.phase("closed").requires == ("resolution_summary",)
+    assert standard.phase("closed").requires == (
+        "resolution_summary",
+        "postmortem_published",
+        "follow_ups_have_owners",
+    )
+    assert standard.phase("review").on_enter == ({"postmortem": "default"},)
     assert len(standard.phase("assessment").checklist) == 3
     assert standard.phase("detection").checklist == ()
     assert standard.phase("reporting").on_enter == (

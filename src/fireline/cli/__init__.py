@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 
 from fireline.bootstrap import Fireline
-from fireline.cli import alerts, incidents, oncall, render
+from fireline.cli import alerts, deliveries, incidents, oncall, render, reports, review
 from fireline.cli.backend import CliError, LocalBackend
 from fireline.cli.context import AsJson, Context, DatabaseUrl, connected, settings
 from fireline.domain.workflow import Workflow
@@ -31,6 +31,11 @@ app.add_typer(alerts.alert_app, name="alert")
 app.add_typer(alerts.silence_app, name="silence")
 app.add_typer(alerts.integration_app, name="integration")
 app.add_typer(oncall.app, name="oncall")
+app.add_typer(deliveries.app, name="delivery")
+app.add_typer(review.postmortem_app, name="postmortem")
+app.add_typer(review.follow_up_app, name="follow-up")
+app.add_typer(review.drill_app, name="drill")
+app.command("report")(reports.report)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)

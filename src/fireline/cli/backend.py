@@ -20,12 +20,18 @@ from fireline.config import Settings
 from fireline.schemas import IncidentDetailRead, IncidentPage, IncidentRead
 from fireline.services import (
     alert_views,
+    delivery,
     directory,
+    drills,
+    follow_ups,
     incidents,
     integrations,
     oncall,
     paging,
+    postmortems,
+    reports,
     silences,
+    similar,
 )
 from fireline.services.configuration import apply_config
 from fireline.storage.incidents import IncidentFilter
@@ -67,6 +73,21 @@ ROUTES: dict[str, tuple[str, str]] = {
     "overrides": ("GET", "/schedules/{schedule}/overrides"),
     "override": ("POST", "/schedules/{schedule}/overrides"),
     "delete_override": ("DELETE", "/schedules/{schedule}/overrides/{id}"),
+    "deliveries": ("GET", "/deliveries"),
+    "start_postmortem": ("POST", "/incidents/{id}/postmortem"),
+    "postmortem": ("GET", "/incidents/{id}/postmortem"),
+    "export_postmortem": ("GET", "/incidents/{id}/postmortem/export"),
+    "edit_postmortem": ("PATCH", "/incidents/{id}/postmortem"),
+    "postmortem_status": ("POST", "/incidents/{id}/postmortem/status"),
+    "comment_postmortem": ("POST", "/incidents/{id}/postmortem/comments"),
+    "add_follow_up": ("POST", "/incidents/{id}/follow-ups"),
+    "update_follow_up": ("PATCH", "/incidents/{id}/follow-ups/{follow_up_id}"),
+    "follow_ups": ("GET", "/follow-ups"),
+    "drill_report": ("GET", "/incidents/{id}/drill-report"),
+    "similar": ("GET", "/incidents/{id}/similar"),
+    "exclude": ("POST", "/incidents/{id}/metrics-exclusion"),
+    "metrics_report": ("GET", "/reports/metrics"),
+    "oncall_load": ("GET", "/reports/oncall-load"),
 }
 
 
@@ -127,7 +148,10 @@ class HttpBackend:
             raise CliError(f"cannot reach the Fireline server: {error}") from None
         if response.status_code >= 400:
             raise CliError(_problem_text(response))
-        return response.json() if response.content else None
+        if not response.content:
+            return None
+        is_json = "json" in response.headers.get("content-type", "")
+        return response.json() if is_json else response.text
 
 
 def _problem_text(response: httpx.Response) -> str:
@@ -220,7 +244,61 @@ def _rotate(b: LocalBackend, f: dict[str, Any], p: dict[str, Any]) -> Json:
     return _dump(integrations.rotate_key(uow=b.core.uow(), integration_id=p["id"], grace=grace))
 
 
+def _follow_ups_of(view: incidents.IncidentView) -> Json:
+    return [f.model_dump(mode="json") for f in view.incident.follow_ups]
+
+
+_REVIEW: dict[str, Handler] = {
+    "similar": lambda b, f, p: _dump(
+        similar.similar_incidents(uow=b.core.uow(), incident_id=p["id"], limit=p.get("limit", 5))
+    ),
+    "drill_report": lambda b, f, p: _dump(
+        drills.drill_report(uow=b.core.uow(), incident_id=p["id"])
+    ),
+    "start_postmortem": lambda b, f, p: _dump(
+        postmortems.start_postmortem(uow=b.core.uow(), actor=b.actor, incident_id=p["id"])
+    ),
+    "postmortem": lambda b, f, p: _dump(
+        postmortems.get_postmortem(uow=b.core.uow(), incident_id=p["id"])
+    ),
+    "export_postmortem": lambda b, f, p: postmortems.export(
+        uow=b.core.uow(), incident_id=p["id"], fmt=p["format"], public=bool(p.get("public"))
+    ),
+    "edit_postmortem": lambda b, f, p: _dump(
+        postmortems.edit_postmortem(uow=b.core.uow(), actor=b.actor, incident_id=p["id"], **f)
+    ),
+    "postmortem_status": lambda b, f, p: _dump(
+        postmortems.set_status(uow=b.core.uow(), actor=b.actor, incident_id=p["id"], **f)
+    ),
+    "comment_postmortem": lambda b, f, p: _dump(
+        postmortems.add_comment(uow=b.core.uow(), actor=b.actor, incident_id=p["id"], **f)
+    ),
+    "add_follow_up": lambda b, f, p: _follow_ups_of(
+        follow_ups.add_follow_up(uow=b.core.uow(), actor=b.actor, incident_id=p["id"], **f)
+    ),
+    "update_follow_up": lambda b, f, p: _follow_ups_of(
+        follow_ups.update_follow_up(
+            uow=b.core.uow(),
+            actor=b.actor,
+            incident_id=p["id"],
+            follow_up_id=p["follow_up_id"],
+            changes=f,
+        )
+    ),
+    "follow_ups": lambda b, f, p: _dump(
+        follow_ups.list_follow_ups(
+            uow=b.core.uow(),
+            owner=p.get("owner"),
+            open_only=bool(p.get("open")),
+            overdue=bool(p.get("overdue")),
+            limit=p.get("limit", 100),
+        )
+    ),
+}
+
+
 _HANDLERS: dict[str, Handler] = {
+    **_REVIEW,
     "list": _list,
     "declare": _declare,
     "show": _show,
@@ -269,6 +347,15 @@ _HANDLERS: dict[str, Handler] = {
     "expire_silence": lambda b, f, p: _dump(
         silences.expire_silence(uow=b.core.uow(), silence_id=p["id"])
     ),
+    "deliveries": lambda b, f, p: _dump(
+        delivery.list_deliveries(
+            uow=b.core.uow(),
+            incident_id=p.get("incident"),
+            statuses=p.get("status") or (),
+            limit=p.get("limit", 50),
+            before_id=p.get("before"),
+        )
+    ),
     "integrations": lambda b, f, p: _dump(
         integrations.list_integrations(uow=b.core.uow(), show_keys=True)
     ),
@@ -316,5 +403,14 @@ _HANDLERS: dict[str, Handler] = {
     ),
     "revoke_integration": lambda b, f, p: _dump(
         integrations.revoke(uow=b.core.uow(), integration_id=p["id"])
+    ),
+    "exclude": lambda b, f, p: b.change("exclude_from_metrics", p, **f),
+    "metrics_report": lambda b, f, p: _dump(
+        reports.metrics_report(
+            uow=b.core.uow(), start=p.get("from"), end=p.get("to"), group_by=p.get("by")
+        )
+    ),
+    "oncall_load": lambda b, f, p: _dump(
+        reports.oncall_load(uow=b.core.uow(), start=p.get("from"), end=p.get("to"))
     ),
 }

@@ -13,6 +13,7 @@ from fireline.schemas import (
     CloseCreate,
     IncidentCreate,
     IncidentUpdate,
+    MetricsExclusionUpdate,
     NoteCreate,
     ResolveCreate,
     RoleAssignment,
@@ -150,11 +151,31 @@ def close(ctx: Context, incident_id: Id, reason: Annotated[Opt, typer.Option()] 
 
 @app.command()
 @connected
+def exclude(
+    ctx: Context,
+    incident_id: Id,
+    reason: Annotated[Opt, typer.Option(help="Why it is left out (a duplicate, a test…).")] = None,
+    include: Annotated[bool, typer.Option("--include", help="Count it in metrics again.")] = False,
+) -> None:
+    """Leave an incident out of metrics (--reason), or count it again (--include)."""
+    if not include and not reason:
+        raise typer.BadParameter("say why with --reason, or count it again with --include")
+    body = MetricsExclusionUpdate(excluded=not include, reason=reason)
+    _show_incident(ctx, "exclude", incident_id, body)
+
+
+@app.command()
+@connected
 def note(
-    ctx: Context, incident_id: Id, text: Annotated[str, typer.Argument(help="The note.")]
+    ctx: Context,
+    incident_id: Id,
+    text: Annotated[str, typer.Argument(help="The note.")],
+    pin: Annotated[
+        bool, typer.Option("--pin", help="Pin it: it goes into the postmortem.")
+    ] = False,
 ) -> None:
     """Add a note to the timeline."""
-    _show_incident(ctx, "note", incident_id, NoteCreate(text=text))
+    _show_incident(ctx, "note", incident_id, NoteCreate(text=text, pinned=pin))
 
 
 @app.command()
@@ -264,6 +285,30 @@ def task_done(
 ) -> None:
     """Mark a task done (or not, with --undo)."""
     _show_incident(ctx, "update_task", incident_id, TaskUpdate(done=not undo), task_id=task_id)
+
+
+@app.command()
+@connected
+def similar(
+    ctx: Context,
+    incident_id: Id,
+    limit: Annotated[int, typer.Option(min=1, max=20, help="At most this many.")] = 5,
+) -> None:
+    """Earlier incidents on the same services that look like this one."""
+    ctx.emit(ctx.backend().call("similar", id=incident_id, limit=limit), _similar_table)
+
+
+def _similar_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "no similar incidents"
+    return "\n".join(
+        f"#{r['incident_id']} {r['title']} (score {r['score']}; "
+        f"postmortem {r['postmortem'] or 'none'}; {r['open_follow_ups']} open follow-ups"
+        + ("; RECURRENCE?" if r["recurrence"] else "")
+        + ")\n    "
+        + "; ".join(r["reasons"])
+        for r in rows
+    )
 
 
 def _given(**fields: object) -> dict[str, object]:

@@ -12,7 +12,8 @@ def incident(d: Json) -> str:
     lines = [
         f"#{d['id']} {d['title']}",
         f"  phase {d['phase']} ({d['workflow']} v{d['workflow_version']})"
-        + ("  [DRILL]" if d["drill"] else ""),
+        + ("  [DRILL]" if d["drill"] else "")
+        + (f"  [EXCLUDED from metrics: {d['exclusion_reason']}]" if d.get("excluded") else ""),
         f"  priority {d['priority'] or '-'}  impact {d['impact'] or '-'}  urgency {d['urgency'] or '-'}"
         f"  severity {d['severity'] or '-'}",
         f"  services {', '.join(d['services']) or '-'}",

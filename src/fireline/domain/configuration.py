@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from fireline.domain.postmortem import Template
 from fireline.domain.priority import Duration, Level, PriorityPolicy
 from fireline.domain.workflow import Slug, Workflow
 
@@ -39,11 +40,6 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class TeamSpec(Spec):
-    id: Slug
-    name: Name
-
-
 class ContactMethod(Spec):
     id: Slug
     type: Literal["email", "webhook", "slack", "mattermost", "teams"]
@@ -57,6 +53,22 @@ class ContactMethod(Spec):
         if self.type != "email" and not self.url:
             raise ValueError(f"a {self.type} contact method needs a `url`")
         return self
+
+
+Announced = Literal["declared", "phase_changed", "status_update", "resolved", "sla_breached"]
+ANNOUNCED: tuple[Announced, ...] = get_args(Announced)
+
+
+class Announcement(ContactMethod):
+    """A stakeholder channel told about incidents as they happen (no acknowledge link)."""
+
+    events: tuple[Announced, ...] = Field(default=ANNOUNCED, min_length=1)
+
+
+class TeamSpec(Spec):
+    id: Slug
+    name: Name
+    announce: tuple[Announcement, ...] = ()
 
 
 class NotificationRule(Spec):
@@ -194,6 +206,8 @@ class ServiceSpec(Spec):
     impact: Level = "medium"
     alert_grouping: Grouping | None = None
     auto_resolve: bool = False
+    acknowledge_timeout: Annotated[Duration, AfterValidator(_positive)] | None = None
+    announce: tuple[Announcement, ...] = ()
     integrations: tuple[IntegrationSpec, ...] = ()
 
 
@@ -212,6 +226,22 @@ class Component(Spec):
 class StatusPageSpec(Spec):
     title: Name = "Status"
     components: tuple[Component, ...] = ()
+
+
+class PostmortemSettings(Spec):
+    """Postmortem templates, and which team uses which (others: the workflow's, else default)."""
+
+    templates: tuple[Template, ...] = ()
+    by_team: dict[Slug, Slug] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_templates(self) -> PostmortemSettings:
+        _unique("postmortems.templates: ids", [t.id for t in self.templates])
+        known = {"default", *(t.id for t in self.templates)}
+        for team, template in self.by_team.items():
+            if template not in known:
+                raise ValueError(f"by_team.{team}: unknown template {template!r}")
+        return self
 
 
 class CustomRole(Spec):
@@ -234,6 +264,7 @@ class ConfigDocument(Spec):
     roles: tuple[CustomRole, ...] | None = None
     workflows: WorkflowChoice | None = None
     status_page: StatusPageSpec | None = None
+    postmortems: PostmortemSettings | None = None
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ConfigDocument:
@@ -320,4 +351,6 @@ def dangling_references(doc: ConfigDocument, known: Known) -> list[str]:
         for i, component in enumerate(doc.status_page.components):
             for j, service_id in enumerate(component.services):
                 check(f"status_page.components[{i}].services[{j}]", "service", service_id, services)
+    for team in doc.postmortems.by_team if doc.postmortems else ():
+        check(f"postmortems.by_team.{team}", "team", team, teams)
     return problems

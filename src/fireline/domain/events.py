@@ -62,6 +62,21 @@ class Task(BaseModel):
     source: Literal["checklist", "adhoc"] = "adhoc"
 
 
+class FollowUp(BaseModel):
+    """A follow-up action agreed in review: who does what by when, and of which kind."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    owner: str | None = None
+    due_at: datetime | None = None
+    priority: str = "medium"
+    type: str = "prevent"
+    url: str | None = None
+    done: bool = False
+
+
 class PhaseVisit(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -92,8 +107,13 @@ class Incident(BaseModel):
     timestamps: Timestamps = Timestamps()
     resolution_summary: str | None = None
     drill: bool = False
+    excluded: bool = False  # from metrics (a duplicate, a false alarm, a test)
+    exclusion_reason: str | None = None
     reopened: int = 0
     phase_history: tuple[PhaseVisit, ...] = ()
+    sla_breaches: tuple[str, ...] = ()
+    postmortem: str | None = None  # draft | in_review | published
+    follow_ups: tuple[FollowUp, ...] = ()
     seq: int = 0
 
     def visited(self, phase: str) -> bool:
@@ -101,6 +121,9 @@ class Incident(BaseModel):
 
     def task(self, task_id: str) -> Task | None:
         return next((t for t in self.tasks if t.id == task_id), None)
+
+    def follow_up(self, follow_up_id: str) -> FollowUp | None:
+        return next((f for f in self.follow_ups if f.id == follow_up_id), None)
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -194,8 +217,42 @@ def _acknowledged(state: Incident, event: Event) -> Incident:
     return _stamp(state, ["acknowledged"], [], event.at)
 
 
+def _acknowledgement_expired(state: Incident, event: Event) -> Incident:
+    return _stamp(state, [], ["acknowledged"], event.at)
+
+
+def _sla_breached(state: Incident, event: Event) -> Incident:
+    return state.model_copy(update={"sla_breaches": (*state.sla_breaches, event.data["target"])})
+
+
+def _postmortem_status(state: Incident, event: Event) -> Incident:
+    return state.model_copy(update={"postmortem": event.data["after"]})
+
+
+def _follow_up_added(state: Incident, event: Event) -> Incident:
+    d = {**event.data}
+    follow_up = FollowUp(id=d.pop("follow_up_id"), due_at=parse_time(d.pop("due_at", None)), **d)
+    return state.model_copy(update={"follow_ups": (*state.follow_ups, follow_up)})
+
+
+def _follow_up_updated(state: Incident, event: Event) -> Incident:
+    changes = {k: v["after"] for k, v in event.data["changes"].items()}
+    if "due_at" in changes:
+        changes["due_at"] = parse_time(changes["due_at"])
+    follow_ups = tuple(
+        f.model_copy(update=changes) if f.id == event.data["follow_up_id"] else f
+        for f in state.follow_ups
+    )
+    return state.model_copy(update={"follow_ups": follow_ups})
+
+
 def _mitigated(state: Incident, event: Event) -> Incident:
     return _stamp(state, ["mitigated"], [], event.at)
+
+
+def _metrics_exclusion_set(state: Incident, event: Event) -> Incident:
+    d = event.data
+    return state.model_copy(update={"excluded": d["excluded"], "exclusion_reason": d["reason"]})
 
 
 def _resolution_summary_set(state: Incident, event: Event) -> Incident:
@@ -243,8 +300,14 @@ _HANDLERS = {
     "phase_changed": _phase_changed,
     "fields_changed": _fields_changed,
     "acknowledged": _acknowledged,
+    "acknowledgement_expired": _acknowledgement_expired,
+    "sla_breached": _sla_breached,
+    "postmortem_status_changed": _postmortem_status,
+    "follow_up_added": _follow_up_added,
+    "follow_up_updated": _follow_up_updated,
     "mitigated": _mitigated,
     "resolution_summary_set": _resolution_summary_set,
+    "metrics_exclusion_set": _metrics_exclusion_set,
     "role_assigned": _role_assigned,
     "task_added": _task_added,
     "task_updated": _task_updated,

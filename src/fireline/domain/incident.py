@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from fireline.domain.events import Event, Incident, Origin, apply, iso
@@ -246,6 +246,8 @@ def _holds(state: Incident, fact: str) -> bool:
         "checklist_done": all(
             t.done for t in state.tasks if t.source == "checklist" and t.phase == state.phase
         ),
+        "postmortem_published": state.postmortem == "published",
+        "follow_ups_have_owners": all(f.owner and f.due_at for f in state.follow_ups),
     }
     return checks[fact]
 
@@ -260,6 +262,49 @@ def acknowledge(act: Act, state: Incident) -> Outcome:
     if state.timestamps.resolved_at is not None:
         raise Conflict(f"incident {state.id} is resolved; reopen it before acknowledging")
     return record(state, [act.event("acknowledged")])
+
+
+def expire_acknowledgement(act: Act, state: Incident, timeout: timedelta) -> Outcome:
+    """Nobody resolved or mitigated within the acknowledgement timeout: back to unacknowledged.
+
+    The first acknowledgement stays on the timeline (metrics measure time to it);
+    paging starts again and the next acknowledgement counts for the escalation.
+    """
+    stamps = state.timestamps
+    if stamps.acknowledged_at is None or stamps.resolved_at or stamps.mitigated_at:
+        return state, []
+    return record(
+        state,
+        [
+            act.event(
+                "acknowledgement_expired",
+                acknowledged_at=iso(stamps.acknowledged_at),
+                timeout=str(timeout),
+            )
+        ],
+    )
+
+
+def record_sla_breach(act: Act, state: Incident, target: str, due_at: datetime) -> Outcome:
+    """An SLA target passed with its milestone unreached; recorded once per target."""
+    if target in state.sla_breaches:
+        return state, []
+    event = act.event("sla_breached", target=target, due_at=iso(due_at), priority=state.priority)
+    return record(state, [event])
+
+
+def set_metrics_exclusion(act: Act, state: Incident, excluded: bool, reason: str | None) -> Outcome:
+    """Leave the incident out of metrics (a duplicate, a false alarm, a test), or count it again.
+
+    Excluding needs a reason, kept on the timeline and in the state; setting
+    what is already set changes nothing.
+    """
+    reason = reason.strip() if reason else None
+    if excluded and not reason:
+        raise InvalidInput("say why the incident is left out of metrics", field="reason")
+    if (excluded, reason) == (state.excluded, state.exclusion_reason):
+        return state, []
+    return record(state, [act.event("metrics_exclusion_set", excluded=excluded, reason=reason)])
 
 
 def mitigate(act: Act, state: Incident) -> Outcome:
@@ -309,7 +354,9 @@ def change(
         **state.timestamps.model_dump(include={"impact_started_at"}),
     }
     current["services"] = list(state.services)
-    diff = _diff(current, {k: list(v) if k == "services" else v for k, v in changes.items()})
+    diff = changed_fields(
+        current, {k: list(v) if k == "services" else v for k, v in changes.items()}
+    )
     impact = diff.get("impact", {}).get("after", state.impact)
     urgency = diff.get("urgency", {}).get("after", state.urgency)
     priority = policy.priority_for(impact, urgency)
@@ -339,6 +386,10 @@ TIMELINE_ONLY = (
     "status_update_due",
     "page_sent",
     "page_failed",
+    "page_throttled",
+    "job_failed",
+    "follow_up_overdue",
+    "recurrence_suspected",
 )
 
 
@@ -350,9 +401,10 @@ def record_news(act: Act, state: Incident, kind: str, **details: Any) -> Outcome
     return record(state, [act.event(kind, **details)])
 
 
-def add_note(act: Act, state: Incident, text: str) -> Outcome:
-    """Append a note to the timeline."""
-    return record(state, [act.event("note_added", text=text)])
+def add_note(act: Act, state: Incident, text: str, pinned: bool = False) -> Outcome:
+    """Append a note to the timeline; a pinned one is a key event for the postmortem."""
+    extra = {"pinned": True} if pinned else {}
+    return record(state, [act.event("note_added", text=text, **extra)])
 
 
 def post_status_update(act: Act, state: Incident, message: str, visibility: str) -> Outcome:
@@ -386,13 +438,13 @@ def update_task(act: Act, state: Incident, task_id: str, changes: dict[str, Any]
     unknown = [f for f in changes if f not in TASK_FIELDS]
     if unknown:
         raise InvalidInput(f"a task's {unknown[0]} cannot be changed", field=unknown[0])
-    diff = _diff(task.model_dump(), changes)
+    diff = changed_fields(task.model_dump(), changes)
     if not diff:
         return state, []
     return record(state, [act.event("task_updated", task_id=task_id, changes=diff)])
 
 
-def _diff(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def changed_fields(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """``{field: {before, after}}`` for the fields whose value changes, times as ISO text."""
 
     def plain(value: Any) -> Any:

@@ -28,18 +28,23 @@ class Window:
 
     def covers(self, at: datetime, zone: ZoneInfo) -> bool:
         """Whether the instant falls in this window (decided on instants, so DST cannot fool it)."""
-        today = at.astimezone(zone).date()
+        return any(start <= at < end for start, end in self.spans(at.astimezone(zone).date(), zone))
+
+    def spans(self, today: date, zone: ZoneInfo) -> list[tuple[datetime, datetime]]:
+        """The instants [start, end) of this window that an instant of local date ``today`` can
+        fall in: today's, and yesterday's when it runs past midnight."""
+        found = []
         for day in (today, today - timedelta(days=1)):
             if DAYS[day.weekday()] not in self.days:
                 continue
             end_day = day if self.start < self.end else day + timedelta(days=1)
-            if (
-                _utc(datetime.combine(day, self.start), zone)
-                <= at
-                < _utc(datetime.combine(end_day, self.end), zone)
-            ):
-                return True
-        return False
+            found.append(
+                (
+                    _utc(datetime.combine(day, self.start), zone),
+                    _utc(datetime.combine(end_day, self.end), zone),
+                )
+            )
+        return found
 
     def edges(self, day: date) -> list[datetime]:
         """The local instants on ``day`` where this window may open or close."""

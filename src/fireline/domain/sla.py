@@ -61,10 +61,13 @@ def sla_clocks(
 def _clock(
     name: SlaTarget, due_at: datetime, stopped_at: datetime | None, now: datetime
 ) -> SlaClock:
-    until = stopped_at or now
-    remaining = (due_at - until).total_seconds()
-    if remaining < 0:
-        state: ClockState = "breached"
-    else:
-        state = "met" if stopped_at else "running"
-    return SlaClock(name, due_at, stopped_at, state, remaining)
+    remaining = (due_at - (stopped_at or now)).total_seconds()
+    return SlaClock(name, due_at, stopped_at, clock_state(due_at, stopped_at, now), remaining)
+
+
+def clock_state(due_at: datetime, stopped_at: datetime | None, now: datetime) -> ClockState:
+    """Breached if it stopped after its due time, or is still running past it; else met
+    (stopped) or running. A clock exactly at its due time is not breached."""
+    if (stopped_at or now) > due_at:
+        return "breached"
+    return "met" if stopped_at else "running"

@@ -29,6 +29,8 @@ FACTS: dict[str, str] = {
     "mitigated": "the incident is mitigated",
     "resolution_summary": "a resolution summary is written",
     "checklist_done": "every checklist task of the current phase is done",
+    "postmortem_published": "the postmortem is published",
+    "follow_ups_have_owners": "every follow-up is owned and dated",
 }
 ROLE_FACT = re.compile(r"^role:([a-z][a-z0-9_-]{0,39})$")
 DEFAULT_ROLES = ("commander", "operations", "communications", "scribe")

@@ -1,27 +1,40 @@
-"""Sending pages to people: one Protocol, one adapter per channel."""
+"""Sending pages to people and announcements to stakeholder channels: one Protocol, one adapter
+per channel."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 
 @dataclass(frozen=True)
-class Page:
-    """What a page says; ``idempotency_key`` is the same on every retry of the same page."""
+class Message:
+    """What a notification says; ``idempotency_key`` is the same on every retry of it.
+
+    A *page* asks ``user`` to act and carries a signed ``ack_url``; an *announcement*
+    tells a stakeholder channel what happened (``text``); a *reminder* tells ``user``
+    what is overdue (``text``). Only pages have an ``ack_url``.
+    """
 
     incident_id: int
     title: str
     priority: str | None
     phase: str
-    user: str
     idempotency_key: str
     url: str
-    ack_url: str
+    kind: Literal["page", "announcement", "reminder"] = "page"
+    user: str = ""
+    ack_url: str = ""
+    text: str = ""
+
+    @property
+    def headline(self) -> str:
+        priority = f"{self.priority} " if self.priority else ""
+        return f"{priority}#{self.incident_id} {self.title}"
 
 
 class DeliveryFailed(Exception):
-    """The channel did not take the page; ``temporary`` failures are retried."""
+    """The channel did not take the message; ``temporary`` failures are retried."""
 
     def __init__(self, reason: str, *, temporary: bool) -> None:
         super().__init__(reason)
@@ -29,8 +42,8 @@ class DeliveryFailed(Exception):
 
 
 class Notifier(Protocol):
-    def send(self, contact: dict[str, Any], page: Page) -> None:
-        """Deliver the page to one contact method, or raise DeliveryFailed."""
+    def send(self, contact: dict[str, Any], message: Message) -> None:
+        """Deliver the message to one contact method, or raise DeliveryFailed."""
         ...
 
 
@@ -40,7 +53,7 @@ class ChannelNotifier:
     def __init__(self, adapters: dict[str, Notifier]) -> None:
         self.adapters = adapters
 
-    def send(self, contact: dict[str, Any], page: Page) -> None:
+    def send(self, contact: dict[str, Any], message: Message) -> None:
         adapter = self.adapters.get(contact["type"])
         if adapter is None:
             reason = (
@@ -49,4 +62,4 @@ class ChannelNotifier:
                 else f"no {contact['type']} channel"
             )
             raise DeliveryFailed(reason, temporary=False)
-        adapter.send(contact, page)
+        adapter.send(contact, message)

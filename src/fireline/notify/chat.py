@@ -7,20 +7,27 @@ from typing import Any
 
 import httpx
 
-from fireline.notify import Page
+from fireline.notify import Message
 from fireline.notify.http import post
 
 
-def slack_message(page: Page) -> dict[str, Any]:
+def slack_message(message: Message) -> dict[str, Any]:
     """Slack and Mattermost incoming webhooks take the same shape."""
-    priority = f"{page.priority} " if page.priority else ""
+    if message.kind != "page":
+        return {
+            "text": f":mega: *{message.headline}* ({message.phase}): {message.text} — "
+            f"<{message.url}|details>"
+        }
     return {
-        "text": f":rotating_light: {priority}#{page.incident_id} *{page.title}* ({page.phase}) — "
-        f"<{page.url}|details> · <{page.ack_url}|acknowledge>"
+        "text": f":rotating_light: *{message.headline}* ({message.phase}) — "
+        f"<{message.url}|details> · <{message.ack_url}|acknowledge>"
     }
 
 
-def teams_message(page: Page) -> dict[str, Any]:
+def teams_message(message: Message) -> dict[str, Any]:
+    actions = [{"type": "Action.OpenUrl", "title": "Details", "url": message.url}]
+    if message.ack_url:
+        actions.append({"type": "Action.OpenUrl", "title": "Acknowledge", "url": message.ack_url})
     card = {
         "type": "AdaptiveCard",
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -31,20 +38,18 @@ def teams_message(page: Page) -> dict[str, Any]:
                 "size": "Large",
                 "weight": "Bolder",
                 "wrap": True,
-                "text": f"#{page.incident_id} {page.title}",
+                "text": f"#{message.incident_id} {message.title}",
             },
+            *([{"type": "TextBlock", "wrap": True, "text": message.text}] if message.text else []),
             {
                 "type": "FactSet",
                 "facts": [
-                    {"title": "Priority", "value": page.priority or "-"},
-                    {"title": "Phase", "value": page.phase},
+                    {"title": "Priority", "value": message.priority or "-"},
+                    {"title": "Phase", "value": message.phase},
                 ],
             },
         ],
-        "actions": [
-            {"type": "Action.OpenUrl", "title": "Details", "url": page.url},
-            {"type": "Action.OpenUrl", "title": "Acknowledge", "url": page.ack_url},
-        ],
+        "actions": actions,
     }
     return {
         "type": "message",
@@ -64,6 +69,6 @@ class ChatNotifier:
     def __init__(self, client: httpx.Client, build: Any) -> None:
         self.client, self.build = client, build
 
-    def send(self, contact: dict[str, Any], page: Page) -> None:
-        body = json.dumps(self.build(page)).encode()
+    def send(self, contact: dict[str, Any], message: Message) -> None:
+        body = json.dumps(self.build(message)).encode()
         post(self.client, contact["url"], body, {"Content-Type": "application/json"})

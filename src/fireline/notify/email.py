@@ -6,11 +6,11 @@ import smtplib
 from email.message import EmailMessage
 from typing import Any
 
-from fireline.notify import DeliveryFailed, Page
+from fireline.notify import DeliveryFailed, Message
 
 
 class EmailNotifier:
-    """Sends one message per page; connection problems and 4xx replies are retried, 5xx are not."""
+    """Sends one mail per message; connection problems and 4xx replies are retried, 5xx are not."""
 
     def __init__(
         self,
@@ -25,25 +25,20 @@ class EmailNotifier:
         self.host, self.port, self.sender = host, port, sender
         self.starttls, self.username, self.password = starttls, username, password
 
-    def send(self, contact: dict[str, Any], page: Page) -> None:
-        message = EmailMessage()
-        priority = f"{page.priority} " if page.priority else ""
-        message["Subject"] = f"[Fireline] {priority}#{page.incident_id} {page.title}"
-        message["From"] = self.sender
-        message["To"] = contact["address"]
-        message["Message-ID"] = f"<{page.idempotency_key.replace(':', '.')}@fireline>"
-        message.set_content(
-            f"{page.title}\n\nIncident #{page.incident_id}, phase {page.phase}, priority {page.priority or '-'}.\n"
-            f"Details: {page.url}\nAcknowledge: {page.ack_url}\n",
-            cte="8bit",  # links stay whole, so people and tests can follow them
-        )
+    def send(self, contact: dict[str, Any], message: Message) -> None:
+        mail = EmailMessage()
+        mail["Subject"] = f"[Fireline] {message.headline}"
+        mail["From"] = self.sender
+        mail["To"] = contact["address"]
+        mail["Message-ID"] = f"<{message.idempotency_key.replace(':', '.')}@fireline>"
+        mail.set_content(_body(message), cte="8bit")  # links stay whole for people and tests
         try:
             with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
                 if self.starttls:
                     smtp.starttls()
                 if self.username:
                     smtp.login(self.username, self.password)
-                smtp.send_message(message)
+                smtp.send_message(mail)
         except smtplib.SMTPResponseException as error:
             raise DeliveryFailed(
                 f"the mail server said {error.smtp_code}", temporary=error.smtp_code < 500
@@ -52,3 +47,17 @@ class EmailNotifier:
             raise DeliveryFailed(
                 f"cannot send mail through {self.host}:{self.port}: {error}", temporary=True
             ) from None
+
+
+def _body(message: Message) -> str:
+    lines = [
+        message.title,
+        "",
+        *([message.text, ""] if message.text else []),
+        f"Incident #{message.incident_id}, phase {message.phase}, "
+        f"priority {message.priority or '-'}.",
+        f"Details: {message.url}",
+    ]
+    if message.ack_url:
+        lines.append(f"Acknowledge: {message.ack_url}")
+    return "\n".join(lines) + "\n"

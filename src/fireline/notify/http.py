@@ -15,4 +15,4 @@ def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -
     if response.status_code >= 500 or response.status_code == 429:
         raise DeliveryFailed(f"{url} answered {response.status_code}", temporary=True)
     if response.status_code >= 400:
-        raise DeliveryFailed(f"{url} refused the page ({response.status_code})", temporary=False)
+        raise DeliveryFailed(f"{url} refused the message ({response.status_code})", temporary=False)

@@ -27,7 +27,7 @@ from fireline.domain.events import Event, Incident
 from fireline.domain.incident import Act, Outcome
 from fireline.domain.workflow import Workflow
 from fireline.errors import FirelineError
-from fireline.services import organisation, paging, reminders
+from fireline.services import consequences, organisation
 from fireline.storage.alerts import AlertRecord
 from fireline.storage.models import Integration, Service
 from fireline.storage.uow import UnitOfWork
@@ -44,6 +44,7 @@ class Touched:
     workflow: Workflow
     events: list[Event] = field(default_factory=list)
     new: bool = False
+    before: Incident | None = None  # as loaded; None for an incident this commit opens
 
 
 @dataclass
@@ -315,7 +316,7 @@ class Batch:
         if incident_id not in self.incidents:
             state = self.uow.incidents.get(incident_id, for_update=True)
             workflow = self.uow.workflows.get(state.workflow, state.workflow_version)
-            self.incidents[incident_id] = Touched(state, workflow)
+            self.incidents[incident_id] = Touched(state, workflow, before=state)
         return self.incidents[incident_id]
 
     def service(self, service_id: str) -> Service:
@@ -330,13 +331,11 @@ class Batch:
         for touched in self.incidents.values():
             if touched.new:
                 self.uow.incidents.add(touched.state, touched.events)
-                if paging.pages_on_entry(touched.workflow, touched.state.phase):
-                    paging.start_paging(self.uow, touched.state, self.now)
-                reminders.plan(self.uow, touched.state, self.now)
             else:
                 self.uow.incidents.save(touched.state, touched.events)
-            if touched.events:
-                paging.stop_paging(self.uow, touched.state, self.now)
+            consequences.follow(
+                self.uow, touched.before, touched.state, touched.workflow, touched.events, self.now
+            )
         new_ids = {a.id for a in self.new_alerts}
         # Resolutions first: an alert resolved and fired again in this commit has a new open row.
         self.uow.alerts.save(

@@ -6,6 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel
+
 from fireline.domain.configuration import (
     ConfigDocument,
     Known,
@@ -111,6 +113,7 @@ def _apply_sections(uow: UnitOfWork, doc: ConfigDocument, report: ApplyReport) -
         if doc.workflows
         else None,
         "status_page": doc.status_page.model_dump(mode="json") if doc.status_page else None,
+        "postmortems": doc.postmortems.model_dump(mode="json") if doc.postmortems else None,
     }
     for key, value in sections.items():
         if value is not None:
@@ -120,7 +123,8 @@ def _apply_sections(uow: UnitOfWork, doc: ConfigDocument, report: ApplyReport) -
 def _apply_item(uow: UnitOfWork, section: str, item: Any, report: ApplyReport) -> None:
     d = uow.directory
     if section == "teams":
-        report.add("team", item.id, d.upsert(Team, item.id, {"name": item.name}))
+        values = {"name": item.name, "announcements": _dump(item.announce)}
+        report.add("team", item.id, d.upsert(Team, item.id, values))
     elif section == "users":
         report.add("user", item.id, _apply_user(uow, item))
     elif section == "schedules":
@@ -167,6 +171,10 @@ def _apply_user(uow: UnitOfWork, user: UserSpec) -> Outcome:
     return "updated" if outcome == "unchanged" and teams_changed else outcome
 
 
+def _dump(specs: tuple[BaseModel, ...]) -> list[dict[str, Any]]:
+    return [spec.model_dump(mode="json", exclude_none=True) for spec in specs]
+
+
 def _apply_service(uow: UnitOfWork, service: ServiceSpec, report: ApplyReport) -> None:
     d = uow.directory
     service_values: dict[str, Any] = {
@@ -178,6 +186,10 @@ def _apply_service(uow: UnitOfWork, service: ServiceSpec, report: ApplyReport) -
         "alert_grouping": service.alert_grouping.model_dump(mode="json")
         if service.alert_grouping
         else None,
+        "acknowledge_timeout_seconds": int(service.acknowledge_timeout.total_seconds())
+        if service.acknowledge_timeout
+        else None,
+        "announcements": _dump(service.announce),
     }
     report.add("service", service.id, d.upsert(Service, service.id, service_values))
     for gone in d.remove_integrations(service.id, [i.id for i in service.integrations]):

@@ -13,7 +13,7 @@ from fireline.domain.incident import Act, Outcome
 from fireline.domain.sla import SlaClock, sla_clocks
 from fireline.domain.workflow import Workflow
 from fireline.errors import InvalidInput
-from fireline.services import organisation, paging, reminders
+from fireline.services import consequences, organisation, postmortems
 from fireline.storage.incidents import IncidentFilter, TimelineEntry
 from fireline.storage.models import Service, User
 from fireline.storage.uow import UnitOfWork
@@ -81,9 +81,7 @@ def declare(
             drill=drill,
         )
         uow.incidents.add(incident, events)
-        if paging.pages_on_entry(chosen, incident.phase):
-            paging.start_paging(uow, incident, act.now)
-        reminders.plan(uow, incident, act.now)
+        consequences.follow(uow, None, incident, chosen, events, act.now)
         view = _view(uow, incident)
         uow.commit()
     return view
@@ -154,6 +152,18 @@ def mitigate(*, uow: UnitOfWork, actor: str, incident_id: int) -> IncidentView:
     return _change(uow, actor, incident_id, lambda act, i, w: rules.mitigate(act, i))
 
 
+def exclude_from_metrics(
+    *, uow: UnitOfWork, actor: str, incident_id: int, excluded: bool, reason: str | None = None
+) -> IncidentView:
+    """Leave the incident out of metrics with a reason (``excluded=False`` counts it again)."""
+    return _change(
+        uow,
+        actor,
+        incident_id,
+        lambda act, i, w: rules.set_metrics_exclusion(act, i, excluded, reason),
+    )
+
+
 def resolve(*, uow: UnitOfWork, actor: str, incident_id: int, summary: str) -> IncidentView:
     """Write the resolution summary and move to the resolution phase."""
     return _change(uow, actor, incident_id, lambda act, i, w: rules.resolve(act, i, w, summary))
@@ -198,9 +208,11 @@ def assign_role(
     return _change(uow, actor, incident_id, decide)
 
 
-def add_note(*, uow: UnitOfWork, actor: str, incident_id: int, text: str) -> IncidentView:
-    """Append a note to the timeline."""
-    return _change(uow, actor, incident_id, lambda act, i, w: rules.add_note(act, i, text))
+def add_note(
+    *, uow: UnitOfWork, actor: str, incident_id: int, text: str, pinned: bool = False
+) -> IncidentView:
+    """Append a note to the timeline (pinned notes go into the postmortem draft)."""
+    return _change(uow, actor, incident_id, lambda act, i, w: rules.add_note(act, i, text, pinned))
 
 
 def post_status_update(
@@ -250,25 +262,24 @@ def update_task(
 Decision = Callable[[Act, Incident, Workflow], Outcome]
 
 
+def change(*, uow: UnitOfWork, actor: str, incident_id: int, decide: Decision) -> IncidentView:
+    """Apply a decision to one incident in one transaction (for use cases in other modules)."""
+    return _change(uow, actor, incident_id, decide)
+
+
 def _change(uow: UnitOfWork, actor: str, incident_id: int, decide: Decision) -> IncidentView:
     """Load the incident under lock, decide, store the new state and its events, commit."""
     with uow:
         before = uow.incidents.get(incident_id, for_update=True)
         workflow = uow.workflows.get(before.workflow, before.workflow_version)
         incident, events = decide(Act(actor, uow.now()), before, workflow)
+        if events:
+            incident, events = postmortems.open_on_entry(uow, before, incident, events, workflow)
         uow.incidents.save(incident, events)
-        follow_paging(uow, before, incident, workflow)
+        consequences.follow(uow, before, incident, workflow, events, uow.now())
         view = _view(uow, incident)
         uow.commit()
     return view
-
-
-def follow_paging(uow: UnitOfWork, before: Incident, after: Incident, workflow: Workflow) -> None:
-    """Start paging on entering a paging phase; stop it once acknowledged or resolved."""
-    if after.phase != before.phase and paging.pages_on_entry(workflow, after.phase):
-        paging.start_paging(uow, after, uow.now())
-    paging.stop_paging(uow, after, uow.now())
-    reminders.plan(uow, after, uow.now())
 
 
 def _view(uow: UnitOfWork, incident: Incident) -> IncidentView:

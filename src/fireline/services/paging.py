@@ -17,13 +17,12 @@ from fireline.domain.events import Incident
 from fireline.domain.incident import Act
 from fireline.domain.workflow import Workflow
 from fireline.errors import Conflict, InvalidInput, NotFound
-from fireline.notify import DeliveryFailed, Notifier, Page
-from fireline.services.ack_tokens import link_for
+from fireline.services import delivery
+from fireline.services.delivery import Purpose
 from fireline.services.oncall import on_call_within
 from fireline.storage.models import EscalationPolicy, Job, Service, User
 from fireline.storage.uow import UnitOfWork
 
-MAX_ATTEMPTS = 5
 PAGING = ("escalate", "notify")
 ACTOR = "fireline:pager"
 
@@ -33,33 +32,75 @@ def pages_on_entry(workflow: Workflow, phase: str) -> bool:
     return any("page" in action for action in workflow.phase(phase).on_enter)
 
 
-def start_paging(uow: UnitOfWork, incident: Incident, now: datetime) -> bool:
-    """Queue the first step of the first affected service's escalation policy (once per incident).
+def start_paging(uow: UnitOfWork, incident: Incident, now: datetime, *, run: str = "") -> bool:
+    """Queue the first step of the first affected service's escalation policy (once per run).
 
     The policy is snapshotted into the job: editing it later never breaks this escalation.
+    ``run`` tells a restart (after an acknowledgement expired) from the first escalation.
     """
     if incident.timestamps.resolved_at is not None:
         return False
     policy = _policy_of(uow, incident)
     if policy is None:
         return False
-    payload = {"incident_id": incident.id, "policy": policy, "position": 0}
+    payload = {"incident_id": incident.id, "policy": policy, "position": 0, "run": run}
     return uow.jobs.add(
         kind="escalate",
         due_at=now,
         payload=payload,
-        key=f"escalate:{incident.id}:0",
+        key=f"escalate:{incident.id}:0{run}",
         now=now,
         incident_id=incident.id,
     )
 
 
-def stop_paging(uow: UnitOfWork, incident: Incident, now: datetime) -> int:
-    """Cancel every queued step and delivery once the incident is acknowledged or resolved.
+def stop_paging(uow: UnitOfWork, before: Incident | None, after: Incident, now: datetime) -> int:
+    """Cancel every queued step and page once the incident is acknowledged or resolved.
 
-    A delivery being sent right now finishes and is recorded.
+    A page being sent right now finishes and is recorded.
     """
-    return uow.jobs.cancel(incident.id, PAGING, now) if _settled(incident) else 0
+    if not (_newly(before, after, "acknowledged_at") or _newly(before, after, "resolved_at")):
+        return 0
+    uow.deliveries.cancel_pages(after.id, "the incident was acknowledged or resolved", now)
+    return uow.jobs.cancel(after.id, PAGING, now)
+
+
+def watch_acknowledgement(
+    uow: UnitOfWork, before: Incident | None, after: Incident, now: datetime
+) -> bool:
+    """On a new acknowledgement, queue its timeout if a service of the incident has one."""
+    acknowledged_at = after.timestamps.acknowledged_at
+    if acknowledged_at is None or (before and before.timestamps.acknowledged_at == acknowledged_at):
+        return False
+    timeouts = [
+        row.acknowledge_timeout_seconds
+        for row in (uow.directory.find(Service, s) for s in after.services)
+        if row is not None and row.acknowledge_timeout_seconds
+    ]
+    if not timeouts:
+        return False
+    return uow.jobs.add(
+        kind="ack_timeout",
+        due_at=acknowledged_at + timedelta(seconds=min(timeouts)),
+        payload={"incident_id": after.id, "acknowledged_at": acknowledged_at.isoformat()},
+        key=f"ack_timeout:{after.id}:{acknowledged_at.isoformat()}",
+        now=now,
+        incident_id=after.id,
+    )
+
+
+def expire_acknowledgement(uow: UnitOfWork, job: Job, now: datetime) -> None:
+    """The acknowledgement timed out unresolved: clear it and escalate again from the first step."""
+    incident = uow.incidents.get(job.payload["incident_id"], for_update=True)
+    acknowledged_at = incident.timestamps.acknowledged_at
+    if acknowledged_at is None or acknowledged_at.isoformat() != job.payload["acknowledged_at"]:
+        return  # acknowledged again since, or already expired
+    state, events = rules.expire_acknowledgement(
+        Act(ACTOR, now), incident, job.due_at - acknowledged_at
+    )
+    if events:
+        uow.incidents.save(state, events)
+        start_paging(uow, state, now, run=f"@{state.seq}")
 
 
 def _policy_of(uow: UnitOfWork, incident: Incident) -> dict[str, Any] | None:
@@ -77,13 +118,14 @@ def run_escalation_step(uow: UnitOfWork, job: Job, now: datetime) -> None:
     if _settled(incident):
         return
     policy = Policy.from_definition(job.payload["policy"])
-    position = int(job.payload["position"])
+    position, run = int(job.payload["position"]), job.payload.get("run", "")
     found = policy.step(position)
     if found is None:
         return
     step, round_ = found
     users = _targets(uow, step.users, step.schedules, step.teams, now)
-    unreachable = [u for u in users if not queue_deliveries(uow, incident.id, u, position, now)]
+    label = f"{position}{run}"
+    unreachable = [u for u in users if not queue_deliveries(uow, incident.id, u, label, now)]
     state, events = rules.record_news(
         Act(ACTOR, now),
         incident,
@@ -102,10 +144,15 @@ def run_escalation_step(uow: UnitOfWork, job: Job, now: datetime) -> None:
             kind="escalate",
             due_at=next_due,
             payload=payload,
-            key=f"escalate:{incident.id}:{position + 1}",
+            key=f"escalate:{incident.id}:{position + 1}{run}",
             now=now,
             incident_id=incident.id,
         )
+
+
+def _newly(before: Incident | None, after: Incident, stamp: str) -> bool:
+    was = before is not None and getattr(before.timestamps, stamp) is not None
+    return getattr(after.timestamps, stamp) is not None and not was
 
 
 def _settled(incident: Incident) -> bool:
@@ -137,94 +184,36 @@ def queue_deliveries(
     uow: UnitOfWork,
     incident_id: int,
     user_id: str,
-    position: int | str,
+    label: str,
     now: datetime,
     *,
     reassigned: bool = False,
+    purpose: Purpose = "page",
+    text: str = "",
 ) -> bool:
-    """Queue a delivery per notification rule; False if the user cannot be reached at all."""
+    """Queue a page (or a ``reminder``) per notification rule; False if the user cannot be
+    reached at all.
+
+    ``label`` names what pages them (a step, a reassignment, a reminder) in the idempotency key.
+    """
     user = uow.directory.find(User, user_id)
     if user is None:
         return False
     planned = notifications(user.contact_methods, user.notification_rules, now)
     for rule, note in enumerate(planned):
-        key = f"page:{incident_id}:{position}:{user_id}:{note.contact['id']}:{rule}"
-        payload = {
-            "incident_id": incident_id,
-            "user": user_id,
-            "contact": note.contact,
-            "reassigned": reassigned,
-        }
-        uow.jobs.add(
-            kind="notify",
-            due_at=note.at,
-            payload=payload,
-            key=key,
-            now=now,
+        delivery.queue(
+            uow,
+            key=f"{purpose}:{incident_id}:{label}:{user_id}:{note.contact['id']}:{rule}",
             incident_id=incident_id,
+            purpose=purpose,
+            recipient=user_id,
+            contact=note.contact,
+            due_at=note.at,
+            now=now,
+            reassigned=reassigned,
+            **({"text": text} if text else {}),
         )
     return bool(planned)
-
-
-def prepare_page(uow: UnitOfWork, job: Job, base_url: str) -> Page | None:
-    """The page to send for a delivery job, or None if the incident no longer needs it."""
-    incident = uow.incidents.get(job.payload["incident_id"])
-    if incident.timestamps.resolved_at is not None:
-        return None
-    if incident.timestamps.acknowledged_at is not None and not job.payload.get("reassigned"):
-        return None
-    return Page(
-        incident_id=incident.id,
-        title=incident.title,
-        priority=incident.priority,
-        phase=incident.phase,
-        user=job.payload["user"],
-        idempotency_key=job.idempotency_key,
-        url=f"{base_url.rstrip('/')}/api/v1/incidents/{incident.id}",
-        ack_url=link_for(uow, base_url, incident.id, job.payload["user"]),
-    )
-
-
-def deliver(notifier: Notifier, contact: dict[str, Any], page: Page) -> DeliveryFailed | None:
-    try:
-        notifier.send(contact, page)
-    except DeliveryFailed as failed:
-        return failed
-    except Exception as error:  # a broken URL, an encoding problem: retrying will not help
-        return DeliveryFailed(f"cannot deliver: {error!r}", temporary=False)
-    return None
-
-
-def record_delivery(
-    uow: UnitOfWork, job: Job, failure: DeliveryFailed | None, now: datetime
-) -> bool:
-    """Put the delivery on the timeline; True if the job is finished, False if it is to be retried."""
-    contact = job.payload["contact"]
-    if failure is not None and failure.temporary and job.attempts < MAX_ATTEMPTS:
-        job.status, job.due_at, job.last_error = (
-            "pending",
-            now + backoff(job.attempts),
-            str(failure)[:1000],
-        )
-        return False
-    incident = uow.incidents.get(job.payload["incident_id"], for_update=True)
-    kind = "page_sent" if failure is None else "page_failed"
-    details = {
-        "user": job.payload["user"],
-        "contact": contact["id"],
-        "channel": contact["type"],
-        "attempts": job.attempts,
-        "idempotency_key": job.idempotency_key,
-    }
-    if failure is not None:
-        details["reason"] = str(failure)
-    state, events = rules.record_news(Act(ACTOR, now), incident, kind, **details)
-    uow.incidents.save(state, events)
-    return True
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(300, 5 * 2 ** (attempts - 1)))
 
 
 def escalate_now(*, uow: UnitOfWork, actor: str, incident_id: int) -> None:

@@ -7,12 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.events import Event, Incident
+from fireline.domain.incident import TIMELINE_ONLY
+from fireline.domain.metrics import phase_spans, phase_times
 from fireline.errors import NotFound, StaleState
-from fireline.storage.models import IncidentEvent, IncidentRow, IncidentService
+from fireline.storage import search
+from fireline.storage.models import (
+    FollowUpRow,
+    IncidentEvent,
+    IncidentFactsRow,
+    IncidentRow,
+    IncidentService,
+)
+
+SEARCHED = ("fields_changed", "resolution_summary_set")  # what changes the search text
 
 
 @dataclass(frozen=True)
@@ -55,8 +66,12 @@ class IncidentRepository:
         self.session.execute(
             insert(IncidentRow).values(id=incident.id, **self._columns(incident, events[-1].at))
         )
+        facts = metrics_columns(incident)
+        facts["first_acknowledged_at"] = first_acknowledgement(events)
+        self.session.execute(insert(IncidentFactsRow).values(incident_id=incident.id, **facts))
         self._link_services(incident)
         self._append(incident, events)
+        search.index(self.session, incident)
 
     def save(self, incident: Incident, events: list[Event]) -> None:
         """Store the new state if nobody else changed the incident since it was read."""
@@ -77,6 +92,12 @@ class IncidentRepository:
                 delete(IncidentService).where(IncidentService.incident_id == incident.id)
             )
             self._link_services(incident)
+        if any(e.kind in SEARCHED for e in events):
+            search.index(self.session, incident)
+        if any(e.kind.startswith("follow_up_") for e in events):
+            self._project_follow_ups(incident, events[-1].at)
+        if not all(e.kind in TIMELINE_ONLY for e in events):  # news changes no metric
+            self._update_facts(incident, events)
         self._append(incident, events)
 
     def list_matching(
@@ -131,9 +152,39 @@ class IncidentRepository:
             "state": incident.model_dump(mode="json"),
         }
 
+    def _update_facts(self, incident: Incident, events: list[Event]) -> None:
+        facts: dict[str, Any] = metrics_columns(incident)
+        acknowledged = first_acknowledgement(events)
+        if acknowledged is not None:  # only the first one ever counts (MTTA)
+            first = IncidentFactsRow.first_acknowledged_at
+            facts["first_acknowledged_at"] = func.coalesce(first, literal(acknowledged, first.type))
+        self.session.execute(
+            update(IncidentFactsRow)
+            .where(IncidentFactsRow.incident_id == incident.id)
+            .values(**facts)
+        )
+
     def _link_services(self, incident: Incident) -> None:
         for service_id in incident.services:
             self.session.add(IncidentService(incident_id=incident.id, service_id=service_id))
+        self.session.flush()
+
+    def _project_follow_ups(self, incident: Incident, now: datetime) -> None:
+        """Keep the follow_ups table (for lists across incidents) equal to the state's."""
+        existing = {
+            row.id: row
+            for row in self.session.execute(
+                select(FollowUpRow).where(FollowUpRow.incident_id == incident.id)
+            ).scalars()
+        }
+        for f in incident.follow_ups:
+            row = existing.get(f.id) or FollowUpRow(
+                incident_id=incident.id, id=f.id, created_at=now
+            )
+            row.title, row.owner, row.due_at = f.title, f.owner, f.due_at
+            row.priority, row.type, row.url = f.priority, f.type, f.url
+            row.done_at = (row.done_at or now) if f.done else None
+            self.session.add(row)
         self.session.flush()
 
     def _append(self, incident: Incident, events: list[Event]) -> None:
@@ -150,6 +201,33 @@ class IncidentRepository:
             for i, e in enumerate(events)
         ]
         self.session.execute(insert(IncidentEvent), rows)
+
+
+def metrics_columns(incident: Incident) -> dict[str, Any]:
+    """The incident's row of ``incident_facts`` (what the metrics read), but for its first
+    acknowledgement, which only the timeline knows."""
+    stamps = incident.timestamps
+    times, current = phase_times(phase_spans(incident))
+    return {
+        "detected_at": stamps.detected_at,
+        "services": " ".join(incident.services),
+        "workflow_id": incident.workflow,
+        "priority": incident.priority,
+        "severity": incident.severity,
+        "drill": incident.drill,
+        "excluded": incident.excluded,
+        "impact_started_at": stamps.impact_started_at,
+        "mitigated_at": stamps.mitigated_at,
+        "resolved_at": stamps.resolved_at,
+        "reopened": incident.reopened,
+        "time_in_phases": times,
+        "current_phase": current,
+    }
+
+
+def first_acknowledgement(events: Sequence[Event]) -> datetime | None:
+    """When the earliest ``acknowledged`` event among these happened, if any."""
+    return min((e.at for e in events if e.kind == "acknowledged"), default=None)
 
 
 def reserve_next_id(session: Session, table: Any, last: int | None) -> int:

@@ -70,6 +70,7 @@ class Team(Base):
     __tablename__ = "teams"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
+    announcements: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class User(Base):
@@ -137,6 +138,8 @@ class Service(Base):
     impact: Mapped[str] = mapped_column(String(8))
     auto_resolve: Mapped[bool] = mapped_column(Boolean, default=False)
     alert_grouping: Mapped[dict[str, Any] | None]
+    acknowledge_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
+    announcements: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class Integration(Base):
@@ -198,6 +201,33 @@ class IncidentRow(Base):
     state: Mapped[dict[str, Any]]
 
 
+class IncidentFactsRow(Base):
+    """What the metrics read of an incident (see storage/reports.py): a narrow projection of
+    its state and timeline, written with the incident, so a report over 100,000 incidents
+    reads small rows and never parses ``state``. Keyed by detection time first, so a period's
+    rows are one range of the key (and, on SQLite, stored together: no rowid)."""
+
+    __tablename__ = "incident_facts"
+    detected_at: Mapped[datetime] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    services: Mapped[str] = mapped_column(String(1000))  # service ids separated by spaces
+    workflow_id: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[str | None] = mapped_column(String(4))
+    severity: Mapped[str | None] = mapped_column(String(20))
+    drill: Mapped[bool] = mapped_column(Boolean)
+    excluded: Mapped[bool] = mapped_column(Boolean)
+    impact_started_at: Mapped[datetime | None]
+    first_acknowledged_at: Mapped[datetime | None]  # the first, even if it expired since
+    mitigated_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    reopened: Mapped[int] = mapped_column(Integer)
+    time_in_phases: Mapped[dict[str, Any]]  # seconds per phase left, the current one left out
+    current_phase: Mapped[str | None] = mapped_column(String(40))
+    __table_args__ = (UniqueConstraint("incident_id"), {"sqlite_with_rowid": False})
+
+
 class IncidentService(Base):
     __tablename__ = "incident_services"
     incident_id: Mapped[int] = mapped_column(
@@ -218,7 +248,10 @@ class IncidentEvent(Base):
     actor: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]]
-    __table_args__ = (UniqueConstraint("incident_id", "seq", name="uq_incident_events_seq"),)
+    __table_args__ = (
+        UniqueConstraint("incident_id", "seq", name="uq_incident_events_seq"),
+        Index("ix_incident_events_kind_at", "kind", "at"),  # pages sent in a period
+    )
 
 
 class AlertRow(Base):
@@ -294,3 +327,95 @@ class Job(Base):
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)
+
+
+class Delivery(Base):
+    """The delivery log: one row per notification, from queued to sent or failed (with the reason).
+
+    ``recipient`` is a user id for pages, ``service:ID`` or ``team:ID`` for announcements.
+    """
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL"), index=True
+    )
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # page | announcement
+    recipient: Mapped[str] = mapped_column(String(80))
+    contact: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(
+        String(16)
+    )  # queued|sending|sent|failed|throttled|cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str] = mapped_column(String(1000), default="")
+    queued_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_deliveries_recipient_sent", "recipient", "contact", "sent_at"),)
+
+
+class WebSession(Base):
+    """A browser login. Only the SHA-256 of the cookie is stored; ``password_stamp`` ties the
+    session to the password it was opened with, so changing the password ends every session."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    password_stamp: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+
+
+class PostmortemRow(Base):
+    """An incident's postmortem: Markdown sections, review status, reviewers.
+
+    ``sections`` is a list of ``{id, title, body, public}``; ``version`` guards
+    against two people saving over each other.
+    """
+
+    __tablename__ = "postmortems"
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    template: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(16))  # draft | in_review | published
+    sections: Mapped[list[Any]]
+    reviewers: Mapped[list[Any]]
+    public: Mapped[bool] = mapped_column(Boolean, default=False)  # public sections on /status
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+
+class PostmortemComment(Base):
+    __tablename__ = "postmortem_comments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("postmortems.incident_id", ondelete="CASCADE"), index=True
+    )
+    section: Mapped[str | None] = mapped_column(String(40))
+    author: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(String(10000))
+    created_at: Mapped[datetime]
+
+
+class FollowUpRow(Base):
+    """A follow-up action of an incident's review (a projection of its timeline, for lists)."""
+
+    __tablename__ = "follow_ups"
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    owner: Mapped[str | None] = mapped_column(String(40), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    priority: Mapped[str] = mapped_column(String(8))
+    type: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    done_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]

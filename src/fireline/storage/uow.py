@@ -14,10 +14,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from fireline.errors import Conflict, StaleState
 from fireline.storage.alerts import AlertRepository, SilenceRepository
 from fireline.storage.db import READ_ONLY
+from fireline.storage.deliveries import DeliveryRepository
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
 from fireline.storage.incidents import IncidentRepository
 from fireline.storage.jobs import JobRepository
+from fireline.storage.reports import ReportRepository
+from fireline.storage.review import ReviewRepository
+from fireline.storage.search import SearchRepository
+from fireline.storage.status_page import StatusPageRepository
 from fireline.storage.tokens import TokenRepository
+from fireline.storage.web_sessions import WebSessionRepository
 from fireline.storage.workflows import WorkflowRepository
 
 Clock = Callable[[], datetime]
@@ -34,6 +40,12 @@ class UnitOfWork:
     alerts: AlertRepository
     silences: SilenceRepository
     jobs: JobRepository
+    web_sessions: WebSessionRepository
+    status_page: StatusPageRepository
+    deliveries: DeliveryRepository
+    reports: ReportRepository
+    review: ReviewRepository
+    search: SearchRepository
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
         self._sessions = sessions
@@ -63,6 +75,12 @@ class UnitOfWork:
         self.alerts = AlertRepository(session)
         self.silences = SilenceRepository(session)
         self.jobs = JobRepository(session)
+        self.web_sessions = WebSessionRepository(session)
+        self.status_page = StatusPageRepository(session)
+        self.deliveries = DeliveryRepository(session)
+        self.reports = ReportRepository(session)
+        self.review = ReviewRepository(session)
+        self.search = SearchRepository(session)
         return self
 
     def __exit__(

@@ -11,16 +11,15 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from fireline.bootstrap import Fireline
 from fireline.notify import DeliveryFailed
-from fireline.services import paging, reminders
+from fireline.services import delivery, follow_ups, paging, reminders, similar, sla_watch
 from fireline.storage.models import Job
 from fireline.storage.uow import UnitOfWork
 
 log = logging.getLogger("fireline.worker")
-LEASE = timedelta(seconds=60)
 Handler = Callable[[Fireline, int, str], None]
 BATCH = 50
 RECORD_TRIES = 3
@@ -36,7 +35,9 @@ def run_due_jobs(core: Fireline, worker: str | None = None, *, limit: int = BATC
     with core.uow() as uow:
         claimed = [
             (j.id, j.kind)
-            for j in uow.jobs.claim(worker=worker, now=uow.now(), lease=LEASE, limit=limit)
+            for j in uow.jobs.claim(
+                worker=worker, now=uow.now(), lease=core.settings.worker_lease, limit=limit
+            )
         ]
         uow.commit()
     for job_id, kind in claimed:
@@ -88,21 +89,22 @@ def _in_one_transaction(step: Callable[[UnitOfWork, Job, datetime], None]) -> Ha
 
 
 def _deliver(core: Fireline, job_id: int, worker: str) -> None:
+    """Prepare under lock, send with no transaction open, record under lock again."""
     with core.uow() as uow:
         job = _locked_job(uow, job_id, worker)
         if job is None:
             return
-        page = paging.prepare_page(uow, job, core.settings.base_url)
-        if page is None:
-            job.status, job.finished_at = "cancelled", uow.now()
-            uow.commit()
-            return
-        job.lease_until = (
-            uow.now() + LEASE
-        )  # a fresh lease for the send, however long the batch took
+        now = uow.now()
+        message = delivery.prepare(uow, job, core.settings.base_url, core.throttle(), now)
+        if message is not None:
+            job.lease_until = (
+                now + core.settings.worker_lease
+            )  # a fresh lease for the send, however long the batch took
         contact = dict(job.payload["contact"])
         uow.commit()
-    failure = paging.deliver(core.pager(), contact, page)  # outside any transaction: no lock held
+    if message is None:
+        return
+    failure = delivery.send(core.pager(), contact, message)
     _record(core, job_id, worker, failure)
 
 
@@ -114,7 +116,7 @@ def _record(core: Fireline, job_id: int, worker: str, failure: DeliveryFailed | 
                 job = _locked_job(uow, job_id, worker)
                 if job is None:
                     return  # our lease passed to another worker, which sends with the same idempotency key
-                if paging.record_delivery(uow, job, failure, uow.now()):
+                if delivery.record(uow, job, failure, uow.now()):
                     _finish(uow, job, failed=failure is not None)
                 uow.commit()
                 return
@@ -131,16 +133,18 @@ def _finish(uow: UnitOfWork, job: Job, *, failed: bool = False) -> None:
 
 
 def _retry_later(uow: UnitOfWork, job_id: int, worker: str, error: str) -> None:
+    """A job raised: try it again later, or give up after the last attempt and say so."""
     with uow:
-        job = uow.jobs.still_mine(job_id, worker)
+        job = _locked_job(uow, job_id, worker)
         if job is None:
             return
-        if job.attempts >= paging.MAX_ATTEMPTS:
+        if job.attempts >= delivery.MAX_ATTEMPTS:
             _finish(uow, job, failed=True)
+            delivery.give_up(uow, job, error[:1000], uow.now())
         else:
             job.status, job.due_at, job.lease_until = (
                 "pending",
-                uow.now() + paging.backoff(job.attempts),
+                uow.now() + delivery.backoff(job.attempts),
                 None,
             )
         job.last_error = error[:1000]
@@ -150,5 +154,10 @@ def _retry_later(uow: UnitOfWork, job_id: int, worker: str, error: str) -> None:
 HANDLERS: dict[str, Handler] = {
     "escalate": _in_one_transaction(paging.run_escalation_step),
     "notify": _deliver,
+    "message": _deliver,
     "status_reminder": _in_one_transaction(reminders.remind),
+    "ack_timeout": _in_one_transaction(paging.expire_acknowledgement),
+    "sla_check": _in_one_transaction(sla_watch.check),
+    "follow_up_due": _in_one_transaction(follow_ups.remind),
+    "recurrence_check": _in_one_transaction(similar.check_recurrence),
 }

@@ -1,4 +1,5 @@
-"""/api/v1: alerts, silences and maintenance windows, integrations and their keys."""
+"""/api/v1: alerts, silences and maintenance windows, integrations and their keys, the delivery
+log."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from fireline.schemas import Input, Reason, Ref, Time
-from fireline.services import alert_views, integrations, silences
+from fireline.services import alert_views, delivery, integrations, silences
 from fireline.web.deps import Admin, Responder, Uow, Viewer
 from fireline.web.problems import document
 
@@ -182,3 +183,27 @@ def rotate(
 )
 def revoke(uow: Uow, _: Admin, integration_id: Slug) -> integrations.IntegrationRead:
     return integrations.revoke(uow=uow, integration_id=integration_id)
+
+
+DeliveryStatus = Literal["queued", "sending", "sent", "failed", "throttled", "cancelled"]
+
+
+@router.get(
+    "/deliveries",
+    tags=["deliveries"],
+    response_model=list[delivery.DeliveryRead],
+    summary="The delivery log: every page and announcement, newest first",
+)
+def list_deliveries(
+    uow: Uow,
+    _: Viewer,
+    incident: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    status: Annotated[list[DeliveryStatus] | None, Query(max_length=6)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    before: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Only rows with a smaller id (paging).")
+    ] = None,
+) -> list[delivery.DeliveryRead]:
+    return delivery.list_deliveries(
+        uow=uow, incident_id=incident, statuses=status or (), limit=limit, before_id=before
+    )

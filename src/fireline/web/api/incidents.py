@@ -13,6 +13,7 @@ from fireline.schemas import (
     IncidentPage,
     IncidentRead,
     IncidentUpdate,
+    MetricsExclusionUpdate,
     NoteCreate,
     ResolveCreate,
     RoleAssignment,
@@ -130,6 +131,21 @@ def close(uow: Uow, who: Responder, incident_id: IncidentId, body: CloseCreate) 
     return IncidentRead.of(view)
 
 
+@router.post(
+    "/{incident_id}/metrics-exclusion",
+    response_model=IncidentRead,
+    responses=CHANGES,
+    summary="Leave the incident out of metrics (with a reason), or count it again",
+)
+def set_metrics_exclusion(
+    uow: Uow, who: Responder, incident_id: IncidentId, body: MetricsExclusionUpdate
+) -> IncidentRead:
+    view = incidents.exclude_from_metrics(
+        uow=uow, actor=who.user_id, incident_id=incident_id, **body.model_dump()
+    )
+    return IncidentRead.of(view)
+
+
 @router.put(
     "/{incident_id}/roles/{role}",
     response_model=IncidentRead,
@@ -160,7 +176,9 @@ def unassign_role(
 )
 def add_note(uow: Uow, who: Responder, incident_id: IncidentId, body: NoteCreate) -> IncidentRead:
     return IncidentRead.of(
-        incidents.add_note(uow=uow, actor=who.user_id, incident_id=incident_id, text=body.text)
+        incidents.add_note(
+            uow=uow, actor=who.user_id, incident_id=incident_id, text=body.text, pinned=body.pinned
+        )
     )
 
 

@@ -1,0 +1,162 @@
+"""The README's screenshot, and every page on a desktop and a phone for a look at 3 a.m.
+
+    .venv/bin/python bench/screenshots.py [--out docs/img/incident.png] [--pages DIR]
+
+Serves a fresh SQLite database with the example organisation and one
+realistic incident (opened by an Alertmanager alert, then worked by alice and
+bob through the same services as the API), and drives Debian's Chromium
+(``/usr/bin/chromium``) with Playwright: it writes the incident page to
+``--out``, and with ``--pages`` every main page, 1280 and 375 pixels wide, to
+that directory. Never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import tempfile
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from playwright.sync_api import sync_playwright
+
+from fireline.bootstrap import Fireline, build
+from fireline.config import Settings
+from fireline.integrations import alertmanager
+from fireline.services import alerts, auth, incidents, silences
+from fireline.services.alerts import Submission
+from fireline.services.configuration import apply_config
+from fireline.web.app import create_app
+
+ROOT = Path(__file__).parent.parent
+PASSWORD = "screenshot password"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+AM_KEY = "am0checkout0000000000000000000001"
+PAGES = ("/", "/incidents/1", "/alerts", "/alerts/1", "/silences", "/oncall", "/services")
+
+
+def example(core: Fireline) -> None:
+    """The example organisation and an incident opened by an alert, as on a bad night."""
+    apply_config(uow=core.uow(), text=(ROOT / "examples/fireline.yaml").read_text(), source="x")
+    for user in ("alice", "bob"):
+        auth.set_password(uow=core.uow(), user_id=user, password=PASSWORD)
+    now = core.clock()
+    alert = {
+        "status": "firing",
+        "labels": {"alertname": "CheckoutHigh5xx", "cluster": "eu1", "severity": "critical"},
+        "annotations": {"summary": "Checkout returns 502 for 38 % of EU requests"},
+        "startsAt": (now - timedelta(minutes=14)).isoformat(),
+        "endsAt": "0001-01-01T00:00:00Z",
+        "generatorURL": "http://prometheus:9090/graph",
+        "fingerprint": "5f1d0c2b9a",
+    }
+    body = {"version": "4", "status": "firing", "receiver": "fireline", "alerts": [alert]}
+    submission = Submission(AM_KEY, "alertmanager", alertmanager.parse(json.dumps(body).encode()))
+    alerts.ingest(uow=core.uow(), submissions=[submission])
+    work(core, incident_id=1)
+    silences.create_silence(
+        uow=core.uow(),
+        actor="bob",
+        kind="maintenance",
+        matchers=[],
+        service="ledger",
+        starts_at=None,
+        ends_at=now + timedelta(hours=2),
+        comment="Ledger database upgrade",
+    )
+
+
+def work(core: Fireline, incident_id: int) -> None:
+    def uow() -> Any:
+        return core.uow()
+
+    i = incident_id
+    incidents.acknowledge(uow=uow(), actor="bob", incident_id=i)
+    incidents.transition(uow=uow(), actor="bob", incident_id=i, phase="reporting")
+    incidents.transition(uow=uow(), actor="bob", incident_id=i, phase="assessment")
+    incidents.update(
+        uow=uow(), actor="bob", incident_id=i, changes={"urgency": "high", "severity": "SEV1"}
+    )
+    incidents.assign_role(uow=uow(), actor="bob", incident_id=i, role="commander", user="alice")
+    incidents.add_note(
+        uow=uow(), actor="bob", incident_id=i, text="502s started with release 42 at 02:51."
+    )
+    incidents.transition(uow=uow(), actor="alice", incident_id=i, phase="response")
+    incidents.add_task(
+        uow=uow(), actor="alice", incident_id=i, title="Roll back release 42", owner="bob"
+    )
+    incidents.post_status_update(
+        uow=uow(),
+        actor="alice",
+        incident_id=i,
+        message="Some card payments in Europe fail. We are rolling back a release.",
+        visibility="public",
+    )
+
+
+def serve(core: Fireline) -> tuple[str, uvicorn.Server, threading.Thread]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(fireline=core), port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def log_in(page: Any, url: str, user: str) -> None:
+    page.goto(f"{url}/login")
+    page.get_by_label("User id or email").fill(user)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{url}/")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs/img/incident.png")
+    parser.add_argument("--pages", type=Path, help="also save every page here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as directory:
+        core = build(Settings(database_url=f"sqlite:///{directory}/shots.db"))
+        example(core)
+        url, server, thread = serve(core)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 860})
+            log_in(page, url, "alice")
+            page.goto(f"{url}/incidents/1")
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(args.out))
+            if args.pages:
+                shoot_pages(browser, url, args.pages)
+            browser.close()
+        server.should_exit = True
+        thread.join(timeout=10)
+        core.close()
+    print(f"wrote {args.out}")
+
+
+def shoot_pages(browser: Any, url: str, directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, width in (("desktop", 1280), ("phone", 375)):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        log_in(page, url, "bob")
+        for path in PAGES:
+            page.goto(f"{url}{path}")
+            slug = path.strip("/").replace("/", "-") or "board"
+            page.screenshot(path=str(directory / f"{name}-{slug}.png"))
+        page.close()
+
+
+if __name__ == "__main__":
+    main()

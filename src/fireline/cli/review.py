@@ -1,0 +1,265 @@
+"""`fireline postmortem …` and `fireline follow-up …`: the review phase from the shell."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from pydantic import BaseModel
+
+from fireline.cli.context import Context, connected
+
+postmortem_app = typer.Typer(
+    help="Postmortems: show, edit, review, publish, export.", no_args_is_help=True
+)
+follow_up_app = typer.Typer(help="Follow-up actions: add, update, list.", no_args_is_help=True)
+drill_app = typer.Typer(help="Drills: practice incidents and their reports.", no_args_is_help=True)
+Id = Annotated[int, typer.Argument(min=1, help="The incident's number.")]
+Opt = Optional[str]  # noqa: UP045 - typer needs Optional here
+When = Optional[datetime]  # noqa: UP045
+STATUSES = ("draft", "in_review", "published")
+
+
+class _Body(BaseModel):
+    model_config = {"extra": "allow"}
+
+
+@postmortem_app.command("show")
+@connected
+def show(ctx: Context, incident_id: Id) -> None:
+    """The postmortem: status, version, reviewers, sections, comments."""
+    ctx.emit(ctx.backend().call("postmortem", id=incident_id), _summary)
+
+
+@postmortem_app.command("create")
+@connected
+def create(ctx: Context, incident_id: Id) -> None:
+    """Draft the postmortem now, pre-filled from the incident's data."""
+    ctx.emit(ctx.backend().call("start_postmortem", id=incident_id), _summary)
+
+
+@postmortem_app.command("export")
+@connected
+def export(
+    ctx: Context,
+    incident_id: Id,
+    format_: Annotated[str, typer.Option("--format", help="markdown or html.")] = "markdown",
+    public: Annotated[bool, typer.Option("--public", help="Only the public sections.")] = False,
+) -> None:
+    """Print the postmortem as Markdown or HTML."""
+    if format_ not in ("markdown", "html"):
+        raise typer.BadParameter("choose markdown or html", param_hint="--format")
+    text = ctx.backend().call(
+        "export_postmortem", id=incident_id, format=format_, public=public or None
+    )
+    sys.stdout.write(text)
+
+
+@postmortem_app.command("edit")
+@connected
+def edit(
+    ctx: Context,
+    incident_id: Id,
+    version: Annotated[int, typer.Option(min=1, help="The version you are editing (see show).")],
+    section: Annotated[Opt, typer.Option(help="The section to replace.")] = None,
+    text: Annotated[Opt, typer.Option(help="Its new Markdown; `-` reads standard input.")] = None,
+    file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(help="Read the new Markdown from this file.", exists=True, dir_okay=False),
+    ] = None,
+    refill: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Fill this section again from the incident's data (repeatable)."),
+    ] = None,
+    reviewer: Annotated[
+        Optional[list[str]],  # noqa: UP045
+        typer.Option(help="Set the reviewers (repeatable)."),
+    ] = None,
+    public: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--public/--private", help="Show the public sections on the status page."),
+    ] = None,
+) -> None:
+    """Replace a section's text, re-fill sections, set reviewers or the public flag."""
+    fields: dict[str, Any] = {"version": version}
+    if section is not None:
+        if (text is None) == (file is None):
+            raise typer.BadParameter(
+                "give the new text with --text or --file", param_hint="--section"
+            )
+        body = _read(text, file)
+        fields["sections"] = {section: body}
+    if refill:
+        fields["refill"] = refill
+    if reviewer is not None:
+        fields["reviewers"] = reviewer
+    if public is not None:
+        fields["public"] = public
+    ctx.emit(ctx.backend().call("edit_postmortem", _Body(**fields), id=incident_id), _summary)
+
+
+@postmortem_app.command("status")
+@connected
+def status(
+    ctx: Context,
+    incident_id: Id,
+    to: Annotated[str, typer.Argument(help="draft, in_review or published.")],
+) -> None:
+    """Send the postmortem for review, publish it, or take it back to draft."""
+    if to not in STATUSES:
+        raise typer.BadParameter(f"choose {', '.join(STATUSES)}", param_hint="TO")
+    ctx.emit(ctx.backend().call("postmortem_status", _Body(status=to), id=incident_id), _summary)
+
+
+@postmortem_app.command("comment")
+@connected
+def comment(
+    ctx: Context,
+    incident_id: Id,
+    text: Annotated[str, typer.Argument(help="The comment.")],
+    section: Annotated[Opt, typer.Option(help="The section it is about.")] = None,
+) -> None:
+    """Comment on the postmortem or one of its sections."""
+    fields = {"body": text, **({"section": section} if section else {})}
+    ctx.emit(ctx.backend().call("comment_postmortem", _Body(**fields), id=incident_id), _summary)
+
+
+@follow_up_app.command("add")
+@connected
+def add(
+    ctx: Context,
+    incident_id: Id,
+    title: Annotated[str, typer.Argument(help="What is to be done.")],
+    owner: Annotated[Opt, typer.Option(help="Who does it.")] = None,
+    due: Annotated[When, typer.Option(help="By when (ISO 8601; UTC without an offset).")] = None,
+    priority: Annotated[str, typer.Option(help="high, medium or low.")] = "medium",
+    type_: Annotated[
+        str, typer.Option("--type", help="mitigate, prevent, detect or process.")
+    ] = "prevent",
+    link: Annotated[Opt, typer.Option(help="A ticket or pull request (its URL).")] = None,
+) -> None:
+    """Add a follow-up action to an incident."""
+    fields = {"title": title, "priority": priority, "type": type_}
+    fields.update({k: v for k, v in {"owner": owner, "url": link}.items() if v is not None})
+    body = _Body(**fields, **({"due_at": _utc(due)} if due else {}))
+    ctx.emit(ctx.backend().call("add_follow_up", body, id=incident_id), _follow_up_table)
+
+
+@follow_up_app.command("update")
+@connected
+def update(
+    ctx: Context,
+    incident_id: Id,
+    follow_up_id: Annotated[str, typer.Argument(help="F1, F2, …")],
+    title: Annotated[Opt, typer.Option(help="New title.")] = None,
+    owner: Annotated[Opt, typer.Option(help="New owner.")] = None,
+    due: Annotated[When, typer.Option(help="New due date (ISO 8601).")] = None,
+    priority: Annotated[Opt, typer.Option(help="high, medium or low.")] = None,
+    type_: Annotated[
+        Opt, typer.Option("--type", help="mitigate, prevent, detect or process.")
+    ] = None,
+    link: Annotated[Opt, typer.Option(help="A ticket or pull request (its URL).")] = None,
+    done: Annotated[
+        Optional[bool],  # noqa: UP045
+        typer.Option("--done/--not-done", help="Mark it done (or open again)."),
+    ] = None,
+) -> None:
+    """Change a follow-up, or mark it done."""
+    given: dict[str, Any] = {"title": title, "owner": owner, "due_at": _utc(due)}
+    given["priority"] = priority
+    given.update({"type": type_, "url": link, "done": done})
+    fields = {k: v for k, v in given.items() if v is not None}
+    if not fields:
+        raise typer.BadParameter("nothing to change: give at least one option")
+    body = _Body(**fields)
+    ctx.emit(
+        ctx.backend().call("update_follow_up", body, id=incident_id, follow_up_id=follow_up_id),
+        _follow_up_table,
+    )
+
+
+@follow_up_app.command("list")
+@connected
+def list_(
+    ctx: Context,
+    owner: Annotated[Opt, typer.Option(help="Only this owner's.")] = None,
+    open_only: Annotated[bool, typer.Option("--open", help="Only those not done.")] = False,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only open ones past due.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 100,
+) -> None:
+    """Follow-ups across incidents, soonest due first."""
+    rows = ctx.backend().call(
+        "follow_ups", owner=owner, open=open_only or None, overdue=overdue or None, limit=limit
+    )
+    ctx.emit(rows, _follow_up_table)
+
+
+@drill_app.command("report")
+@connected
+def drill_report(ctx: Context, incident_id: Id) -> None:
+    """How fast a drill was paged, acknowledged and staffed (declare with --drill)."""
+    ctx.emit(ctx.backend().call("drill_report", id=incident_id), _drill)
+
+
+def _drill(r: dict[str, Any]) -> str:
+    def mins(seconds: float | None) -> str:
+        return "not yet" if seconds is None else f"{seconds / 60:.1f} min"
+
+    lines = [
+        f"Drill #{r['incident_id']} {r['title']} (from detection at {r['detected_at']})",
+        f"  first page:      {mins(r['seconds_to_first_page'])}",
+        f"  acknowledged:    {mins(r['seconds_to_acknowledge'])}",
+        f"  full team:       {mins(r['seconds_to_full_team'])}",
+    ]
+    lines += [f"  {role + ':':<16} {mins(s)}" for role, s in r["seconds_to_role"].items()]
+    lines.append(
+        f"  pages: {r['pages_sent']} sent, {r['pages_failed']} failed, to "
+        + (", ".join(r["people_paged"]) or "nobody")
+    )
+    return "\n".join(lines)
+
+
+def _read(text: str | None, file: Path | None) -> str:
+    if text == "-":
+        return sys.stdin.read()
+    return text if text is not None else file.read_text() if file else ""
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _summary(view: dict[str, Any]) -> str:
+    lines = [
+        f"Postmortem of #{view['incident_id']} {view['title']}: {view['status']} "
+        f"(version {view['version']}, template {view['template']})",
+        f"Reviewers: {', '.join(view['reviewers']) or 'none'}; "
+        f"public on the status page: {'yes' if view['public'] else 'no'}",
+    ]
+    for s in view["sections"]:
+        words = len(s["body"].split())
+        lines.append(
+            f"  {s['id']:<24} {s['title']} ({words} words){' [public]' if s['public'] else ''}"
+        )
+    for c in view["comments"]:
+        where = f" on {c['section']}" if c["section"] else ""
+        lines.append(f"  comment by {c['author']}{where}: {c['body']}")
+    return "\n".join(lines)
+
+
+def _follow_up_table(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "no follow-ups"
+    lines = []
+    for r in rows:
+        where = f"#{r['incident_id']} " if "incident_id" in r else ""
+        state = "done" if r["done"] else ("OVERDUE" if r.get("overdue") else "open")
+        lines.append(
+            f"{where}{r['id']} [{state}] {r['title']} — {r['type']}, {r['priority']}, "
+            f"owner {r['owner'] or 'NONE'}, due {r['due_at'] or 'NOT SET'}"
+            + (f", {r['url']}" if r["url"] else "")
+        )
+    return "\n".join(lines)

@@ -1,0 +1,305 @@
+"""Postmortem templates and the draft pre-filled from an incident's own data.
+
+Blameless by design: the default template (after the example postmortem in
+Google's SRE book) asks what in our systems and habits let this happen, never
+who is to blame. The draft writes what the data knows — durations, services,
+who held which role, the key timeline events, linked alerts, follow-ups — and
+leaves the analysis (root causes, trigger, lessons) to the people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from fireline.domain.events import Event, Incident
+from fireline.domain.workflow import Slug
+
+BLAMELESS = (
+    "This review is blameless: it looks for what in our systems, tools and habits made the "
+    "incident possible or longer, not for who is at fault. People acted on what they knew then."
+)
+KEY_EVENTS = (
+    "declared",
+    "phase_changed",
+    "acknowledged",
+    "acknowledgement_expired",
+    "mitigated",
+    "escalation_step_fired",
+    "page_sent",
+    "role_assigned",
+    "status_update_posted",
+    "sla_breached",
+    "alert_attached",
+)
+
+
+class SectionSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    title: str = Field(min_length=1, max_length=120)
+    guidance: str = Field(default="", max_length=2000)
+    public: bool = False  # shown in the public version on the status page
+
+
+class Template(BaseModel):
+    """A postmortem template: its sections, in order."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Slug
+    name: str = Field(min_length=1, max_length=120)
+    sections: tuple[SectionSpec, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_sections(self) -> Template:
+        ids = [s.id for s in self.sections]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"section ids must be unique; repeated: {', '.join(repeated)}")
+        return self
+
+
+def _section(id_: str, title: str, guidance: str, public: bool = False) -> SectionSpec:
+    return SectionSpec(id=id_, title=title, guidance=guidance, public=public)
+
+
+DEFAULT_TEMPLATE = Template(
+    id="default",
+    name="Blameless postmortem",
+    sections=(
+        _section("summary", "Summary", "What happened, in two or three sentences.", True),
+        _section("impact", "Impact", "Who was affected, how, and for how long.", True),
+        _section(
+            "root_causes", "Root causes", "The conditions that made this possible (not people)."
+        ),
+        _section("trigger", "Trigger", "What set it off."),
+        _section("detection", "Detection", "How we found out, and how long it took."),
+        _section("resolution", "Resolution", "What stopped the impact and fixed the cause.", True),
+        _section("went_well", "What went well", "Keep doing these."),
+        _section("went_wrong", "What went wrong", "Where the systems or the process let us down."),
+        _section("lucky", "Where we got lucky", "What could have made it much worse."),
+        _section("action_items", "Action items", "The follow-ups, each owned and dated."),
+        _section("timeline", "Timeline", "The key events, in UTC."),
+        _section("supporting_information", "Supporting information", "Alerts, graphs, links."),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    body: str
+    public: bool
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the draft is made from, besides the incident itself."""
+
+    timeline: Sequence[Event]
+    alerts: Sequence[dict[str, object]]  # summary, source, first_seen_at, occurrences, status
+    names: dict[str, str]  # user id → name
+
+
+def draft(template: Template, incident: Incident, evidence: Evidence) -> list[Section]:
+    """Every section of the template, pre-filled where the data can say something."""
+    writers = {
+        "summary": _summary,
+        "impact": _impact,
+        "detection": _detection,
+        "resolution": _resolution,
+        "action_items": _action_items,
+        "timeline": _timeline,
+        "supporting_information": _supporting,
+    }
+    sections = []
+    for spec in template.sections:
+        known = writers[spec.id](incident, evidence) if spec.id in writers else ""
+        prompt = f"_{spec.guidance}_" if spec.guidance else ""
+        body = "\n\n".join(part for part in (known, prompt) if part)
+        sections.append(Section(spec.id, spec.title, body, spec.public))
+    return sections
+
+
+def to_markdown(incident: Incident, status: str, sections: Sequence[Section]) -> str:
+    """The whole postmortem as one Markdown document."""
+    head = [f"# Postmortem: #{incident.id} {incident.title}", "", f"Status: {status}", ""]
+    head += [f"> {BLAMELESS}", ""]
+    parts = [f"## {s.title}\n\n{s.body.strip() or '_Not written yet._'}\n" for s in sections]
+    return "\n".join(head) + "\n".join(parts)
+
+
+def milestones(incident: Incident, evidence: Evidence) -> list[tuple[str, datetime | None]]:
+    """Impact start → detection → first acknowledgement → mitigation → resolution."""
+    stamps = incident.timestamps
+    first_ack = next((e.at for e in evidence.timeline if e.kind == "acknowledged"), None)
+    return [
+        ("Impact started", stamps.impact_started_at),
+        ("Detected", stamps.detected_at),
+        ("Acknowledged", first_ack),
+        ("Mitigated", stamps.mitigated_at),
+        ("Resolved", stamps.resolved_at),
+    ]
+
+
+def _summary(incident: Incident, evidence: Evidence) -> str:
+    lines = [f"**{incident.title}**"]
+    if incident.summary:
+        lines.append(incident.summary)
+    if incident.resolution_summary:
+        lines.append(f"Resolution: {incident.resolution_summary}")
+    return "\n\n".join(lines)
+
+
+def _impact(incident: Incident, evidence: Evidence) -> str:
+    facts = [
+        f"- Services: {', '.join(incident.services) or 'none recorded'}",
+        f"- Impact {incident.impact or '-'}, urgency {incident.urgency or '-'}, "
+        f"priority {incident.priority or '-'}, severity {incident.severity or '-'}",
+    ]
+    rows = ["| Milestone | When (UTC) | Since the previous one |", "|---|---|---|"]
+    previous: datetime | None = None
+    for name, at in milestones(incident, evidence):
+        since = _duration(at - previous) if at and previous else ""
+        rows.append(f"| {name} | {_when(at)} | {since} |")
+        previous = at or previous
+    started = incident.timestamps.impact_started_at or incident.timestamps.detected_at
+    ended = incident.timestamps.mitigated_at
+    lasted = [f"Impact lasted {_duration(ended - started)}."] if started and ended else []
+    return "\n".join(facts) + "\n\n" + "\n".join(rows) + ("\n\n" + lasted[0] if lasted else "")
+
+
+def _detection(incident: Incident, evidence: Evidence) -> str:
+    how = (
+        "An alert opened the incident."
+        if incident.origin == "alert"
+        else f"Declared by {_who(_declarer(evidence), evidence)}."
+    )
+    stamps = incident.timestamps
+    if stamps.impact_started_at and stamps.detected_at:
+        how += f" Time to detect: {_duration(stamps.detected_at - stamps.impact_started_at)}."
+    return how
+
+
+def _resolution(incident: Incident, evidence: Evidence) -> str:
+    lines = [incident.resolution_summary or ""]
+    stamps = incident.timestamps
+    if stamps.detected_at and stamps.mitigated_at:
+        lines.append(f"Time to mitigate: {_duration(stamps.mitigated_at - stamps.detected_at)}.")
+    if stamps.detected_at and stamps.resolved_at:
+        lines.append(f"Time to resolve: {_duration(stamps.resolved_at - stamps.detected_at)}.")
+    return " ".join(line for line in lines if line)
+
+
+def _action_items(incident: Incident, evidence: Evidence) -> str:
+    if not incident.follow_ups:
+        return ""
+    rows = ["| | Action | Type | Priority | Owner | Due | Link |", "|---|---|---|---|---|---|---|"]
+    for f in incident.follow_ups:
+        owner = _who(f.owner, evidence) if f.owner else "**unowned**"
+        link = f"[link]({f.url})" if f.url else ""
+        done = "done" if f.done else f.id
+        rows.append(
+            f"| {done} | {_cell(f.title)} | {f.type} | {f.priority} | {owner} | "
+            f"{_when(f.due_at)} | {link} |"
+        )
+    return "\n".join(rows)
+
+
+def _timeline(incident: Incident, evidence: Evidence) -> str:
+    rows = ["| When (UTC) | What |", "|---|---|"]
+    for event in evidence.timeline:
+        text = _describe(event, evidence)
+        if text:
+            rows.append(f"| {_when(event.at)} | {_cell(text)} |")
+    return "\n".join(rows)
+
+
+def _supporting(incident: Incident, evidence: Evidence) -> str:
+    roles = _role_history(evidence)
+    parts = []
+    if roles:
+        parts.append("Roles:\n\n" + "\n".join(f"- {line}" for line in roles))
+    if evidence.alerts:
+        alerts = [
+            f"- {a['summary']} ({a['source']}), first seen {a['first_seen_at']}, "
+            f"{a['occurrences']} occurrence(s), {a['status']}"
+            for a in evidence.alerts
+        ]
+        parts.append("Linked alerts:\n\n" + "\n".join(alerts))
+    return "\n\n".join(parts)
+
+
+def _describe(event: Event, evidence: Evidence) -> str:
+    d, who = event.data, _who(event.actor, evidence)
+    if event.kind == "note_added" and d.get("pinned"):
+        return f"Note by {who}: {d['text']}"
+    if event.kind not in KEY_EVENTS:
+        return ""
+    texts: dict[str, Callable[[], str]] = {
+        "declared": lambda: f"Incident opened in {d.get('phase')} ({d.get('origin')}) by {who}",
+        "phase_changed": lambda: (
+            f"{d['from']} → {d['to']} by {who}" + (f" ({d['reason']})" if d.get("reason") else "")
+        ),
+        "acknowledged": lambda: f"Acknowledged by {who}",
+        "acknowledgement_expired": lambda: "The acknowledgement timed out; paging again",
+        "mitigated": lambda: f"Mitigated ({who})",
+        "escalation_step_fired": lambda: (
+            f"Escalation step {d['step']} paged " + ", ".join(_who(u, evidence) for u in d["users"])
+        ),
+        "page_sent": lambda: f"Page reached {_who(d['user'], evidence)} by {d['channel']}",
+        "role_assigned": lambda: (
+            f"{d['role']}: {_who(d['after'], evidence) if d['after'] else 'nobody'}"
+        ),
+        "status_update_posted": lambda: f"Status update ({d['visibility']}): {d['message']}",
+        "sla_breached": lambda: f"The {d['target']} SLA target passed",
+        "alert_attached": lambda: f"Alert attached: {d.get('summary', '')}",
+    }
+    return texts[event.kind]()
+
+
+def _role_history(evidence: Evidence) -> list[str]:
+    held: dict[str, list[str]] = {}
+    for event in evidence.timeline:
+        if event.kind == "role_assigned" and event.data["after"]:
+            name = _who(event.data["after"], evidence)
+            held.setdefault(event.data["role"], []).append(f"{name} (from {_when(event.at)})")
+    return [f"{role}: {', then '.join(people)}" for role, people in held.items()]
+
+
+def _declarer(evidence: Evidence) -> str:
+    return next((e.actor for e in evidence.timeline if e.kind == "declared"), "someone")
+
+
+def _who(user: str | None, evidence: Evidence) -> str:
+    return evidence.names.get(user or "", user or "")
+
+
+def _when(at: datetime | None) -> str:
+    return at.strftime("%Y-%m-%d %H:%M:%S") if at else "—"
+
+
+def _cell(text: str) -> str:
+    """Table cells stay on one line and cannot end the cell early."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _duration(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{days}d" if days else "",
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+    ]
+    text = " ".join(p for p in parts if p) or f"{secs}s"
+    return sign + text

@@ -1,0 +1,314 @@
+"""Postmortems: drafted on entering review, edited in Markdown, reviewed, published, exported.
+
+The draft is pre-filled from the incident's own data (domain/postmortem.py).
+Its status lives on the incident's timeline (draft → in review → published),
+so a workflow gate can require it; its text lives in the postmortems table,
+saved with a version number so two editors never overwrite each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from markdown_it import MarkdownIt
+from pydantic import BaseModel
+
+from fireline.domain import review as rules
+from fireline.domain.events import Event, FollowUp, Incident
+from fireline.domain.incident import Act, Outcome
+from fireline.domain.postmortem import (
+    BLAMELESS,
+    DEFAULT_TEMPLATE,
+    Evidence,
+    Section,
+    Template,
+    draft,
+    to_markdown,
+)
+from fireline.domain.workflow import Workflow
+from fireline.errors import Conflict, InvalidInput, NotFound
+from fireline.storage.models import PostmortemComment, PostmortemRow, Service, User
+from fireline.storage.uow import UnitOfWork
+
+Format = Literal["markdown", "html"]
+
+
+class SectionRead(BaseModel):
+    id: str
+    title: str
+    body: str
+    public: bool
+
+
+class CommentRead(BaseModel):
+    id: int
+    author: str
+    section: str | None
+    body: str
+    created_at: datetime
+
+
+class PostmortemView(BaseModel):
+    incident_id: int
+    title: str
+    status: str
+    template: str
+    version: int
+    public: bool
+    reviewers: list[str]
+    sections: list[SectionRead]
+    comments: list[CommentRead]
+    follow_ups: list[FollowUp]
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    blameless: str = BLAMELESS
+
+
+def open_on_entry(
+    uow: UnitOfWork, before: Incident, after: Incident, events: list[Event], workflow: Workflow
+) -> Outcome:
+    """Entering a phase whose ``on_enter`` has ``postmortem:`` drafts the postmortem (once)."""
+    if after.phase == before.phase or after.postmortem is not None:
+        return after, events
+    actions = [a["postmortem"] for a in workflow.phase(after.phase).on_enter if "postmortem" in a]
+    if not actions:
+        return after, events
+    act = Act(events[-1].actor, events[-1].at)
+    return _open(uow, after, events, act, str(actions[0]))
+
+
+def start_postmortem(*, uow: UnitOfWork, actor: str, incident_id: int) -> PostmortemView:
+    """Draft the postmortem now (any phase; workflows without an automatic draft need this)."""
+    with uow:
+        incident = uow.incidents.get(incident_id, for_update=True)
+        if incident.postmortem is not None:
+            raise Conflict(f"incident {incident_id} has a postmortem already")
+        incident, events = _open(uow, incident, [], Act(actor, uow.now()), "default")
+        uow.incidents.save(incident, events)
+        uow.commit()
+    return get_postmortem(uow=uow, incident_id=incident_id)
+
+
+def _open(
+    uow: UnitOfWork, incident: Incident, events: list[Event], act: Act, workflow_template: str
+) -> Outcome:
+    template = template_for(uow, incident, workflow_template)
+    state, opened = rules.start_postmortem(act, incident, template.id)
+    evidence = _evidence(uow, state, [*events, *opened])
+    sections = [_dump(s) for s in draft(template, state, evidence)]
+    uow.review.add_postmortem(
+        PostmortemRow(
+            incident_id=incident.id,
+            template=template.id,
+            status="draft",
+            sections=sections,
+            reviewers=[],
+            public=False,
+            version=1,
+            created_at=act.now,
+            updated_at=act.now,
+        )
+    )
+    return state, [*events, *opened]
+
+
+def template_for(uow: UnitOfWork, incident: Incident, workflow_template: str) -> Template:
+    """The team's template if one is set, else the workflow's, else the default."""
+    stored = uow.settings.get("postmortems") or {}
+    templates = {t["id"]: Template.model_validate(t) for t in stored.get("templates", [])}
+    templates.setdefault("default", DEFAULT_TEMPLATE)
+    by_team = stored.get("by_team", {})
+    for service_id in incident.services:
+        service = uow.directory.find(Service, service_id)
+        if service is not None and service.team_id in by_team:
+            return templates.get(by_team[service.team_id], DEFAULT_TEMPLATE)
+    return templates.get(workflow_template, DEFAULT_TEMPLATE)
+
+
+def _evidence(uow: UnitOfWork, incident: Incident, new: Sequence[Event]) -> Evidence:
+    stored = [entry.event for entry in uow.incidents.timeline(incident.id)]
+    alerts = [
+        {
+            "summary": a.summary,
+            "source": a.source,
+            "first_seen_at": a.first_seen_at.isoformat(),
+            "occurrences": a.occurrences,
+            "status": a.status,
+        }
+        for a in uow.review.alerts_of(incident.id)
+    ]
+    names = {u.id: u.name for u in uow.directory.list_all(User)}
+    return Evidence(timeline=[*stored, *new], alerts=alerts, names=names)
+
+
+def get_postmortem(*, uow: UnitOfWork, incident_id: int) -> PostmortemView:
+    """The postmortem with its comments and the incident's follow-ups."""
+    with uow.read():
+        incident = uow.incidents.get(incident_id)
+        row = _row(uow, incident_id)
+        return _view(uow, incident, row)
+
+
+def _view(uow: UnitOfWork, incident: Incident, row: PostmortemRow) -> PostmortemView:
+    comments = [
+        CommentRead(
+            id=c.id, author=c.author, section=c.section, body=c.body, created_at=c.created_at
+        )
+        for c in uow.review.comments(incident.id)
+    ]
+    return PostmortemView(
+        incident_id=incident.id,
+        title=incident.title,
+        status=incident.postmortem or row.status,
+        template=row.template,
+        version=row.version,
+        public=row.public,
+        reviewers=list(row.reviewers),
+        sections=[SectionRead(**s) for s in row.sections],
+        comments=comments,
+        follow_ups=list(incident.follow_ups),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        published_at=row.published_at,
+    )
+
+
+def _row(uow: UnitOfWork, incident_id: int) -> PostmortemRow:
+    row = uow.review.postmortem(incident_id)
+    if row is None:
+        raise NotFound(f"incident {incident_id} has no postmortem yet")
+    return row
+
+
+def edit_postmortem(
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    incident_id: int,
+    version: int,
+    sections: dict[str, str] | None = None,
+    refill: Sequence[str] = (),
+    reviewers: Sequence[str] | None = None,
+    public: bool | None = None,
+) -> PostmortemView:
+    """Change section texts, re-fill sections from the data, set reviewers or the public flag.
+
+    ``version`` is the version the editor started from; an older one is refused (409).
+    A published postmortem goes back to draft before it is edited.
+    """
+    with uow:
+        incident = uow.incidents.get(incident_id, for_update=True)
+        row = _row(uow, incident_id)
+        if incident.postmortem == "published":
+            raise Conflict("the postmortem is published; move it back to draft to edit it")
+        by_id = {s["id"]: dict(s) for s in row.sections}
+        unknown = [s for s in [*(sections or {}), *refill] if s not in by_id]
+        if unknown:
+            raise InvalidInput(
+                f"the postmortem has no section {unknown[0]!r}; sections: {', '.join(by_id)}",
+                field="sections",
+            )
+        for section_id, body in (sections or {}).items():
+            by_id[section_id]["body"] = body
+        if refill:
+            fresh = _fresh_sections(uow, incident, row.template)
+            for section_id in refill:
+                by_id[section_id]["body"] = fresh[section_id].body
+        if reviewers is not None:
+            for reviewer in reviewers:
+                uow.directory.get(User, reviewer, field="reviewers")
+            row.reviewers = list(dict.fromkeys(reviewers))
+        if public is not None:
+            row.public = public
+        row.sections = list(by_id.values())
+        row.updated_at = uow.now()
+        uow.review.save_postmortem(row, version)
+        uow.commit()
+    return get_postmortem(uow=uow, incident_id=incident_id)
+
+
+def _fresh_sections(uow: UnitOfWork, incident: Incident, template_id: str) -> dict[str, Section]:
+    template = template_for(uow, incident, template_id)
+    return {s.id: s for s in draft(template, incident, _evidence(uow, incident, []))}
+
+
+def set_status(*, uow: UnitOfWork, actor: str, incident_id: int, status: str) -> PostmortemView:
+    """Send for review, publish, or take back to draft; on the incident's timeline."""
+    with uow:
+        incident = uow.incidents.get(incident_id, for_update=True)
+        row = _row(uow, incident_id)
+        now = uow.now()
+        state, events = rules.change_postmortem_status(Act(actor, now), incident, status)
+        if events:
+            uow.incidents.save(state, events)
+            row.status, row.updated_at = status, now
+            row.published_at = now if status == "published" else row.published_at
+            uow.review.save_postmortem(row, row.version)
+        uow.commit()
+    return get_postmortem(uow=uow, incident_id=incident_id)
+
+
+def add_comment(
+    *, uow: UnitOfWork, actor: str, incident_id: int, body: str, section: str | None = None
+) -> PostmortemView:
+    """Comment on the postmortem, or on one of its sections."""
+    if not body.strip():
+        raise InvalidInput("a comment cannot be empty", field="body")
+    with uow:
+        row = _row(uow, incident_id)
+        if section is not None and section not in {s["id"] for s in row.sections}:
+            raise InvalidInput(f"the postmortem has no section {section!r}", field="section")
+        uow.review.add_comment(
+            PostmortemComment(
+                incident_id=incident_id,
+                section=section,
+                author=actor,
+                body=body,
+                created_at=uow.now(),
+            )
+        )
+        uow.commit()
+    return get_postmortem(uow=uow, incident_id=incident_id)
+
+
+def export(*, uow: UnitOfWork, incident_id: int, fmt: Format, public: bool = False) -> str:
+    """The postmortem as Markdown or as a standalone HTML page (``public``: public sections)."""
+    view = get_postmortem(uow=uow, incident_id=incident_id)
+    chosen = [s for s in view.sections if s.public or not public]
+    sections = [Section(s.id, s.title, s.body, s.public) for s in chosen]
+    with uow.read():
+        incident = uow.incidents.get(incident_id)
+    text = to_markdown(incident, view.status, sections)
+    return text if fmt == "markdown" else render_html(f"Postmortem #{incident_id}", text)
+
+
+def public_sections(*, uow: UnitOfWork, incident_id: int) -> list[SectionRead]:
+    """What the status page may show: the public sections of a published, public postmortem."""
+    with uow.read():
+        row = uow.review.postmortem(incident_id)
+        incident = uow.incidents.get(incident_id)
+    if row is None or not row.public or incident.postmortem != "published":
+        return []
+    return [SectionRead(**s) for s in row.sections if s["public"]]
+
+
+def render_html(title: str, markdown: str) -> str:
+    """Markdown to a standalone page; raw HTML in the text is escaped, never passed through."""
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(markdown)
+    escaped = MarkdownIt("commonmark", {"html": False}).renderInline(title)
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escaped}</title></head><body>\n{body}</body></html>\n"
+    )
+
+
+def _dump(section: Section) -> dict[str, Any]:
+    return {
+        "id": section.id,
+        "title": section.title,
+        "body": section.body,
+        "public": section.public,
+    }

@@ -1,0 +1,114 @@
+"""The delivery log: every notification from queued to sent or failed, with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from fireline.storage.models import Delivery
+
+OPEN = ("queued", "throttled")
+
+
+class DeliveryRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        key: str,
+        incident_id: int | None,
+        purpose: str,
+        recipient: str,
+        contact: dict[str, str],
+        now: datetime,
+    ) -> None:
+        """Log a notification as queued (its job was queued in the same transaction)."""
+        self.session.add(
+            Delivery(
+                incident_id=incident_id,
+                idempotency_key=key,
+                purpose=purpose,
+                recipient=recipient,
+                contact=contact["id"],
+                channel=contact["type"],
+                status="queued",
+                attempts=0,
+                reason="",
+                queued_at=now,
+                updated_at=now,
+            )
+        )
+
+    def mark(
+        self, key: str, status: str, now: datetime, *, reason: str = "", attempts: int | None = None
+    ) -> None:
+        """Move one delivery to ``status`` (sent stamps ``sent_at``)."""
+        values: dict[str, object] = {"status": status, "reason": reason[:1000], "updated_at": now}
+        if attempts is not None:
+            values["attempts"] = attempts
+        if status == "sent":
+            values["sent_at"] = now
+        self.session.execute(
+            update(Delivery).where(Delivery.idempotency_key == key).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+
+    def status_of(self, key: str) -> str | None:
+        query = select(Delivery.status).where(Delivery.idempotency_key == key)
+        return self.session.execute(query).scalar_one_or_none()
+
+    def cancel_pages(self, incident_id: int, reason: str, now: datetime) -> None:
+        """Pages still waiting for this incident will not be sent (acknowledged or resolved)."""
+        self.session.execute(
+            update(Delivery)
+            .where(
+                Delivery.incident_id == incident_id,
+                Delivery.purpose == "page",
+                Delivery.status.in_(OPEN),
+            )
+            .values(status="cancelled", reason=reason, updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+
+    def sent_since(
+        self, recipient: str, contact: str, since: datetime, limit: int
+    ) -> list[datetime]:
+        """The last ``limit`` times this contact was sent something since ``since``, oldest first."""
+        query = (
+            select(Delivery.sent_at)
+            .where(
+                Delivery.recipient == recipient,
+                Delivery.contact == contact,
+                Delivery.sent_at >= since,
+            )
+            .order_by(Delivery.sent_at.desc())
+            .limit(limit)
+        )
+        return sorted(at for at in self.session.execute(query).scalars() if at is not None)
+
+    def list_matching(
+        self,
+        *,
+        incident_id: int | None = None,
+        statuses: Sequence[str] = (),
+        limit: int = 100,
+        before_id: int | None = None,
+    ) -> list[Delivery]:
+        """Newest first; ``before_id`` pages further back."""
+        query = select(Delivery).order_by(Delivery.id.desc()).limit(limit)
+        if incident_id is not None:
+            query = query.where(Delivery.incident_id == incident_id)
+        if statuses:
+            query = query.where(Delivery.status.in_(list(statuses)))
+        if before_id is not None:
+            query = query.where(Delivery.id < before_id)
+        return list(self.session.execute(query).scalars())
+
+    def count(self, status: str) -> int:
+        query = select(func.count()).where(Delivery.status == status)
+        return int(self.session.execute(query).scalar_one())

@@ -1,0 +1,58 @@
+"""What the public status page reads: open incidents by service, and public status updates."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fireline.domain.events import Event, Incident
+from fireline.storage.incidents import TimelineEntry
+from fireline.storage.models import IncidentEvent, IncidentRow, IncidentService
+
+
+class StatusPageRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def unresolved_on(self, service_ids: Collection[str]) -> list[tuple[str, Incident]]:
+        """(service id, incident) for every unresolved, non-drill incident on these services."""
+        query = (
+            select(IncidentService.service_id, IncidentRow.state)
+            .join(IncidentRow, IncidentRow.id == IncidentService.incident_id)
+            .where(
+                IncidentService.service_id.in_(service_ids),
+                IncidentRow.resolved_at.is_(None),
+                IncidentRow.closed_at.is_(None),
+                IncidentRow.drill.is_(False),
+            )
+        )
+        rows = self.session.execute(query).all()
+        return [(service, Incident.model_validate(state)) for service, state in rows]
+
+    def status_updates_since(
+        self, since: datetime, limit: int
+    ) -> list[tuple[Incident, TimelineEntry]]:
+        """Status updates (any visibility) of non-drill incidents since a time, newest first."""
+        query = (
+            select(IncidentRow.state, IncidentEvent)
+            .join(IncidentRow, IncidentRow.id == IncidentEvent.incident_id)
+            .where(
+                IncidentEvent.kind == "status_update_posted",
+                IncidentEvent.at >= since,
+                IncidentRow.drill.is_(False),
+            )
+            .order_by(IncidentEvent.at.desc(), IncidentEvent.id.desc())
+            .limit(limit)
+        )
+        return [
+            (
+                Incident.model_validate(state),
+                TimelineEntry(
+                    row.seq, Event(kind=row.kind, at=row.at, actor=row.actor, data=row.data)
+                ),
+            )
+            for state, row in self.session.execute(query).all()
+        ]

@@ -1,0 +1,57 @@
+"""The web UI: server-rendered pages (Jinja2 + vendored htmx) on the same services as the API."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from fireline.web.ui import (
+    account,
+    alert_pages,
+    catalog_pages,
+    dashboard,
+    drill_pages,
+    follow_up_pages,
+    incident_actions,
+    incident_page,
+    oncall_pages,
+    review_pages,
+    status,
+)
+from fireline.web.ui.session import FormRejected, LoginRequired, NotAllowed
+from fireline.web.ui.templating import STATIC, environment, render
+
+
+def install(app: FastAPI) -> None:
+    """Add the UI's pages, its static files and the handlers that answer in HTML."""
+    app.state.ui_templates = environment()
+    pages = (account, incident_page, incident_actions, status)
+    for module in (*pages, alert_pages, oncall_pages, catalog_pages):
+        app.include_router(module.router)
+    for module in (review_pages, follow_up_pages, drill_pages, dashboard):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(NotAllowed, _not_allowed)  # type: ignore[arg-type]
+    app.add_exception_handler(FormRejected, _form_rejected)  # type: ignore[arg-type]
+
+
+async def _login_required(request: Request, error: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET" or request.headers.get("hx-request"):
+        target = "/"  # a form post or a poll: there is no page to come back to as such
+    login = f"/login?next={quote(target, safe='/')}"
+    if request.headers.get("hx-request"):
+        return Response(status_code=200, headers={"HX-Redirect": login})
+    return RedirectResponse(login, status_code=303)
+
+
+async def _not_allowed(request: Request, error: NotAllowed) -> Response:
+    return render(request, "error.html", 403, title="Not allowed", message=error.message)
+
+
+async def _form_rejected(request: Request, error: FormRejected) -> Response:
+    return render(request, "error.html", error.status, title="Form refused", message=error.message)

@@ -1,0 +1,70 @@
+"""The public status page and its Atom feed: no login, nothing internal (see services.status_page)."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from fireline.services import status_page
+from fireline.services.status_page import PublicIncident, StatusPage
+from fireline.web.deps import Uow
+from fireline.web.ui.templating import label, render
+
+router = APIRouter(include_in_schema=False)
+ATOM = "http://www.w3.org/2005/Atom"
+HEADLINES = {
+    "operational": "All systems operational",
+    "recovering": "Recovering from an incident",
+    "degraded": "Degraded performance",
+    "partial_outage": "Partial outage",
+    "major_outage": "Major outage",
+}
+
+
+@router.get("/status")
+def status(request: Request, uow: Uow) -> Response:
+    page = status_page.status_page(uow=uow)
+    response = render(request, "status.html", page=page, headline=HEADLINES[page.state])
+    response.headers["Cache-Control"] = "public, max-age=30"
+    return response
+
+
+@router.get("/status/feed.atom")
+def feed(request: Request, uow: Uow) -> Response:
+    page = status_page.status_page(uow=uow)
+    base = str(request.base_url).rstrip("/")
+    xml = ElementTree.tostring(_atom(page, base), encoding="unicode", xml_declaration=True)
+    return Response(xml, media_type="application/atom+xml; charset=utf-8")
+
+
+def _atom(page: StatusPage, base: str) -> ElementTree.Element:
+    root = ElementTree.Element("feed", xmlns=ATOM)
+    _text(root, "title", page.title)
+    _text(root, "id", f"{base}/status")
+    ElementTree.SubElement(root, "link", href=f"{base}/status")
+    ElementTree.SubElement(root, "link", rel="self", href=f"{base}/status/feed.atom")
+    _text(root, "updated", page.generated_at.isoformat())
+    for incident in [*page.active, *page.history]:
+        _entries(root, incident, base)
+    return root
+
+
+def _entries(root: ElementTree.Element, incident: PublicIncident, base: str) -> None:
+    for update in incident.updates:
+        entry = ElementTree.SubElement(root, "entry")
+        state = "Resolved" if incident.resolved_at else "Ongoing"
+        _text(entry, "title", f"{incident.heading} — {label(state)}")
+        _text(entry, "id", f"{base}/status#incident-{incident.number}-{update.seq}")
+        ElementTree.SubElement(entry, "link", href=f"{base}/status#incident-{incident.number}")
+        _text(entry, "updated", update.at.isoformat())
+        author = ElementTree.SubElement(entry, "author")
+        _text(author, "name", root.findtext("title") or "Status")
+        _text(entry, "content", update.message).set("type", "text")
+
+
+def _text(parent: ElementTree.Element, tag: str, text: str) -> ElementTree.Element:
+    element = ElementTree.SubElement(parent, tag)
+    element.text = text
+    return element

@@ -1,0 +1,83 @@
+"""Jinja2 for the UI: autoescaped HTML, and the few filters that turn times into words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader
+
+from fireline.bootstrap import Fireline
+
+TEMPLATES = Path(__file__).parent / "templates"
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",  # no clickjacking of the action buttons
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+STATIC = Path(__file__).parent / "static"
+
+
+def environment() -> Environment:
+    """Every template is autoescaped: user text is always shown as text."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["span"] = span
+    env.filters["utc"] = utc
+    env.filters["label"] = label
+    return env
+
+
+def span(seconds: float) -> str:
+    """A duration in words a tired person reads at a glance: ``45 s``, ``12 min``, ``3 h 05 min``."""
+    seconds = abs(int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h"
+
+
+def utc(moment: datetime | None) -> str:
+    if moment is None:
+        return "—"
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def label(slug: str | None) -> str:
+    """``partial_outage`` → ``Partial outage``."""
+    if not slug:
+        return "—"
+    text = slug.replace("_", " ").replace("-", " ")
+    return text[:1].upper() + text[1:]
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page or fragment, with the signed-in user and their CSRF token when there is one."""
+    env: Environment = request.app.state.ui_templates
+    core: Fireline = request.app.state.fireline
+    login = getattr(request.state, "login", None)
+    html = env.get_template(template).render(
+        login=login,
+        csrf=login.csrf_token if login else "",
+        now=core.clock(),
+        path=request.url.path,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    if login is not None:
+        response.headers["Cache-Control"] = "no-store"  # incident data stays off shared caches
+    return response

@@ -276,12 +276,12 @@ def add_comment(
 
 def export(*, uow: UnitOfWork, incident_id: int, fmt: Format, public: bool = False) -> str:
     """The postmortem as Markdown or as a standalone HTML page (``public``: public sections)."""
-    view = get_postmortem(uow=uow, incident_id=incident_id)
-    chosen = [s for s in view.sections if s.public or not public]
-    sections = [Section(s.id, s.title, s.body, s.public) for s in chosen]
     with uow.read():
         incident = uow.incidents.get(incident_id)
-    text = to_markdown(incident, view.status, sections)
+        row = _row(uow, incident_id)
+    chosen = [s for s in row.sections if s["public"] or not public]
+    sections = [Section(s["id"], s["title"], s["body"], s["public"]) for s in chosen]
+    text = to_markdown(incident, incident.postmortem or row.status, sections)
     return text if fmt == "markdown" else render_html(f"Postmortem #{incident_id}", text)
 
 

@@ -55,49 +55,33 @@ def _act(
     return RedirectResponse(f"/incidents/{incident_id}#{where}", status_code=303)
 
 
-@router.post("/acknowledge")
-def acknowledge(
-    request: Request, uow: Uow, who: ResponderActs, incident_id: IncidentId, form: FormBody
-) -> Response:
-    actor = who.principal.user_id
-    return _act(
-        request,
-        uow,
-        incident_id,
-        form,
-        "actions",
-        lambda: incidents.acknowledge(uow=uow, actor=actor, incident_id=incident_id),
-    )
+# Buttons that only name the incident: the same route shape, each calling its service verb.
+PLAIN_ACTIONS: dict[str, Callable[..., object]] = {
+    "acknowledge": incidents.acknowledge,
+    "mitigate": incidents.mitigate,
+    "escalate": paging.escalate_now,
+}
 
 
-@router.post("/mitigate")
-def mitigate(
-    request: Request, uow: Uow, who: ResponderActs, incident_id: IncidentId, form: FormBody
-) -> Response:
-    actor = who.principal.user_id
-    return _act(
-        request,
-        uow,
-        incident_id,
-        form,
-        "actions",
-        lambda: incidents.mitigate(uow=uow, actor=actor, incident_id=incident_id),
-    )
+def _plain(verb: Callable[..., object]) -> Callable[..., Response]:
+    def route(
+        request: Request, uow: Uow, who: ResponderActs, incident_id: IncidentId, form: FormBody
+    ) -> Response:
+        actor = who.principal.user_id
+        return _act(
+            request,
+            uow,
+            incident_id,
+            form,
+            "actions",
+            lambda: verb(uow=uow, actor=actor, incident_id=incident_id),
+        )
+
+    return route
 
 
-@router.post("/escalate")
-def escalate(
-    request: Request, uow: Uow, who: ResponderActs, incident_id: IncidentId, form: FormBody
-) -> Response:
-    actor = who.principal.user_id
-    return _act(
-        request,
-        uow,
-        incident_id,
-        form,
-        "actions",
-        lambda: paging.escalate_now(uow=uow, actor=actor, incident_id=incident_id),
-    )
+for _path, _verb in PLAIN_ACTIONS.items():
+    router.post(f"/{_path}")(_plain(_verb))
 
 
 @router.post("/reassign")

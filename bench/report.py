@@ -35,8 +35,9 @@ from sqlalchemy import create_engine, insert, text
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
 from fireline.domain import incident as rules
-from fireline.domain.events import Event, Incident
+from fireline.domain.events import Event, PageSent
 from fireline.domain.incident import Act, Outcome
+from fireline.domain.state import Incident
 from fireline.services import reports
 from fireline.services.configuration import apply_config
 from fireline.services.organisation import priority_policy
@@ -126,7 +127,7 @@ class Generator:
             events.extend(new)
 
         for user in rng.sample(USERS, rng.choice((0, 1, 1, 2, 3))):
-            step(0.1, lambda a, s, u=user: rules.record_news(a, s, "page_sent", user=u))
+            step(0.1, lambda a, s, u=user: rules.record_news(s, _page(a, u)))
         w = self.workflow
         if rng.random() < 0.9:
             step(rng.uniform(1, 30), rules.acknowledge)
@@ -153,6 +154,18 @@ class Generator:
             state, new = rules.set_metrics_exclusion(Act("bob", at), state, True, "a duplicate")
             events += new
         return state, events
+
+
+def _page(act: Act, user: str) -> PageSent:
+    return PageSent(
+        at=act.now,
+        actor=act.actor,
+        user=user,
+        contact=f"{user}-sms",
+        channel="sms",
+        attempts=1,
+        idempotency_key=f"bench:{user}:{act.now.isoformat()}",
+    )
 
 
 def populate(cores: list[Fireline], count: int) -> None:

@@ -41,8 +41,9 @@ from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
 from fireline.domain import incident as rules
 from fireline.domain import review
-from fireline.domain.events import Event, Incident
+from fireline.domain.events import Event
 from fireline.domain.incident import Act, Outcome
+from fireline.domain.state import Incident
 from fireline.services import auth
 from fireline.services.configuration import apply_config
 from fireline.services.organisation import priority_policy

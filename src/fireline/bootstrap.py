@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import httpx
 
+from fireline import bus
 from fireline.config import Settings
 from fireline.domain.throttle import Throttle
 from fireline.notify import ChannelNotifier, Notifier
@@ -47,7 +48,7 @@ class Fireline:
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work (one per use case)."""
-        return UnitOfWork(self.database.sessions, self.clock)
+        return UnitOfWork(self.database.sessions, self.clock, bus.handle)
 
     def close(self) -> None:
         self.database.close()

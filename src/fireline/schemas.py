@@ -7,8 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
-from fireline.domain.events import Incident
 from fireline.domain.sla import SlaClock
+from fireline.domain.state import Incident
 from fireline.services.incidents import IncidentDetail, IncidentView, Page
 
 Level = Literal["high", "medium", "low"]

@@ -62,6 +62,19 @@ def test_validation_errors_name_the_field(api: Api) -> None:
     assert problem["detail"].startswith("title: String should have at most 200 characters")
 
 
+def test_an_unknown_event_kind_in_a_timeline_filter_is_refused(api: Api) -> None:
+    incident = api.declare()
+    url = f"/api/v1/incidents/{incident['id']}"
+
+    response = api.viewer.get(url, params={"kind": ["note_added", "nots"]})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"].startswith("unknown event kind 'nots'; kinds: declared,")
+    notes = api.viewer.get(url, params={"kind": "declared"}).json()["timeline"]
+    assert [e["kind"] for e in notes] == ["declared"]
+
+
 def test_unknown_fields_and_malformed_json_are_refused(api: Api) -> None:
     unknown = api.responder.post("/api/v1/incidents", json={"title": "x", "colour": "red"})
     malformed = api.responder.post(

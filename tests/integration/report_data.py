@@ -36,6 +36,7 @@ from typing import Any
 
 from fireline.bootstrap import Fireline
 from fireline.domain import incident as rules
+from fireline.domain.events import PageSent
 from fireline.domain.incident import Act
 from fireline.services import follow_ups, incidents
 from fireline.services.configuration import apply_config
@@ -112,8 +113,8 @@ class Story:
         return self._record(
             minutes,
             lambda act, state: rules.record_news(
-                act, state, "page_sent", user=user, contact=f"{user}-sms", channel="sms",
-                attempts=1, idempotency_key=key,
+                state, PageSent(at=act.now, actor=act.actor, user=user, contact=f"{user}-sms",
+                                channel="sms", attempts=1, idempotency_key=key),
             ),
         )  # fmt: skip
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from fireline.bootstrap import Fireline
-from fireline.domain.events import replay
+from fireline.domain.state import replay
 from fireline.services import incidents
 
 WRITERS = 6

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import text
 
 from fireline.bootstrap import Fireline
-from fireline.domain.events import replay
 from fireline.domain.metrics import IncidentFacts, facts_from
 from fireline.domain.oncall_load import PageSent, pages_from
+from fireline.domain.state import replay
 from fireline.errors import InvalidInput
 from fireline.services import incidents, reports
 from fireline.services.reports import GroupMetricsRead, SlaTallyRead, SummaryRead

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from fireline.bootstrap import Fireline
-from fireline.domain.events import replay
 from fireline.domain.incident import Act
 from fireline.domain.incident import declare as declare_rule
 from fireline.domain.priority import PriorityPolicy
+from fireline.domain.state import replay
 from fireline.errors import NotFound, StaleState
 from fireline.services import incidents
 from fireline.storage.incidents import IncidentFilter

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fireline.domain.events import Event, Incident, apply, replay
+from fireline.domain.events import Acknowledged, Event
 from fireline.domain.incident import (
     Act,
     MoveOption,
@@ -30,9 +30,11 @@ from fireline.domain.incident import (
 )
 from fireline.domain.priority import PriorityPolicy
 from fireline.domain.review import change_postmortem_status, start_postmortem
+from fireline.domain.state import Incident, apply, replay
 from fireline.domain.workflow import Workflow
 from fireline.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from fireline.workflows import shipped_workflow
+from tests.unit.stored import stored_form
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 STANDARD = shipped_workflow("standard")
@@ -274,7 +276,7 @@ def test_alert_origin_security_incident_is_reported_when_opened() -> None:
 
 def test_timeline_survives_a_json_round_trip() -> None:
     story = at_phase("closed")
-    stored = [Event.model_validate_json(e.model_dump_json()) for e in story.events]
+    stored = [stored_form(e) for e in story.events]
     assert replay(stored) == story.state
 
 
@@ -282,7 +284,7 @@ def test_replay_needs_a_declaration_first() -> None:
     with pytest.raises(ValueError, match="starts with its declaration"):
         replay([])
     with pytest.raises(ValueError, match="acknowledged before the incident was declared"):
-        apply(None, Event(kind="acknowledged", at=T0, actor="a", data={}))
+        apply(None, Acknowledged(at=T0, actor="a"))
 
 
 # --- forward moves and checklists ----------------------------------------------------------

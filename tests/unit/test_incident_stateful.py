@@ -10,7 +10,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from fireline.domain.events import Event, Incident, replay
+from fireline.domain.events import Event
 from fireline.domain.incident import (
     Act,
     Outcome,
@@ -29,9 +29,11 @@ from fireline.domain.incident import (
     update_task,
 )
 from fireline.domain.priority import PriorityPolicy
+from fireline.domain.state import Incident, replay
 from fireline.domain.workflow import Workflow
 from fireline.errors import Conflict, FirelineError, InvalidInput, NotFound, TransitionRefused
 from fireline.workflows import SHIPPED, shipped_workflow
+from tests.unit.stored import stored_form
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 POLICY = PriorityPolicy()
@@ -304,7 +306,7 @@ class IncidentMachine(RuleBasedStateMachine):
         if self.state is not None:
             assert replay(self.events) == self.state
             assert self.state.seq == len(self.events)
-            stored = [Event.model_validate_json(e.model_dump_json()) for e in self.events]
+            stored = [stored_form(e) for e in self.events]
             assert replay(stored) == self.state
 
     @invariant()

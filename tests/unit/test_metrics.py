@@ -36,7 +36,8 @@ from typing import Any
 
 import pytest
 
-from fireline.domain.events import Event, Incident, apply
+from fireline.domain import events
+from fireline.domain.events import Event
 from fireline.domain.incident import (
     Act,
     Outcome,
@@ -75,6 +76,7 @@ from fireline.domain.review import (
     start_postmortem,
     update_follow_up,
 )
+from fireline.domain.state import Incident, apply
 from fireline.errors import InvalidInput
 from fireline.workflows import shipped_workflow
 
@@ -127,16 +129,17 @@ class Story:
         return self.then(minutes, resolve, STANDARD, "fixed")
 
     def page(self, minutes: float, user: str) -> Story:
-        self.state, new = record_news(
-            self.act(minutes),
-            self.state,
-            "page_sent",
+        act = self.act(minutes)
+        sent = events.PageSent(
+            at=act.now,
+            actor=act.actor,
             user=user,
             contact=f"{user}-sms",
             channel="sms",
             attempts=1,
             idempotency_key=f"page:{self.state.id}:{user}:{minutes}",
         )
+        self.state, new = record_news(self.state, sent)
         self.events += new
         return self
 
@@ -173,7 +176,7 @@ def story(
 
 def acknowledged_again(act: Act, state: Incident) -> Outcome:
     """What an acknowledgement after an expired one records (the ack timeout is not built yet)."""
-    event = act.event("acknowledged")
+    event = events.Acknowledged(at=act.now, actor=act.actor)
     return apply(state, event), [event]
 
 
@@ -641,7 +644,17 @@ def test_period_must_be_aware_and_forward() -> None:
 
 def test_pages_come_from_page_sent_events_only() -> None:
     story_ = STORIES[3]
-    failed = story_.act(1).event("page_failed", user="bob", contact="x", channel="sms", reason="")
+    act = story_.act(1)
+    failed = events.PageFailed(
+        at=act.now,
+        actor=act.actor,
+        user="bob",
+        contact="x",
+        channel="sms",
+        attempts=1,
+        idempotency_key="k",
+        reason="",
+    )
     assert pages_from(story_.state, [*story_.events, failed]) == [
         PageSent(3, "bob", march(4, 13, 30))
     ]

@@ -12,8 +12,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fireline.domain.events import Event, Incident, Origin, apply, iso
+from fireline.domain.events import (
+    Acknowledged,
+    AcknowledgementExpired,
+    Declared,
+    Event,
+    FieldsChanged,
+    MetricsExclusionSet,
+    Mitigated,
+    NewsEvent,
+    NoteAdded,
+    Origin,
+    PhaseChanged,
+    ResolutionSummarySet,
+    RoleAssigned,
+    SlaBreached,
+    StatusUpdatePosted,
+    TaskAdded,
+    TaskUpdated,
+)
 from fireline.domain.priority import LEVELS, PriorityPolicy
+from fireline.domain.state import Incident, apply, iso
 from fireline.domain.workflow import FACTS, ROLE_FACT, Mark, Move, Workflow
 from fireline.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 
@@ -29,9 +48,6 @@ class Act:
 
     actor: str
     now: datetime
-
-    def event(self, kind: str, **data: Any) -> Event:
-        return Event(kind=kind, at=self.now, actor=self.actor, data=data)
 
 
 def record(state: Incident | None, events: list[Event]) -> Outcome:
@@ -62,18 +78,19 @@ def declare(
     """
     phase = workflow.entry_phase(origin)
     sets = [m for m in workflow.phase(phase).marks if m != "reported" or origin != "declared"]
-    declared = act.event(
-        "declared",
+    declared = Declared(
+        at=act.now,
+        actor=act.actor,
         incident_id=incident_id,
         title=title,
         workflow=workflow.id,
         workflow_version=workflow_version,
         phase=phase,
         origin=origin,
-        detected_at=iso(detected_at or act.now),
+        detected_at=detected_at or act.now,
         priority=policy.priority_for(fields.get("impact"), fields.get("urgency")),
         sets=sets,
-        **{k: iso(v) if isinstance(v, datetime) else v for k, v in fields.items()},
+        **fields,
     )
     state, events = record(None, [declared])
     state, tasks = record_checklist(act, state, workflow, phase)
@@ -177,9 +194,10 @@ def _enter(
         if "resolved" in sets and not _is_set(state, "mitigated") and "mitigated" not in sets:
             sets.append("mitigated")  # a resolved incident is mitigated at the latest then
         clears = []
-    event = act.event(
-        "phase_changed",
-        **{"from": state.phase},
+    event = PhaseChanged(
+        at=act.now,
+        actor=act.actor,
+        from_=state.phase,
         to=target,
         move=move,
         reason=reason,
@@ -200,11 +218,12 @@ def _is_set(state: Incident, mark: str) -> bool:
 
 def record_checklist(act: Act, state: Incident, workflow: Workflow, phase: str) -> Outcome:
     """Add the phase's checklist as tasks (on the first entry into the phase only)."""
-    events = []
+    events: list[Event] = []
     for offset, title in enumerate(workflow.phase(phase).checklist, start=1):
         events.append(
-            act.event(
-                "task_added",
+            TaskAdded(
+                at=act.now,
+                actor=act.actor,
                 task_id=f"T{len(state.tasks) + offset}",
                 title=title,
                 owner=None,
@@ -261,7 +280,7 @@ def acknowledge(act: Act, state: Incident) -> Outcome:
         return state, []
     if state.timestamps.resolved_at is not None:
         raise Conflict(f"incident {state.id} is resolved; reopen it before acknowledging")
-    return record(state, [act.event("acknowledged")])
+    return record(state, [Acknowledged(at=act.now, actor=act.actor)])
 
 
 def expire_acknowledgement(act: Act, state: Incident, timeout: timedelta) -> Outcome:
@@ -276,9 +295,10 @@ def expire_acknowledgement(act: Act, state: Incident, timeout: timedelta) -> Out
     return record(
         state,
         [
-            act.event(
-                "acknowledgement_expired",
-                acknowledged_at=iso(stamps.acknowledged_at),
+            AcknowledgementExpired(
+                at=act.now,
+                actor=act.actor,
+                acknowledged_at=stamps.acknowledged_at,
                 timeout=str(timeout),
             )
         ],
@@ -289,7 +309,9 @@ def record_sla_breach(act: Act, state: Incident, target: str, due_at: datetime) 
     """An SLA target passed with its milestone unreached; recorded once per target."""
     if target in state.sla_breaches:
         return state, []
-    event = act.event("sla_breached", target=target, due_at=iso(due_at), priority=state.priority)
+    event = SlaBreached(
+        at=act.now, actor=act.actor, target=target, due_at=due_at, priority=state.priority
+    )
     return record(state, [event])
 
 
@@ -304,14 +326,15 @@ def set_metrics_exclusion(act: Act, state: Incident, excluded: bool, reason: str
         raise InvalidInput("say why the incident is left out of metrics", field="reason")
     if (excluded, reason) == (state.excluded, state.exclusion_reason):
         return state, []
-    return record(state, [act.event("metrics_exclusion_set", excluded=excluded, reason=reason)])
+    event = MetricsExclusionSet(at=act.now, actor=act.actor, excluded=excluded, reason=reason)
+    return record(state, [event])
 
 
 def mitigate(act: Act, state: Incident) -> Outcome:
     """Record that the impact has stopped; mitigating again changes nothing."""
     if state.timestamps.mitigated_at is not None:
         return state, []
-    return record(state, [act.event("mitigated")])
+    return record(state, [Mitigated(at=act.now, actor=act.actor)])
 
 
 def resolve(act: Act, state: Incident, workflow: Workflow, summary: str) -> Outcome:
@@ -325,7 +348,8 @@ def resolve(act: Act, state: Incident, workflow: Workflow, summary: str) -> Outc
         raise InvalidInput("a resolution summary must say what was done", field="summary")
     events: list[Event] = []
     if summary != state.resolution_summary:
-        state, events = record(state, [act.event("resolution_summary_set", summary=summary)])
+        summarised = ResolutionSummarySet(at=act.now, actor=act.actor, summary=summary)
+        state, events = record(state, [summarised])
     target = workflow.marked("resolved")
     if workflow.index(state.phase) >= workflow.index(target):
         return state, events
@@ -364,7 +388,7 @@ def change(
         diff["priority"] = {"before": state.priority, "after": priority}
     if not diff:
         return state, []
-    return record(state, [act.event("fields_changed", changes=diff)])
+    return record(state, [FieldsChanged(at=act.now, actor=act.actor, changes=diff)])
 
 
 def assign_role(act: Act, state: Incident, role: str, user: str | None) -> Outcome:
@@ -374,56 +398,39 @@ def assign_role(act: Act, state: Incident, role: str, user: str | None) -> Outco
         raise NotFound(f"nobody holds the {role} role on incident {state.id}")
     if before == user:
         return state, []
-    return record(state, [act.event("role_assigned", role=role, before=before, after=user)])
+    event = RoleAssigned(at=act.now, actor=act.actor, role=role, before=before, after=user)
+    return record(state, [event])
 
 
-TIMELINE_ONLY = (
-    "alert_attached",
-    "alert_resolved",
-    "escalation_step_fired",
-    "escalated_now",
-    "reassigned",
-    "status_update_due",
-    "page_sent",
-    "page_failed",
-    "page_throttled",
-    "job_failed",
-    "follow_up_overdue",
-    "recurrence_suspected",
-)
-
-
-def record_news(act: Act, state: Incident, kind: str, **details: Any) -> Outcome:
+def record_news(state: Incident, news: NewsEvent) -> Outcome:
     """Put news that changes no field on the timeline: alerts attached or resolved, escalation
     steps fired, pages sent or failed."""
-    if kind not in TIMELINE_ONLY:
-        raise ValueError(f"not a timeline-only event: {kind}")
-    return record(state, [act.event(kind, **details)])
+    return record(state, [news])
 
 
 def add_note(act: Act, state: Incident, text: str, pinned: bool = False) -> Outcome:
     """Append a note to the timeline; a pinned one is a key event for the postmortem."""
     extra = {"pinned": True} if pinned else {}
-    return record(state, [act.event("note_added", text=text, **extra)])
+    return record(state, [NoteAdded(at=act.now, actor=act.actor, text=text, **extra)])
 
 
 def post_status_update(act: Act, state: Incident, message: str, visibility: str) -> Outcome:
     """Post a status update, internal or public (public ones reach the status page)."""
-    return record(
-        state, [act.event("status_update_posted", message=message, visibility=visibility)]
-    )
+    event = StatusUpdatePosted(at=act.now, actor=act.actor, message=message, visibility=visibility)
+    return record(state, [event])
 
 
 def add_task(
     act: Act, state: Incident, title: str, owner: str | None, due_at: datetime | None
 ) -> Outcome:
     """Add an ad-hoc task to the incident."""
-    event = act.event(
-        "task_added",
+    event = TaskAdded(
+        at=act.now,
+        actor=act.actor,
         task_id=f"T{len(state.tasks) + 1}",
         title=title,
         owner=owner,
-        due_at=iso(due_at),
+        due_at=due_at,
         phase=state.phase,
         source="adhoc",
     )
@@ -441,7 +448,8 @@ def update_task(act: Act, state: Incident, task_id: str, changes: dict[str, Any]
     diff = changed_fields(task.model_dump(), changes)
     if not diff:
         return state, []
-    return record(state, [act.event("task_updated", task_id=task_id, changes=diff)])
+    event = TaskUpdated(at=act.now, actor=act.actor, task_id=task_id, changes=diff)
+    return record(state, [event])
 
 
 def changed_fields(current: dict[str, Any], changes: dict[str, Any]) -> dict[str, dict[str, Any]]:

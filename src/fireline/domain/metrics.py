@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from fireline.domain.events import Event, Incident
+from fireline.domain.events import Acknowledged, Event, FollowUpAdded, FollowUpUpdated
 from fireline.domain.priority import SLA_TARGETS, PriorityPolicy, SlaTargets
 from fireline.domain.sla import STOPPED_BY, ClockState, clock_state
+from fireline.domain.state import Incident
 from fireline.errors import InvalidInput
 
 GroupBy = Literal["service", "team", "priority", "severity", "workflow"]
@@ -214,7 +215,7 @@ def facts_from(
     ``excluded`` marks the incident excluded even if its own flag is not set.
     """
     stamps = incident.timestamps
-    acks = (e.at for e in events if e.kind == "acknowledged")
+    acks = (e.at for e in events if isinstance(e, Acknowledged))
     times, current = phase_times(phase_spans(incident))
     return IncidentFacts(
         id=incident.id,
@@ -242,11 +243,11 @@ def follow_up_facts(incident: Incident, events: Iterable[Event]) -> tuple[Follow
     added: dict[str, datetime] = {}
     done: dict[str, datetime | None] = {}
     for e in events:
-        if e.kind == "follow_up_added":
-            added[e.data["follow_up_id"]] = e.at
-        elif e.kind == "follow_up_updated" and "done" in e.data["changes"]:
-            key = e.data["follow_up_id"]
-            done[key] = (done.get(key) or e.at) if e.data["changes"]["done"]["after"] else None
+        if isinstance(e, FollowUpAdded):
+            added[e.follow_up_id] = e.at
+        elif isinstance(e, FollowUpUpdated) and "done" in e.changes:
+            key = e.follow_up_id
+            done[key] = (done.get(key) or e.at) if e.changes["done"].after else None
     return tuple(
         FollowUpFact(f.id, added[f.id], done.get(f.id) if f.done else None, f.due_at)
         for f in incident.follow_ups

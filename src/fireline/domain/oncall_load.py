@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from fireline.domain.events import Event, Incident
+from fireline.domain.events import Event
+from fireline.domain.events import PageSent as PageSentEvent
 from fireline.domain.metrics import Period
 from fireline.domain.schedule import DAYS, Window
+from fireline.domain.state import Incident
 
 WORKING_HOURS: tuple[Window, ...] = (Window(days=DAYS[:5], start=time(9), end=time(17)),)
 
@@ -48,9 +50,9 @@ def pages_from(
 ) -> list[PageSent]:
     """The incident's ``page_sent`` events as rows (failed pages reached nobody)."""
     return [
-        PageSent(incident.id, e.data["user"], e.at, incident.drill, excluded or incident.excluded)
+        PageSent(incident.id, e.user, e.at, incident.drill, excluded or incident.excluded)
         for e in events
-        if e.kind == "page_sent"
+        if isinstance(e, PageSentEvent)
     ]
 
 

@@ -9,31 +9,33 @@ leaves the analysis (root causes, trigger, lessons) to the people.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from fireline.domain.events import Event, Incident
+from fireline.domain.events import (
+    Acknowledged,
+    AcknowledgementExpired,
+    AlertAttached,
+    Declared,
+    EscalationStepFired,
+    Event,
+    Mitigated,
+    NoteAdded,
+    PageSent,
+    PhaseChanged,
+    RoleAssigned,
+    SlaBreached,
+    StatusUpdatePosted,
+)
+from fireline.domain.state import Incident
 from fireline.domain.workflow import Slug
 
 BLAMELESS = (
     "This review is blameless: it looks for what in our systems, tools and habits made the "
     "incident possible or longer, not for who is at fault. People acted on what they knew then."
-)
-KEY_EVENTS = (
-    "declared",
-    "phase_changed",
-    "acknowledged",
-    "acknowledgement_expired",
-    "mitigated",
-    "escalation_step_fired",
-    "page_sent",
-    "role_assigned",
-    "status_update_posted",
-    "sla_breached",
-    "alert_attached",
 )
 
 
@@ -138,7 +140,7 @@ def to_markdown(incident: Incident, status: str, sections: Sequence[Section]) ->
 def milestones(incident: Incident, evidence: Evidence) -> list[tuple[str, datetime | None]]:
     """Impact start → detection → first acknowledgement → mitigation → resolution."""
     stamps = incident.timestamps
-    first_ack = next((e.at for e in evidence.timeline if e.kind == "acknowledged"), None)
+    first_ack = next((e.at for e in evidence.timeline if isinstance(e, Acknowledged)), None)
     return [
         ("Impact started", stamps.impact_started_at),
         ("Detected", stamps.detected_at),
@@ -236,45 +238,50 @@ def _supporting(incident: Incident, evidence: Evidence) -> str:
     return "\n\n".join(parts)
 
 
-def _describe(event: Event, evidence: Evidence) -> str:
-    d, who = event.data, _who(event.actor, evidence)
-    if event.kind == "note_added" and d.get("pinned"):
-        return f"Note by {who}: {d['text']}"
-    if event.kind not in KEY_EVENTS:
-        return ""
-    texts: dict[str, Callable[[], str]] = {
-        "declared": lambda: f"Incident opened in {d.get('phase')} ({d.get('origin')}) by {who}",
-        "phase_changed": lambda: (
-            f"{d['from']} → {d['to']} by {who}" + (f" ({d['reason']})" if d.get("reason") else "")
-        ),
-        "acknowledged": lambda: f"Acknowledged by {who}",
-        "acknowledgement_expired": lambda: "The acknowledgement timed out; paging again",
-        "mitigated": lambda: f"Mitigated ({who})",
-        "escalation_step_fired": lambda: (
-            f"Escalation step {d['step']} paged " + ", ".join(_who(u, evidence) for u in d["users"])
-        ),
-        "page_sent": lambda: f"Page reached {_who(d['user'], evidence)} by {d['channel']}",
-        "role_assigned": lambda: (
-            f"{d['role']}: {_who(d['after'], evidence) if d['after'] else 'nobody'}"
-        ),
-        "status_update_posted": lambda: f"Status update ({d['visibility']}): {d['message']}",
-        "sla_breached": lambda: f"The {d['target']} SLA target passed",
-        "alert_attached": lambda: f"Alert attached: {d.get('summary', '')}",
-    }
-    return texts[event.kind]()
+def _describe(event: Event, evidence: Evidence) -> str:  # noqa: C901 - one case per kind
+    """A key event in one line for the postmortem's timeline; "" for the others."""
+    who = _who(event.actor, evidence)
+    match event:
+        case NoteAdded(pinned=True):
+            return f"Note by {who}: {event.text}"
+        case Declared():
+            return f"Incident opened in {event.phase} ({event.origin}) by {who}"
+        case PhaseChanged():
+            reason = f" ({event.reason})" if event.reason else ""
+            return f"{event.from_} → {event.to} by {who}{reason}"
+        case Acknowledged():
+            return f"Acknowledged by {who}"
+        case AcknowledgementExpired():
+            return "The acknowledgement timed out; paging again"
+        case Mitigated():
+            return f"Mitigated ({who})"
+        case EscalationStepFired():
+            paged = ", ".join(_who(u, evidence) for u in event.users)
+            return f"Escalation step {event.step} paged {paged}"
+        case PageSent():
+            return f"Page reached {_who(event.user, evidence)} by {event.channel}"
+        case RoleAssigned():
+            return f"{event.role}: {_who(event.after, evidence) if event.after else 'nobody'}"
+        case StatusUpdatePosted():
+            return f"Status update ({event.visibility}): {event.message}"
+        case SlaBreached():
+            return f"The {event.target} SLA target passed"
+        case AlertAttached():
+            return f"Alert attached: {event.summary}"
+    return ""
 
 
 def _role_history(evidence: Evidence) -> list[str]:
     held: dict[str, list[str]] = {}
     for event in evidence.timeline:
-        if event.kind == "role_assigned" and event.data["after"]:
-            name = _who(event.data["after"], evidence)
-            held.setdefault(event.data["role"], []).append(f"{name} (from {_when(event.at)})")
+        if isinstance(event, RoleAssigned) and event.after:
+            name = _who(event.after, evidence)
+            held.setdefault(event.role, []).append(f"{name} (from {_when(event.at)})")
     return [f"{role}: {', then '.join(people)}" for role, people in held.items()]
 
 
 def _declarer(evidence: Evidence) -> str:
-    return next((e.actor for e in evidence.timeline if e.kind == "declared"), "someone")
+    return next((e.actor for e in evidence.timeline if isinstance(e, Declared)), "someone")
 
 
 def _who(user: str | None, evidence: Evidence) -> str:

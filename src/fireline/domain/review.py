@@ -7,11 +7,11 @@ status and the follow-ups are incident state, so a workflow gate can require
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal, get_args
 
-from fireline.domain.events import Incident
+from fireline.domain.events import FollowUpAdded, FollowUpUpdated, PostmortemStatusChanged
 from fireline.domain.incident import Act, Outcome, changed_fields, record
+from fireline.domain.state import Incident
 from fireline.errors import Conflict, InvalidInput, NotFound
 
 PostmortemStatus = Literal["draft", "in_review", "published"]
@@ -31,7 +31,9 @@ def start_postmortem(act: Act, state: Incident, template: str) -> Outcome:
     """Open the postmortem as a draft from a template; a second call changes nothing."""
     if state.postmortem is not None:
         return state, []
-    event = act.event("postmortem_status_changed", before=None, after="draft", template=template)
+    event = PostmortemStatusChanged(
+        at=act.now, actor=act.actor, before=None, after="draft", template=template
+    )
     return record(state, [event])
 
 
@@ -52,7 +54,9 @@ def change_postmortem_status(act: Act, state: Incident, status: str) -> Outcome:
             f"a postmortem in {state.postmortem} can go to {allowed}, not {status}"
             + (" (a review comes first)" if status == "published" else "")
         )
-    event = act.event("postmortem_status_changed", before=state.postmortem, after=status)
+    event = PostmortemStatusChanged(
+        at=act.now, actor=act.actor, before=state.postmortem, after=status
+    )
     return record(state, [event])
 
 
@@ -63,10 +67,8 @@ def add_follow_up(act: Act, state: Incident, **fields: Any) -> Outcome:
     unknown = [f for f in fields if f not in FOLLOW_UP_FIELDS or f == "done"]
     if unknown:
         raise InvalidInput(f"unknown follow-up field {unknown[0]}", field=unknown[0])
-    event = act.event(
-        "follow_up_added",
-        follow_up_id=f"F{len(state.follow_ups) + 1}",
-        **{k: v.isoformat() if isinstance(v, datetime) else v for k, v in fields.items()},
+    event = FollowUpAdded(
+        at=act.now, actor=act.actor, follow_up_id=f"F{len(state.follow_ups) + 1}", **fields
     )
     return record(state, [event])
 
@@ -86,5 +88,5 @@ def update_follow_up(
     diff = changed_fields(follow_up.model_dump(), changes)
     if not diff:
         return state, []
-    event = act.event("follow_up_updated", follow_up_id=follow_up_id, changes=diff)
+    event = FollowUpUpdated(at=act.now, actor=act.actor, follow_up_id=follow_up_id, changes=diff)
     return record(state, [event])

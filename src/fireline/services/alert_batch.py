@@ -23,11 +23,12 @@ from fireline.domain.alerts import (
     joins,
 )
 from fireline.domain.durations import parse_duration
-from fireline.domain.events import Event, Incident
+from fireline.domain.events import AlertAttached, AlertResolved, Event
 from fireline.domain.incident import Act, Outcome
+from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.errors import FirelineError
-from fireline.services import consequences, organisation
+from fireline.services import organisation
 from fireline.storage.alerts import AlertRecord
 from fireline.storage.models import Integration, Service
 from fireline.storage.uow import UnitOfWork
@@ -247,20 +248,22 @@ class Batch:
         self.record(
             incident_id,
             lambda s: rules.record_news(
-                act,
                 s,
-                "alert_attached",
-                alert_id=alert.id,
-                integration=alert.integration_id,
-                dedup_key=alert.dedup_key,
-                summary=alert.summary,
-                severity=alert.severity,
-                labels=alert.labels,
-                flapping=alert.flapping,
-                **(
-                    {"derived": self._derivation(incident_id, alert)}
-                    if self._opened_by(incident_id)
-                    else {}
+                AlertAttached(
+                    at=act.now,
+                    actor=act.actor,
+                    alert_id=alert.id,
+                    integration=alert.integration_id,
+                    dedup_key=alert.dedup_key,
+                    summary=alert.summary,
+                    severity=alert.severity,
+                    labels=alert.labels,
+                    flapping=alert.flapping,
+                    **(
+                        {"derived": self._derivation(incident_id, alert)}
+                        if self._opened_by(incident_id)
+                        else {}
+                    ),
                 ),
             ),
         )
@@ -268,7 +271,7 @@ class Batch:
     def _opened_by(self, incident_id: int) -> bool:
         """Whether this commit declared the incident and nothing is attached to it yet."""
         touched = self.incidents[incident_id]
-        return touched.new and not any(e.kind == "alert_attached" for e in touched.events)
+        return touched.new and not any(isinstance(e, AlertAttached) for e in touched.events)
 
     def _derivation(self, incident_id: int, alert: AlertRecord) -> dict[str, str]:
         """How the new incident's fields came from its first alert, for the timeline."""
@@ -298,11 +301,10 @@ class Batch:
             self.record(
                 alert.incident_id,
                 lambda s: rules.record_news(
-                    act,
                     s,
-                    "alert_resolved",
-                    alert_id=alert.id,
-                    dedup_key=alert.dedup_key,
+                    AlertResolved(
+                        at=act.now, actor=act.actor, alert_id=alert.id, dedup_key=alert.dedup_key
+                    ),
                 ),
             )
             self.cleared.add(alert.incident_id)
@@ -333,9 +335,6 @@ class Batch:
                 self.uow.incidents.add(touched.state, touched.events)
             else:
                 self.uow.incidents.save(touched.state, touched.events)
-            consequences.follow(
-                self.uow, touched.before, touched.state, touched.workflow, touched.events, self.now
-            )
         new_ids = {a.id for a in self.new_alerts}
         # Resolutions first: an alert resolved and fired again in this commit has a new open row.
         self.uow.alerts.save(

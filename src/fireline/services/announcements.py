@@ -8,55 +8,59 @@ its services and of their teams; a channel configured twice hears once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, assert_never
 
-from fireline.domain.events import Event, Incident
+from fireline.domain.events import Declared, PhaseChanged, SlaBreached, StatusUpdatePosted
+from fireline.domain.state import Incident
 from fireline.services import delivery
 from fireline.storage.models import Service, Team
 from fireline.storage.uow import UnitOfWork
 
-ANNOUNCED_EVENTS = ("declared", "phase_changed", "status_update_posted", "sla_breached")
+Announced = Declared | PhaseChanged | StatusUpdatePosted | SlaBreached
 
 
-def announce(uow: UnitOfWork, incident: Incident, events: Sequence[Event], now: datetime) -> int:
-    """Queue an announcement per event and interested channel; how many were queued."""
-    news = [(i, e) for i, e in enumerate(events) if e.kind in ANNOUNCED_EVENTS]
-    channels = _channels(uow, incident) if news else []
-    first_seq = incident.seq - len(events) + 1
+def announce(uow: UnitOfWork, incident: Incident, event: Announced, seq: int, now: datetime) -> int:
+    """Queue the event's announcement to every interested channel; how many were queued.
+
+    ``seq`` is the event's place on the timeline (it keys the announcement).
+    """
+    kinds, text = describe(event)
     queued = 0
-    for index, event in news:
-        kinds, text = describe(event)
-        for recipient, channel in channels:
-            if kinds & set(channel["events"]):
-                queued += delivery.queue(
-                    uow,
-                    key=f"announce:{incident.id}:{first_seq + index}:{recipient}:{channel['id']}",
-                    incident_id=incident.id,
-                    purpose="announcement",
-                    recipient=recipient,
-                    contact=channel,
-                    due_at=now,
-                    now=now,
-                    text=("[DRILL] " if incident.drill else "") + text,
-                )
+    for recipient, channel in _channels(uow, incident):
+        if kinds & set(channel["events"]):
+            queued += delivery.queue(
+                uow,
+                key=f"announce:{incident.id}:{seq}:{recipient}:{channel['id']}",
+                incident_id=incident.id,
+                purpose="announcement",
+                recipient=recipient,
+                contact=channel,
+                due_at=now,
+                now=now,
+                text=("[DRILL] " if incident.drill else "") + text,
+            )
     return queued
 
 
-def describe(event: Event) -> tuple[set[str], str]:
+def describe(event: Announced) -> tuple[set[str], str]:
     """Which announced kinds an event is (a resolution is also a phase change), and the text."""
-    d = event.data
-    if event.kind == "declared":
-        how = "opened by an alert" if d.get("origin") == "alert" else f"declared by {event.actor}"
-        return {"declared"}, f"Incident {how}, in {d['phase']}."
-    if event.kind == "phase_changed" and "resolved" in d.get("sets", []):
-        return {"phase_changed", "resolved"}, f"Resolved (moved from {d['from']} to {d['to']})."
-    if event.kind == "phase_changed":
-        return {"phase_changed"}, f"Moved from {d['from']} to {d['to']}."
-    if event.kind == "status_update_posted":
-        return {"status_update"}, f"Status update ({d['visibility']}): {d['message']}"
-    return {"sla_breached"}, f"The {d['target']} SLA target passed at {d['due_at']}."
+    match event:
+        case Declared():
+            how = "opened by an alert" if event.origin == "alert" else f"declared by {event.actor}"
+            return {"declared"}, f"Incident {how}, in {event.phase}."
+        case PhaseChanged() if "resolved" in event.sets:
+            moved = f"moved from {event.from_} to {event.to}"
+            return {"phase_changed", "resolved"}, f"Resolved ({moved})."
+        case PhaseChanged():
+            return {"phase_changed"}, f"Moved from {event.from_} to {event.to}."
+        case StatusUpdatePosted():
+            return {"status_update"}, f"Status update ({event.visibility}): {event.message}"
+        case SlaBreached():
+            due = event.due_at.isoformat()
+            return {"sla_breached"}, f"The {event.target} SLA target passed at {due}."
+        case _:
+            assert_never(event)
 
 
 def _channels(uow: UnitOfWork, incident: Incident) -> list[tuple[str, dict[str, Any]]]:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from fireline.domain import incident as rules
-from fireline.domain.incident import Act
+from fireline.domain.events import JobFailed, PageFailed, PageSent, PageThrottled
 from fireline.domain.throttle import Throttle
 from fireline.notify import DeliveryFailed, Message, Notifier
 from fireline.services.ack_tokens import link_for
@@ -136,10 +136,9 @@ def _hold(uow: UnitOfWork, job: Job, throttle: Throttle, slot: datetime, now: da
         _on_timeline(
             uow,
             job,
-            "page_throttled",
+            PageThrottled,
             now,
-            until=slot.isoformat(),
-            idempotency_key=job.idempotency_key,
+            until=slot,
         )
 
 
@@ -166,10 +165,10 @@ def record(uow: UnitOfWork, job: Job, failure: DeliveryFailed | None, now: datet
     status = "sent" if failure is None else "failed"
     uow.deliveries.mark(key, status, now, reason=str(failure or ""), attempts=job.attempts)
     if job.payload["purpose"] == "page":
-        details = {"attempts": job.attempts, "idempotency_key": key}
+        details: dict[str, Any] = {"attempts": job.attempts}
         if failure is not None:
             details["reason"] = str(failure)
-        _on_timeline(uow, job, f"page_{status}", now, **details)
+        _on_timeline(uow, job, PageSent if failure is None else PageFailed, now, **details)
     return True
 
 
@@ -179,29 +178,30 @@ def give_up(uow: UnitOfWork, job: Job, error: str, now: datetime) -> None:
         uow.deliveries.mark(job.idempotency_key, "failed", now, reason=error, attempts=job.attempts)
     if job.incident_id is not None:
         incident = uow.incidents.get(job.incident_id, for_update=True)
-        state, events = rules.record_news(
-            Act(ACTOR, now),
-            incident,
-            "job_failed",
-            job=job.kind,
-            attempts=job.attempts,
-            error=error,
-        )
+        failed = JobFailed(at=now, actor=ACTOR, job=job.kind, attempts=job.attempts, error=error)
+        state, events = rules.record_news(incident, failed)
         uow.incidents.save(state, events)
 
 
-def _on_timeline(uow: UnitOfWork, job: Job, kind: str, now: datetime, **details: Any) -> None:
+def _on_timeline(
+    uow: UnitOfWork,
+    job: Job,
+    kind: type[PageSent | PageFailed | PageThrottled],
+    now: datetime,
+    **details: Any,
+) -> None:
     incident = uow.incidents.get(job.payload["incident_id"], for_update=True)
     contact = job.payload["contact"]
-    state, events = rules.record_news(
-        Act(ACTOR, now),
-        incident,
-        kind,
+    news = kind(
+        at=now,
+        actor=ACTOR,
         user=job.payload["recipient"],
         contact=contact["id"],
         channel=contact["type"],
+        idempotency_key=job.idempotency_key,
         **details,
     )
+    state, events = rules.record_news(incident, news)
     uow.incidents.save(state, events)
 
 

@@ -13,6 +13,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from fireline.domain.events import Acknowledged, Event, PageFailed, PageSent, RoleAssigned
 from fireline.errors import Conflict
 from fireline.storage.uow import UnitOfWork
 
@@ -46,31 +47,30 @@ def drill_report(*, uow: UnitOfWork, incident_id: int) -> DrillReport:
     def since(at: datetime | None) -> float | None:
         return (at - start).total_seconds() if at is not None else None
 
-    def first(kind: str) -> datetime | None:
-        return next((e.at for e in timeline if e.kind == kind), None)
+    def first(kind: type[Event]) -> datetime | None:
+        return next((e.at for e in timeline if isinstance(e, kind)), None)
 
     roles: dict[str, float | None] = dict.fromkeys(workflow.roles)
     for event in timeline:
-        role = str(event.data.get("role"))
-        if event.kind == "role_assigned" and event.data["after"] and roles.get(role) is None:
-            roles[role] = since(event.at)
+        if isinstance(event, RoleAssigned) and event.after and roles.get(event.role) is None:
+            roles[event.role] = since(event.at)
     held = [seconds for seconds in roles.values() if seconds is not None]
     phases: dict[str, float] = {}
     for visit in incident.phase_history:
         spent = ((visit.left_at or now) - visit.entered_at).total_seconds()
         phases[visit.phase] = phases.get(visit.phase, 0.0) + spent
-    sent = [e for e in timeline if e.kind == "page_sent"]
+    sent = [e for e in timeline if isinstance(e, PageSent)]
     return DrillReport(
         incident_id=incident.id,
         title=incident.title,
         detected_at=start,
-        seconds_to_first_page=since(first("page_sent")),
-        seconds_to_acknowledge=since(first("acknowledged")),
+        seconds_to_first_page=since(first(PageSent)),
+        seconds_to_acknowledge=since(first(Acknowledged)),
         seconds_to_role=roles,
         seconds_to_full_team=max(held) if held and len(held) == len(roles) else None,
         pages_sent=len(sent),
-        pages_failed=sum(e.kind == "page_failed" for e in timeline),
-        people_paged=sorted({e.data["user"] for e in sent}),
+        pages_failed=sum(isinstance(e, PageFailed) for e in timeline),
+        people_paged=sorted({e.user for e in sent}),
         seconds_in_phase=phases,
         finished=incident.timestamps.resolved_at is not None,
     )

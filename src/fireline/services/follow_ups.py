@@ -15,8 +15,9 @@ from pydantic import BaseModel
 
 from fireline.domain import incident as incident_rules
 from fireline.domain import review as rules
-from fireline.domain.events import Incident
+from fireline.domain.events import FollowUpOverdue
 from fireline.domain.incident import Act, Outcome
+from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.services import incidents, paging
 from fireline.storage.models import Job, User
@@ -133,14 +134,9 @@ def remind(uow: UnitOfWork, job: Job, now: datetime) -> None:
     reached = f.owner is not None and paging.queue_deliveries(
         uow, incident.id, f.owner, job.idempotency_key, now, purpose="reminder", text=text
     )
-    state, events = incident_rules.record_news(
-        Act(ACTOR, now),
-        incident,
-        "follow_up_overdue",
-        follow_up_id=f.id,
-        owner=f.owner,
-        due_at=f.due_at.isoformat(),
-        reminded=reached,
+    overdue = FollowUpOverdue(
+        at=now, actor=ACTOR, follow_up_id=f.id, owner=f.owner, due_at=f.due_at, reminded=reached
     )
+    state, events = incident_rules.record_news(incident, overdue)
     uow.incidents.save(state, events)
     _queue(uow, incident.id, f.id, f.due_at, now + REMIND_EVERY, now)

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from fireline.domain import incident as rules
-from fireline.domain.events import Incident
+from fireline.domain.events import event_types
 from fireline.domain.incident import Act, Outcome
 from fireline.domain.sla import SlaClock, sla_clocks
+from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.errors import InvalidInput
-from fireline.services import consequences, organisation, postmortems
+from fireline.services import organisation
 from fireline.storage.incidents import IncidentFilter, TimelineEntry
 from fireline.storage.models import Service, User
 from fireline.storage.uow import UnitOfWork
@@ -81,10 +82,7 @@ def declare(
             drill=drill,
         )
         uow.incidents.add(incident, events)
-        consequences.follow(uow, None, incident, chosen, events, act.now)
-        view = _view(uow, incident)
-        uow.commit()
-    return view
+        return _committed(uow, incident.id)
 
 
 def _check_times(
@@ -101,11 +99,12 @@ def _check_times(
 
 def get(*, uow: UnitOfWork, incident_id: int, kinds: Sequence[str] = ()) -> IncidentDetail:
     """One incident with its SLA clocks, its timeline (optionally only some kinds) and allowed moves."""
+    types = event_types(kinds)
     with uow.read():
         incident = uow.incidents.get(incident_id)
         workflow = uow.workflows.get(incident.workflow, incident.workflow_version)
         view = _view(uow, incident)
-        timeline = uow.incidents.timeline(incident_id, kinds)
+        timeline = uow.incidents.timeline(incident_id, types)
     return IncidentDetail(view.incident, view.sla, timeline, rules.options(incident, workflow))
 
 
@@ -273,13 +272,18 @@ def _change(uow: UnitOfWork, actor: str, incident_id: int, decide: Decision) -> 
         before = uow.incidents.get(incident_id, for_update=True)
         workflow = uow.workflows.get(before.workflow, before.workflow_version)
         incident, events = decide(Act(actor, uow.now()), before, workflow)
-        if events:
-            incident, events = postmortems.open_on_entry(uow, before, incident, events, workflow)
+        if not events:
+            return _view(uow, incident)
         uow.incidents.save(incident, events)
-        consequences.follow(uow, before, incident, workflow, events, uow.now())
-        view = _view(uow, incident)
-        uow.commit()
-    return view
+        return _committed(uow, incident.id)
+
+
+def _committed(uow: UnitOfWork, incident_id: int) -> IncidentView:
+    """Commit (the reactions run first), then the incident as they left it, with its clocks."""
+    policy = organisation.priority_policy(uow)
+    uow.commit()
+    incident = uow.incidents.latest(incident_id)
+    return _with_clocks(incident, policy.targets_for(incident.priority), uow.now())
 
 
 def _view(uow: UnitOfWork, incident: Incident) -> IncidentView:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel
 
 from fireline.domain import schedule as rules
-from fireline.domain.events import Task
+from fireline.domain.state import Task
 from fireline.services.oncall import domain_schedule
 from fireline.storage.assigned import open_states_owned_by
 from fireline.storage.models import Schedule

@@ -13,8 +13,9 @@ from typing import Any
 
 from fireline.domain import incident as rules
 from fireline.domain.escalation import Policy, notifications
-from fireline.domain.events import Incident
+from fireline.domain.events import EscalatedNow, EscalationStepFired, Reassigned
 from fireline.domain.incident import Act
+from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.errors import Conflict, InvalidInput, NotFound
 from fireline.services import delivery
@@ -54,24 +55,19 @@ def start_paging(uow: UnitOfWork, incident: Incident, now: datetime, *, run: str
     )
 
 
-def stop_paging(uow: UnitOfWork, before: Incident | None, after: Incident, now: datetime) -> int:
-    """Cancel every queued step and page once the incident is acknowledged or resolved.
+def stop_paging(uow: UnitOfWork, incident_id: int, now: datetime) -> int:
+    """Cancel every queued step and page (the incident was acknowledged or resolved).
 
     A page being sent right now finishes and is recorded.
     """
-    if not (_newly(before, after, "acknowledged_at") or _newly(before, after, "resolved_at")):
-        return 0
-    uow.deliveries.cancel_pages(after.id, "the incident was acknowledged or resolved", now)
-    return uow.jobs.cancel(after.id, PAGING, now)
+    uow.deliveries.cancel_pages(incident_id, "the incident was acknowledged or resolved", now)
+    return uow.jobs.cancel(incident_id, PAGING, now)
 
 
 def watch_acknowledgement(
-    uow: UnitOfWork, before: Incident | None, after: Incident, now: datetime
+    uow: UnitOfWork, after: Incident, acknowledged_at: datetime, now: datetime
 ) -> bool:
     """On a new acknowledgement, queue its timeout if a service of the incident has one."""
-    acknowledged_at = after.timestamps.acknowledged_at
-    if acknowledged_at is None or (before and before.timestamps.acknowledged_at == acknowledged_at):
-        return False
     timeouts = [
         row.acknowledge_timeout_seconds
         for row in (uow.directory.find(Service, s) for s in after.services)
@@ -98,9 +94,7 @@ def expire_acknowledgement(uow: UnitOfWork, job: Job, now: datetime) -> None:
     state, events = rules.expire_acknowledgement(
         Act(ACTOR, now), incident, job.due_at - acknowledged_at
     )
-    if events:
-        uow.incidents.save(state, events)
-        start_paging(uow, state, now, run=f"@{state.seq}")
+    uow.incidents.save(state, events)  # paging starts again: a reaction to the expiry
 
 
 def _policy_of(uow: UnitOfWork, incident: Incident) -> dict[str, Any] | None:
@@ -126,16 +120,16 @@ def run_escalation_step(uow: UnitOfWork, job: Job, now: datetime) -> None:
     users = _targets(uow, step.users, step.schedules, step.teams, now)
     label = f"{position}{run}"
     unreachable = [u for u in users if not queue_deliveries(uow, incident.id, u, label, now)]
-    state, events = rules.record_news(
-        Act(ACTOR, now),
-        incident,
-        "escalation_step_fired",
+    fired = EscalationStepFired(
+        at=now,
+        actor=ACTOR,
         policy=policy.id,
         step=position % len(policy.steps) + 1,
         round=round_ + 1,
         users=users,
         unreachable=unreachable,
     )
+    state, events = rules.record_news(incident, fired)
     uow.incidents.save(state, events)
     next_due = policy.next_due(position, now)
     if next_due is not None:
@@ -148,11 +142,6 @@ def run_escalation_step(uow: UnitOfWork, job: Job, now: datetime) -> None:
             now=now,
             incident_id=incident.id,
         )
-
-
-def _newly(before: Incident | None, after: Incident, stamp: str) -> bool:
-    was = before is not None and getattr(before.timestamps, stamp) is not None
-    return getattr(after.timestamps, stamp) is not None and not was
 
 
 def _settled(incident: Incident) -> bool:
@@ -226,9 +215,9 @@ def escalate_now(*, uow: UnitOfWork, actor: str, incident_id: int) -> None:
                 f"incident {incident_id} is not being escalated (acknowledged, resolved, or no policy)"
             )
         job.due_at = uow.now()
-        state, events = rules.record_news(
-            Act(actor, uow.now()), incident, "escalated_now", step=int(job.payload["position"]) + 1
-        )
+        step = int(job.payload["position"]) + 1
+        now_event = EscalatedNow(at=uow.now(), actor=actor, step=step)
+        state, events = rules.record_news(incident, now_event)
         uow.incidents.save(state, events)
         uow.commit()
 
@@ -248,6 +237,7 @@ def reassign(*, uow: UnitOfWork, actor: str, incident_id: int, user: str) -> Non
         queue_deliveries(
             uow, incident_id, user, f"reassign-{int(now.timestamp() * 1000)}", now, reassigned=True
         )
-        state, events = rules.record_news(Act(actor, now), incident, "reassigned", user=user)
+        reassigned = Reassigned(at=now, actor=actor, user=user)
+        state, events = rules.record_news(incident, reassigned)
         uow.incidents.save(state, events)
         uow.commit()

@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 from pydantic import BaseModel
 
 from fireline.domain import review as rules
-from fireline.domain.events import Event, FollowUp, Incident
+from fireline.domain.events import Event, PhaseChanged
 from fireline.domain.incident import Act, Outcome
 from fireline.domain.postmortem import (
     BLAMELESS,
@@ -27,7 +27,7 @@ from fireline.domain.postmortem import (
     draft,
     to_markdown,
 )
-from fireline.domain.workflow import Workflow
+from fireline.domain.state import FollowUp, Incident
 from fireline.errors import Conflict, InvalidInput, NotFound
 from fireline.storage.models import PostmortemComment, PostmortemRow, Service, User
 from fireline.storage.uow import UnitOfWork
@@ -67,17 +67,19 @@ class PostmortemView(BaseModel):
     blameless: str = BLAMELESS
 
 
-def open_on_entry(
-    uow: UnitOfWork, before: Incident, after: Incident, events: list[Event], workflow: Workflow
-) -> Outcome:
+def draft_on_entry(uow: UnitOfWork, incident: Incident, entered: PhaseChanged) -> None:
     """Entering a phase whose ``on_enter`` has ``postmortem:`` drafts the postmortem (once)."""
-    if after.phase == before.phase or after.postmortem is not None:
-        return after, events
-    actions = [a["postmortem"] for a in workflow.phase(after.phase).on_enter if "postmortem" in a]
+    if incident.phase != entered.to or incident.postmortem is not None:
+        return
+    workflow = uow.workflows.get(incident.workflow, incident.workflow_version)
+    actions = [
+        a["postmortem"] for a in workflow.phase(incident.phase).on_enter if "postmortem" in a
+    ]
     if not actions:
-        return after, events
-    act = Act(events[-1].actor, events[-1].at)
-    return _open(uow, after, events, act, str(actions[0]))
+        return
+    current = uow.incidents.get(incident.id)  # reactions to the same save may have added events
+    state, events = _open(uow, current, Act(entered.actor, entered.at), str(actions[0]))
+    uow.incidents.save(state, events)
 
 
 def start_postmortem(*, uow: UnitOfWork, actor: str, incident_id: int) -> PostmortemView:
@@ -86,18 +88,16 @@ def start_postmortem(*, uow: UnitOfWork, actor: str, incident_id: int) -> Postmo
         incident = uow.incidents.get(incident_id, for_update=True)
         if incident.postmortem is not None:
             raise Conflict(f"incident {incident_id} has a postmortem already")
-        incident, events = _open(uow, incident, [], Act(actor, uow.now()), "default")
+        incident, events = _open(uow, incident, Act(actor, uow.now()), "default")
         uow.incidents.save(incident, events)
         uow.commit()
     return get_postmortem(uow=uow, incident_id=incident_id)
 
 
-def _open(
-    uow: UnitOfWork, incident: Incident, events: list[Event], act: Act, workflow_template: str
-) -> Outcome:
+def _open(uow: UnitOfWork, incident: Incident, act: Act, workflow_template: str) -> Outcome:
     template = template_for(uow, incident, workflow_template)
     state, opened = rules.start_postmortem(act, incident, template.id)
-    evidence = _evidence(uow, state, [*events, *opened])
+    evidence = _evidence(uow, state, opened)
     sections = [_dump(s) for s in draft(template, state, evidence)]
     uow.review.add_postmortem(
         PostmortemRow(
@@ -112,7 +112,7 @@ def _open(
             updated_at=act.now,
         )
     )
-    return state, [*events, *opened]
+    return state, opened
 
 
 def template_for(uow: UnitOfWork, incident: Incident, workflow_template: str) -> Template:

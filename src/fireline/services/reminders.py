@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from fireline.domain import incident as rules
-from fireline.domain.events import Incident
-from fireline.domain.incident import Act
+from fireline.domain.events import Declared, StatusUpdateDue, StatusUpdatePosted
+from fireline.domain.state import Incident
 from fireline.services import organisation
 from fireline.services.paging import queue_deliveries
 from fireline.storage.models import Job
@@ -45,7 +45,7 @@ def plan(uow: UnitOfWork, incident: Incident, now: datetime) -> bool:
 
 
 def _last_update(uow: UnitOfWork, incident_id: int, now: datetime) -> datetime:
-    updates = uow.incidents.timeline(incident_id, ["status_update_posted", "declared"])
+    updates = uow.incidents.timeline(incident_id, [StatusUpdatePosted, Declared])
     return updates[-1].event.at if updates else now
 
 
@@ -62,14 +62,10 @@ def remind(uow: UnitOfWork, job: Job, now: datetime) -> None:
             queue_deliveries(
                 uow, incident.id, lead, f"reminder-{int(now.timestamp())}", now, reassigned=True
             )
-        state, events = rules.record_news(
-            Act(ACTOR, now),
-            incident,
-            "status_update_due",
-            lead=lead,
-            last_update=last.isoformat(),
-            every=str(every),
+        overdue = StatusUpdateDue(
+            at=now, actor=ACTOR, lead=lead, last_update=last, every=str(every)
         )
+        state, events = rules.record_news(incident, overdue)
         uow.incidents.save(state, events)
         last = now  # next reminder one cadence from now
     due = last + every

@@ -12,9 +12,9 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from fireline.domain import incident as rules
-from fireline.domain.events import Incident
-from fireline.domain.incident import Act
+from fireline.domain.events import RecurrenceSuspected
 from fireline.domain.similarity import Match, rank
+from fireline.domain.state import Incident
 from fireline.storage.models import Job
 from fireline.storage.uow import UnitOfWork
 
@@ -78,10 +78,9 @@ def check_recurrence(uow: UnitOfWork, job: Job, now: datetime) -> None:
     found = [m for m in _matches(uow, incident, 5) if m.recurrence]
     if not found:
         return
-    state, events = rules.record_news(
-        Act(ACTOR, now),
-        incident,
-        "recurrence_suspected",
+    suspected = RecurrenceSuspected(
+        at=now,
+        actor=ACTOR,
         matches=[
             {
                 "incident_id": m.incident.id,
@@ -93,4 +92,5 @@ def check_recurrence(uow: UnitOfWork, job: Job, now: datetime) -> None:
             for m in found
         ],
     )
+    state, events = rules.record_news(incident, suspected)
     uow.incidents.save(state, events)

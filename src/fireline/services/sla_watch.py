@@ -11,18 +11,21 @@ from __future__ import annotations
 from datetime import datetime
 
 from fireline.domain import incident as rules
-from fireline.domain.events import Incident
 from fireline.domain.incident import Act
 from fireline.domain.sla import SlaClock, sla_clocks
-from fireline.services import announcements, organisation
+from fireline.domain.state import Incident
+from fireline.services import organisation
 from fireline.storage.models import Job
 from fireline.storage.uow import UnitOfWork
 
 ACTOR = "fireline:sla"
 
 
-def plan(uow: UnitOfWork, incident: Incident, now: datetime) -> int:
-    """Queue a check at the due time of every clock still running; how many were new."""
+def plan(uow: UnitOfWork, incident: Incident, now: datetime, *, run: str = "") -> int:
+    """Queue a check at the due time of every clock still running; how many were new.
+
+    ``run`` tells a restarted clock (its milestone was cleared) from the first one.
+    """
     queued = 0
     for clock in _clocks(uow, incident, now):
         if clock.stopped_at is None and clock.target not in incident.sla_breaches:
@@ -30,7 +33,7 @@ def plan(uow: UnitOfWork, incident: Incident, now: datetime) -> int:
                 kind="sla_check",
                 due_at=clock.due_at,
                 payload={"incident_id": incident.id, "target": clock.target},
-                key=f"sla:{incident.id}:{clock.target}:{clock.due_at.isoformat()}",
+                key=f"sla:{incident.id}:{clock.target}:{clock.due_at.isoformat()}{run}",
                 now=now,
                 incident_id=incident.id,
             )
@@ -45,9 +48,7 @@ def check(uow: UnitOfWork, job: Job, now: datetime) -> None:
     if clock is None or not clock.breached:
         return
     state, events = rules.record_sla_breach(Act(ACTOR, now), incident, target, clock.due_at)
-    if events:
-        uow.incidents.save(state, events)
-        announcements.announce(uow, state, events, now)
+    uow.incidents.save(state, events)  # announced by a reaction
 
 
 def _clocks(uow: UnitOfWork, incident: Incident, now: datetime) -> list[SlaClock]:

@@ -12,7 +12,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from fireline.domain.configuration import StatusPageSpec
-from fireline.domain.events import Incident
+from fireline.domain.events import StatusUpdatePosted
+from fireline.domain.state import Incident
 from fireline.storage.incidents import TimelineEntry
 from fireline.storage.uow import UnitOfWork
 
@@ -108,10 +109,10 @@ def _public_incidents(
     grouped: dict[int, tuple[Incident, list[PublicUpdate]]] = {}
     for incident, entry in updates:
         event = entry.event
-        if event.data.get("visibility") != "public":
+        if not isinstance(event, StatusUpdatePosted) or event.visibility != "public":
             continue
         found = grouped.setdefault(incident.id, (incident, []))
-        found[1].append(PublicUpdate(entry.seq, event.at, str(event.data.get("message", ""))))
+        found[1].append(PublicUpdate(entry.seq, event.at, event.message))
     return [
         PublicIncident(
             number=incident.id,

@@ -10,9 +10,20 @@ from typing import Any
 from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from fireline.domain.events import Event, Incident
-from fireline.domain.incident import TIMELINE_ONLY
+from fireline.domain.events import (
+    Acknowledged,
+    BaseEvent,
+    Event,
+    FieldsChanged,
+    FollowUpAdded,
+    FollowUpUpdated,
+    News,
+    ResolutionSummarySet,
+    kind_of,
+    parse_event,
+)
 from fireline.domain.metrics import phase_spans, phase_times
+from fireline.domain.state import Incident
 from fireline.errors import NotFound, StaleState
 from fireline.storage import search
 from fireline.storage.models import (
@@ -23,7 +34,7 @@ from fireline.storage.models import (
     IncidentService,
 )
 
-SEARCHED = ("fields_changed", "resolution_summary_set")  # what changes the search text
+SEARCHED = (FieldsChanged, ResolutionSummarySet)  # what changes the search text
 
 
 @dataclass(frozen=True)
@@ -40,9 +51,37 @@ class TimelineEntry:
     event: Event
 
 
+@dataclass(frozen=True)
+class Saved:
+    """One save of an incident: its state after the save and the events it appended."""
+
+    incident: Incident
+    events: tuple[Event, ...]
+
+    def seq_of(self, event: Event) -> int:
+        """Where on the incident's timeline one of these events stands."""
+        index = next(i for i, e in enumerate(self.events) if e is event)
+        return self.incident.seq - len(self.events) + 1 + index
+
+
 class IncidentRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._saved: list[Saved] = []
+        self._latest: dict[int, Incident] = {}
+
+    def collect_saved(self) -> list[Saved]:
+        """The saves since the last call, oldest first (what the bus reacts to)."""
+        saved, self._saved = self._saved, []
+        return saved
+
+    def latest(self, incident_id: int) -> Incident:
+        """The newest state this unit of work saved of an incident (reactions included)."""
+        return self._latest[incident_id]
+
+    def _record(self, incident: Incident, events: list[Event]) -> None:
+        self._saved.append(Saved(incident, tuple(events)))
+        self._latest[incident.id] = incident
 
     def next_id(self) -> int:
         """A fresh incident id (under the write lock on SQLite, from the sequence on PostgreSQL)."""
@@ -72,6 +111,7 @@ class IncidentRepository:
         self._link_services(incident)
         self._append(incident, events)
         search.index(self.session, incident)
+        self._record(incident, events)
 
     def save(self, incident: Incident, events: list[Event]) -> None:
         """Store the new state if nobody else changed the incident since it was read."""
@@ -87,18 +127,19 @@ class IncidentRepository:
             raise StaleState(
                 f"incident {incident.id} was changed by someone else meanwhile; try again"
             )
-        if any(e.kind == "fields_changed" and "services" in e.data["changes"] for e in events):
+        if any(isinstance(e, FieldsChanged) and "services" in e.changes for e in events):
             self.session.execute(
                 delete(IncidentService).where(IncidentService.incident_id == incident.id)
             )
             self._link_services(incident)
-        if any(e.kind in SEARCHED for e in events):
+        if any(isinstance(e, SEARCHED) for e in events):
             search.index(self.session, incident)
-        if any(e.kind.startswith("follow_up_") for e in events):
+        if any(isinstance(e, FollowUpAdded | FollowUpUpdated) for e in events):
             self._project_follow_ups(incident, events[-1].at)
-        if not all(e.kind in TIMELINE_ONLY for e in events):  # news changes no metric
+        if not all(isinstance(e, News) for e in events):  # news changes no metric
             self._update_facts(incident, events)
         self._append(incident, events)
+        self._record(incident, events)
 
     def list_matching(
         self, filters: IncidentFilter, *, limit: int, offset: int
@@ -123,16 +164,15 @@ class IncidentRepository:
         rows = self.session.execute(page.with_only_columns(IncidentRow.state)).scalars()
         return [Incident.model_validate(state) for state in rows], int(total)
 
-    def timeline(self, incident_id: int, kinds: Sequence[str] = ()) -> list[TimelineEntry]:
-        """The incident's events in order, optionally only some kinds."""
+    def timeline(
+        self, incident_id: int, types: Sequence[type[BaseEvent]] = ()
+    ) -> list[TimelineEntry]:
+        """The incident's events in order, optionally only some types."""
         query = select(IncidentEvent).where(IncidentEvent.incident_id == incident_id)
-        if kinds:
-            query = query.where(IncidentEvent.kind.in_(kinds))
+        if types:
+            query = query.where(IncidentEvent.kind.in_([kind_of(t) for t in types]))
         rows = self.session.execute(query.order_by(IncidentEvent.seq)).scalars()
-        return [
-            TimelineEntry(r.seq, Event(kind=r.kind, at=r.at, actor=r.actor, data=r.data))
-            for r in rows
-        ]
+        return [TimelineEntry(r.seq, parse_event(r.kind, r.at, r.actor, r.data)) for r in rows]
 
     def _columns(self, incident: Incident, updated_at: datetime) -> dict[str, object]:
         stamps = incident.timestamps
@@ -227,7 +267,7 @@ def metrics_columns(incident: Incident) -> dict[str, Any]:
 
 def first_acknowledgement(events: Sequence[Event]) -> datetime | None:
     """When the earliest ``acknowledged`` event among these happened, if any."""
-    return min((e.at for e in events if e.kind == "acknowledged"), default=None)
+    return min((e.at for e in events if isinstance(e, Acknowledged)), default=None)
 
 
 def reserve_next_id(session: Session, table: Any, last: int | None) -> int:

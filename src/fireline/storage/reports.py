@@ -23,6 +23,8 @@ from sqlalchemy import JSON, Text, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 from sqlalchemy.types import NullType
 
+from fireline.domain.events import PageSent as PageSentEvent
+from fireline.domain.events import kind_of
 from fireline.domain.metrics import FollowUpFact, IncidentFacts
 from fireline.domain.oncall_load import PageSent
 from fireline.storage.models import FollowUpRow, IncidentEvent, Service, User, UTCDateTime
@@ -100,7 +102,7 @@ class ReportRepository:
             )
             .join(Facts, Facts.incident_id == IncidentEvent.incident_id)
             .where(
-                IncidentEvent.kind == "page_sent",
+                IncidentEvent.kind == kind_of(PageSentEvent),
                 IncidentEvent.at >= start,
                 IncidentEvent.at < end,
             )

@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from fireline.domain.events import Incident
 from fireline.domain.similarity import Profile, labels, words
+from fireline.domain.state import Incident
 from fireline.storage.models import AlertRow, IncidentRow, IncidentService
 
 RECENT = 50  # recent incidents of the same services are candidates too (labels may match)

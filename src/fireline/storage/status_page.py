@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fireline.domain.events import Event, Incident
+from fireline.domain.events import StatusUpdatePosted, kind_of, parse_event
+from fireline.domain.state import Incident
 from fireline.storage.incidents import TimelineEntry
 from fireline.storage.models import IncidentEvent, IncidentRow, IncidentService
 
@@ -40,7 +41,7 @@ class StatusPageRepository:
             select(IncidentRow.state, IncidentEvent)
             .join(IncidentRow, IncidentRow.id == IncidentEvent.incident_id)
             .where(
-                IncidentEvent.kind == "status_update_posted",
+                IncidentEvent.kind == kind_of(StatusUpdatePosted),
                 IncidentEvent.at >= since,
                 IncidentRow.drill.is_(False),
             )
@@ -50,9 +51,7 @@ class StatusPageRepository:
         return [
             (
                 Incident.model_validate(state),
-                TimelineEntry(
-                    row.seq, Event(kind=row.kind, at=row.at, actor=row.actor, data=row.data)
-                ),
+                TimelineEntry(row.seq, parse_event(row.kind, row.at, row.actor, row.data)),
             )
             for state, row in self.session.execute(query).all()
         ]

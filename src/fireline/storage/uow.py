@@ -27,6 +27,7 @@ from fireline.storage.web_sessions import WebSessionRepository
 from fireline.storage.workflows import WorkflowRepository
 
 Clock = Callable[[], datetime]
+Reactor = Callable[["UnitOfWork"], None]
 
 
 class UnitOfWork:
@@ -47,9 +48,10 @@ class UnitOfWork:
     review: ReviewRepository
     search: SearchRepository
 
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, react: Reactor) -> None:
         self._sessions = sessions
         self._clock = clock
+        self._react = react
         self._session: Session | None = None
         self._read_only = False
 
@@ -106,8 +108,12 @@ class UnitOfWork:
             self._session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def commit(self) -> None:
-        """Commit; a concurrent writer that got there first becomes a StaleState (409)."""
+        """Run the reactions to what was saved, then commit them with it in one transaction.
+
+        A concurrent writer that got there first becomes a StaleState (409).
+        """
         assert self._session is not None
+        self._react(self)
         try:
             self._session.commit()
         except IntegrityError as error:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fireline.domain import events
+from fireline.domain.events import BaseEvent, StatusUpdatePosted
 from fireline.domain.sla import SlaClock
 from fireline.storage.incidents import TimelineEntry
 from fireline.web.ui.templating import label, span
@@ -79,8 +81,8 @@ class EventText:
 def describe(entry: TimelineEntry) -> EventText:
     """One timeline event as a headline and an optional body (shown as plain text)."""
     event, data = entry.event, entry.event.data
-    title, body = _DESCRIBE.get(event.kind, _generic)(data)
-    public = event.kind == "status_update_posted" and data.get("visibility") == "public"
+    title, body = _DESCRIBE.get(type(event), _generic)(data)
+    public = isinstance(event, StatusUpdatePosted) and event.visibility == "public"
     return EventText(entry.seq, event.at, event.actor, event.kind, title, body, public)
 
 
@@ -117,45 +119,48 @@ def _task_updated(data: dict[str, Any]) -> tuple[str, str]:
     return f"Task {data['task_id']} changed", _changes(data["changes"])
 
 
-_DESCRIBE: dict[str, Any] = {
-    "declared": lambda d: (f"Declared in {label(d.get('phase'))}", d.get("summary") or ""),
-    "phase_changed": _moved,
-    "task_added": lambda d: (f"Task {d['task_id']} added", d["title"]),
-    "task_updated": _task_updated,
-    "fields_changed": lambda d: ("Changed", _changes(d["changes"])),
-    "acknowledged": lambda d: ("Acknowledged", ""),
-    "mitigated": lambda d: ("Mitigated: the impact has stopped", ""),
-    "resolution_summary_set": lambda d: ("Resolution summary", d["summary"]),
-    "role_assigned": _role,
-    "note_added": lambda d: ("Note", d["text"]),
-    "status_update_posted": lambda d: (
+_DESCRIBE: dict[type[BaseEvent], Any] = {
+    events.Declared: lambda d: (f"Declared in {label(d.get('phase'))}", d.get("summary") or ""),
+    events.PhaseChanged: _moved,
+    events.TaskAdded: lambda d: (f"Task {d['task_id']} added", d["title"]),
+    events.TaskUpdated: _task_updated,
+    events.FieldsChanged: lambda d: ("Changed", _changes(d["changes"])),
+    events.Acknowledged: lambda d: ("Acknowledged", ""),
+    events.Mitigated: lambda d: ("Mitigated: the impact has stopped", ""),
+    events.ResolutionSummarySet: lambda d: ("Resolution summary", d["summary"]),
+    events.RoleAssigned: _role,
+    events.NoteAdded: lambda d: ("Note", d["text"]),
+    events.StatusUpdatePosted: lambda d: (
         f"{label(d.get('visibility', 'internal'))} status update",
         d["message"],
     ),
-    "alert_attached": lambda d: (
+    events.AlertAttached: lambda d: (
         f"Alert {d.get('alert_id')} attached ({d.get('severity')})",
         d.get("summary") or "",
     ),
-    "alert_resolved": lambda d: (f"Alert {d.get('alert_id')} resolved", ""),
-    "escalation_step_fired": lambda d: (
+    events.AlertResolved: lambda d: (f"Alert {d.get('alert_id')} resolved", ""),
+    events.EscalationStepFired: lambda d: (
         f"Escalation step {d.get('step')} paged {', '.join(d.get('users') or []) or 'nobody'}",
         "",
     ),
-    "page_sent": lambda d: (f"Page sent to {d.get('user')} by {d.get('channel')}", ""),
-    "page_failed": lambda d: (
+    events.PageSent: lambda d: (f"Page sent to {d.get('user')} by {d.get('channel')}", ""),
+    events.PageFailed: lambda d: (
         f"Page to {d.get('user')} by {d.get('channel')} FAILED",
         d.get("reason") or "",
     ),
-    "escalated_now": lambda d: (f"Escalated now to step {d.get('step')}", ""),
-    "reassigned": lambda d: (f"Paged {d.get('user')} now", ""),
-    "postmortem_status_changed": lambda d: (
+    events.EscalatedNow: lambda d: (f"Escalated now to step {d.get('step')}", ""),
+    events.Reassigned: lambda d: (f"Paged {d.get('user')} now", ""),
+    events.PostmortemStatusChanged: lambda d: (
         f"Postmortem: {label(d.get('after'))}".replace("In review", "in review"),
         "",
     ),
-    "follow_up_added": lambda d: (f"Follow-up added: {d.get('title') or ''}".strip(), ""),
-    "sla_breached": lambda d: (f"SLA {d.get('target')} BREACHED", f"due {d.get('due_at')}"),
-    "job_failed": lambda d: ("A background job failed", d.get("reason") or d.get("error") or ""),
-    "status_update_due": lambda d: (
+    events.FollowUpAdded: lambda d: (f"Follow-up added: {d.get('title') or ''}".strip(), ""),
+    events.SlaBreached: lambda d: (f"SLA {d.get('target')} BREACHED", f"due {d.get('due_at')}"),
+    events.JobFailed: lambda d: (
+        "A background job failed",
+        d.get("reason") or d.get("error") or "",
+    ),
+    events.StatusUpdateDue: lambda d: (
         "Status update overdue",
         f"paged the communications lead {d.get('lead') or ''}".strip(),
     ),

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from fireline.bootstrap import Fireline
+from fireline.domain.events import NoteAdded
 from fireline.domain.incident import Act
 from fireline.domain.incident import declare as declare_rule
 from fireline.domain.priority import PriorityPolicy
@@ -70,9 +71,7 @@ def test_a_stale_write_is_refused_and_nothing_is_written(core: Fireline, clock: 
         uow.commit()
 
     with core.uow() as uow:
-        texts = [
-            e.event.data.get("text") for e in uow.incidents.timeline(incident_id, ["note_added"])
-        ]
+        texts = [e.event.data.get("text") for e in uow.incidents.timeline(incident_id, [NoteAdded])]
     assert texts == ["first"]
     assert workflow.id == "standard"
 

@@ -73,11 +73,11 @@ def open_on_entry(
     """Entering a phase whose ``on_enter`` has ``postmortem:`` drafts the postmortem (once)."""
     if after.phase == before.phase or after.postmortem is not None:
         return after, events
-    actions = [a["postmortem"] for a in workflow.phase(after.phase).on_enter if "postmortem" in a]
-    if not actions:
+    template = workflow.phase(after.phase).postmortem_template
+    if template is None:
         return after, events
     act = Act(events[-1].actor, events[-1].at)
-    return _open(uow, after, events, act, str(actions[0]))
+    return _open(uow, after, events, act, template)
 
 
 def start_postmortem(*, uow: UnitOfWork, actor: str, incident_id: int) -> PostmortemView:

@@ -7,11 +7,11 @@ from pathlib import Path
 from tests.e2e.cli_runner import Cli
 
 WORKFLOW = """\
-id: mine
-name: Mine
+id: lean
+name: Lean
 phases:
-  - id: open
-    name: Open
+  - id: triage
+    name: Triage
     on_enter:
       - page: service_escalation_policy
       - pgae: service_escalation_policy
@@ -28,15 +28,15 @@ BAD_TEMPLATE = "phases[1].on_enter[0].postmortem: String should match pattern"
 
 
 def test_validate_names_each_bad_action_with_its_line(cli: Cli, tmp_path: Path) -> None:
-    path = tmp_path / "mine.yaml"
+    path = tmp_path / "lean.yaml"
     path.write_text(WORKFLOW)
 
     result = cli("workflow", "validate", str(path), connection=False)
 
     assert (result.code, result.out) == (1, "")
     first, second = result.err.splitlines()
-    assert first == f"error: mine.yaml:8: {UNKNOWN}"
-    assert second.startswith(f"error: mine.yaml:13: {BAD_TEMPLATE}")
+    assert first == f"error: lean.yaml:8: {UNKNOWN}"
+    assert second.startswith(f"error: lean.yaml:13: {BAD_TEMPLATE}")
 
 
 def test_apply_refuses_a_workflow_with_a_bad_action(cli: Cli, tmp_path: Path) -> None:

@@ -208,3 +208,30 @@ def test_durations_must_be_written_with_a_unit(core: Fireline) -> None:
         match=r"fireline.yaml:3: priorities.sla.P1.acknowledge: 300 is not a duration",
     ):
         _apply(core, text)
+
+
+def test_a_misspelt_workflow_action_changes_nothing_and_names_the_line(core: Fireline) -> None:
+    text = """teams:
+  - {id: data, name: Data}
+workflows:
+  definitions:
+    - id: lean
+      name: Lean
+      phases:
+        - id: open
+          name: Open
+          on_enter:
+            - pgae: service_escalation_policy
+        - {id: fixed, name: Fixed, marks: [resolved]}
+        - {id: done, name: Done, marks: [closed]}
+"""
+    with pytest.raises(ConfigInvalid) as raised:
+        _apply(core, text)
+
+    assert raised.value.problems == [
+        "fireline.yaml:11: workflows.definitions[0].phases[0].on_enter[0]: "
+        "unknown action 'pgae' (known: page, postmortem)"
+    ]
+    with core.uow() as uow:
+        assert uow.directory.find(Team, "data") is None
+        assert "lean" not in uow.workflows.ids()

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from pydantic import ValidationError
 
-from fireline.domain.workflow import FACTS, Phase, Transitions, Workflow
+from fireline.domain.workflow import (
+    ACTIONS,
+    FACTS,
+    PageAction,
+    Phase,
+    PostmortemAction,
+    Transitions,
+    Workflow,
+)
+from fireline.errors import ConfigInvalid
+from fireline.services.yamlfile import load_model
 from fireline.workflows import SHIPPED, shipped_workflow
 
 STANDARD_PHASES = [
@@ -74,13 +85,10 @@ def test_standard_workflow() -> None:
         "postmortem_published",
         "follow_ups_have_owners",
     )
-    assert standard.phase("review").on_enter == ({"postmortem": "default"},)
+    assert standard.phase("review").on_enter == (PostmortemAction(postmortem="default"),)
     assert len(standard.phase("assessment").checklist) == 3
     assert standard.phase("detection").checklist == ()
-    assert standard.phase("reporting").on_enter == (
-        {"page": "service_escalation_policy"},
-        {"notify": "subscribers"},
-    )
+    assert standard.phase("reporting").on_enter == (PageAction(page="service_escalation_policy"),)
     assert (standard.policy("forward"), standard.policy("back"), standard.policy("skip")) == (
         "allowed",
         "with_reason",
@@ -366,4 +374,153 @@ def test_gates_may_only_name_roles_the_workflow_has() -> None:
     assert (
         Workflow.model_validate({**definition, "roles": ["commander", "forensics"]}).roles[1]
         == "forensics"
+    )
+
+
+# --- on_enter: typed actions (#10) ---------------------------------------------------------
+
+WORKFLOWS = Path(__file__).parents[2] / "src" / "fireline" / "workflows"
+MINE = """\
+id: mine
+name: Mine
+phases:
+  - id: open
+    name: Open
+    on_enter:
+      - {entry}
+  - {{id: fixed, name: Fixed, marks: [resolved]}}
+  - {{id: done, name: Done, marks: [closed]}}
+"""
+
+
+def problems(entry: str) -> list[str]:
+    with pytest.raises(ConfigInvalid) as caught:
+        load_model(Workflow, MINE.format(entry=entry), "mine.yaml")
+    return caught.value.problems
+
+
+@pytest.mark.parametrize("workflow_id", SHIPPED)
+def test_every_shipped_workflow_file_validates_strictly(workflow_id: str) -> None:
+    text = (WORKFLOWS / f"{workflow_id}.yaml").read_text()
+    workflow, _ = load_model(Workflow, text, f"{workflow_id}.yaml")
+    assert workflow == shipped_workflow(workflow_id)
+
+
+@pytest.mark.parametrize("workflow_id", SHIPPED)
+def test_every_action_in_shipped_workflows_is_one_the_code_reads(workflow_id: str) -> None:
+    raw = yaml.safe_load((WORKFLOWS / f"{workflow_id}.yaml").read_text())
+    keys = [key for phase in raw["phases"] for entry in phase.get("on_enter", []) for key in entry]
+    assert set(keys) <= set(ACTIONS)
+    written = [phase.get("on_enter", []) for phase in raw["phases"]]
+    dumped = [
+        p["on_enter"] for p in shipped_workflow(workflow_id).model_dump(mode="json")["phases"]
+    ]
+    assert dumped == written  # stored and served in the shape people write
+
+
+def test_the_standard_workflow_no_longer_carries_notify_subscribers() -> None:
+    text = (WORKFLOWS / "standard.yaml").read_text()
+    assert "notify" not in text
+    assert [p.id for p in shipped_workflow("standard").phases if p.pages] == [
+        "detection",
+        "reporting",
+    ]
+
+
+def test_phases_say_what_entering_them_does() -> None:
+    standard, security = shipped_workflow("standard"), shipped_workflow("security")
+    assert (standard.phase("reporting").pages, standard.phase("reporting").postmortem_template) == (
+        True,
+        None,
+    )
+    assert (standard.phase("review").pages, standard.phase("review").postmortem_template) == (
+        False,
+        "default",
+    )
+    assert security.phase("post_incident").postmortem_template == "default"
+    assert not any(p.pages for p in security.phases)
+    assert Phase(id="p", name="P", on_enter=({"postmortem": "blameless"},)).postmortem_template == (
+        "blameless"
+    )
+
+
+@pytest.mark.parametrize("written", ["postmortem:", "postmortem: null", "{postmortem: default}"])
+def test_postmortem_template_defaults_to_default(written: str) -> None:
+    workflow, _ = load_model(Workflow, MINE.format(entry=written), "mine.yaml")
+    assert workflow.phases[0].on_enter == (PostmortemAction(),)
+    assert workflow.phases[0].postmortem_template == "default"
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("pgae: service_escalation_policy", "phases[0].on_enter[0]: unknown action 'pgae'"),
+        ("notify: subscribers", "phases[0].on_enter[0]: unknown action 'notify'"),
+        (
+            "{page: service_escalation_policy, postmortem: default}",
+            "phases[0].on_enter[0]: an action has exactly one key; this one has 2: page, "
+            "postmortem (write one entry per action)",
+        ),
+        (
+            "page",
+            "phases[0].on_enter[0]: an action is a mapping with one key, "
+            "like `page: service_escalation_policy`",
+        ),
+        (
+            "{}",
+            "phases[0].on_enter[0]: an action is a mapping with one key, "
+            "like `page: service_escalation_policy`",
+        ),
+        (
+            "page: everyone",
+            "phases[0].on_enter[0].page: Input should be 'service_escalation_policy'",
+        ),
+        ("postmortem: Lessons Learned", "phases[0].on_enter[0].postmortem: String should match"),
+    ],
+)
+def test_a_bad_action_names_file_line_and_key(entry: str, problem: str) -> None:
+    found = problems(entry)
+    assert len(found) == 1
+    assert found[0].startswith(f"mine.yaml:7: {problem}")
+    if "unknown action" in problem:
+        assert found[0].endswith("(known: page, postmortem)")
+
+
+def test_an_action_given_twice_in_one_phase_is_refused() -> None:
+    text = MINE.format(entry="postmortem: default\n      - postmortem: blameless")
+    with pytest.raises(ConfigInvalid) as caught:
+        load_model(Workflow, text, "mine.yaml")
+    assert caught.value.problems == [
+        "mine.yaml:4: phases[0]: each action may appear once in on_enter; repeated: postmortem"
+    ]
+
+
+def test_actions_are_frozen_and_forbid_extra_keys() -> None:
+    with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
+        PageAction.model_validate({"page": "service_escalation_policy", "to": "everyone"})
+    action = PostmortemAction(postmortem="default")
+    with pytest.raises(ValidationError):
+        action.postmortem = "other"  # type: ignore[misc]
+
+
+def test_a_stored_version_keeps_what_it_did_when_it_was_stored() -> None:
+    """Before typed actions, on_enter took any mappings; only page and postmortem were read."""
+    definition = shipped_workflow("standard").model_dump(mode="json")
+    reporting = definition["phases"][1]
+    reporting["on_enter"] = [
+        {"page": "service_escalation_policy"},
+        {"notify": "subscribers"},
+        {"slack": "#incidents", "page": "anyone"},
+    ]
+    definition["phases"][5]["on_enter"] = [{"postmortem": "Not a slug"}, {"postmortem": "x"}]
+    with pytest.raises(ValidationError):
+        Workflow.model_validate(definition)
+
+    stored = Workflow.from_stored(definition)
+
+    assert stored.phase("reporting").on_enter == (PageAction(page="service_escalation_policy"),)
+    assert stored.phase("review").postmortem_template == "default"
+    assert Workflow.from_stored(stored.model_dump(mode="json")) == stored
+    assert Workflow.from_stored(shipped_workflow("security").model_dump()) == shipped_workflow(
+        "security"
     )

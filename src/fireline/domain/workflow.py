@@ -11,9 +11,18 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
-Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+SLUG = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+Slug = Annotated[str, Field(pattern=SLUG.pattern)]
 Mark = Literal["reported", "mitigated", "resolved", "closed"]
 Move = Literal["forward", "back", "skip"]
 Policy = Literal["allowed", "with_reason", "forbidden"]
@@ -47,6 +56,64 @@ def _policy(value: object) -> object:
 PolicyField = Annotated[Policy, BeforeValidator(_policy)]
 
 
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PageAction(_Action):
+    """``page: service_escalation_policy``: page the first affected service's escalation policy."""
+
+    page: Literal["service_escalation_policy"]
+
+
+def _default_template(value: object) -> object:
+    return "default" if value is None else value
+
+
+class PostmortemAction(_Action):
+    """``postmortem: TEMPLATE``: draft the postmortem from that template (empty: ``default``)."""
+
+    postmortem: Annotated[Slug, BeforeValidator(_default_template)] = "default"
+
+
+# What `on_enter` may hold: one key per entry, naming one of these.
+ACTIONS: dict[str, type[_Action]] = {"page": PageAction, "postmortem": PostmortemAction}
+
+
+def _action_key(value: object) -> str | None:
+    """Which action an entry is: its one key, or the key of an action already built."""
+    if isinstance(value, dict):
+        return next(iter(value), None)
+    return next((key for key, kind in ACTIONS.items() if isinstance(value, kind)), None)
+
+
+def _one_known_action(value: object) -> object:
+    """Refuse what the union would report badly: not a mapping, several keys, an unknown key."""
+    if isinstance(value, _Action):
+        return value
+    if not isinstance(value, dict) or not value:
+        raise ValueError(
+            "an action is a mapping with one key, like `page: service_escalation_policy`"
+        )
+    if len(value) > 1:
+        keys = ", ".join(map(str, value))
+        raise ValueError(
+            f"an action has exactly one key; this one has {len(value)}: {keys} "
+            "(write one entry per action)"
+        )
+    (key,) = value
+    if key not in ACTIONS:
+        raise ValueError(f"unknown action {key!r} (known: {', '.join(ACTIONS)})")
+    return value
+
+
+Action = Annotated[
+    Annotated[PageAction, Tag("page")] | Annotated[PostmortemAction, Tag("postmortem")],
+    Discriminator(_action_key),
+    BeforeValidator(_one_known_action),
+]
+
+
 class Phase(BaseModel):
     """One phase: what it is, what must hold to enter it, and what entering it does."""
 
@@ -58,7 +125,7 @@ class Phase(BaseModel):
     requires: tuple[str, ...] = ()
     checklist: tuple[Annotated[str, Field(min_length=1, max_length=200)], ...] = ()
     marks: tuple[Mark, ...] = ()
-    on_enter: tuple[dict[str, Any], ...] = ()
+    on_enter: tuple[Action, ...] = ()
 
     @model_validator(mode="after")
     def _known_facts(self) -> Phase:
@@ -67,6 +134,28 @@ class Phase(BaseModel):
             known = ", ".join([*FACTS, "role:<id>"])
             raise ValueError(f"unknown requirement {', '.join(unknown)}; known: {known}")
         return self
+
+    @model_validator(mode="after")
+    def _each_action_once(self) -> Phase:
+        # A second `postmortem:` would be ignored, the kind of silence typed actions end.
+        keys = [_action_key(action) for action in self.on_enter]
+        repeated = sorted({str(k) for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise ValueError(
+                f"each action may appear once in on_enter; repeated: {', '.join(repeated)}"
+            )
+        return self
+
+    @property
+    def pages(self) -> bool:
+        """Whether entering this phase starts paging the service's escalation policy."""
+        return any(isinstance(action, PageAction) for action in self.on_enter)
+
+    @property
+    def postmortem_template(self) -> str | None:
+        """The template entering this phase drafts the postmortem from; None: it drafts none."""
+        drafts = (a.postmortem for a in self.on_enter if isinstance(a, PostmortemAction))
+        return next(drafts, None)
 
 
 class Transitions(BaseModel):
@@ -168,7 +257,39 @@ class Workflow(BaseModel):
     def policy(self, move: Move) -> Policy:
         return getattr(self.transitions, move)  # type: ignore[no-any-return]
 
+    @classmethod
+    def from_stored(cls, definition: dict[str, Any]) -> Workflow:
+        """A stored version, read as it meant when it was stored.
+
+        Before actions were typed (#10), ``on_enter`` took any mappings, and only
+        the keys ``page`` (whatever its value) and ``postmortem`` (the first one;
+        an id that names no template drafts from the default) were acted on;
+        everything else, like ``notify: subscribers`` in the shipped standard
+        workflow, was stored and ignored, as the docs said. A version is history
+        that incidents keep, so refusing it would make them unreadable: its
+        actions are rewritten to the typed ones that do what it did, and the
+        rest is dropped. Files and ``apply`` get the strict rules.
+        """
+        phases = [
+            {**phase, "on_enter": _as_typed_actions(phase.get("on_enter") or [])}
+            for phase in definition.get("phases") or []
+        ]
+        return cls.model_validate({**definition, "phases": phases})
+
     def digest(self) -> str:
         """A stable fingerprint of the definition, to tell versions apart."""
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _as_typed_actions(entries: list[Any]) -> list[dict[str, str]]:
+    """What a stored ``on_enter`` did, as typed actions (see Workflow.from_stored)."""
+    done: dict[str, str] = {}
+    for entry in entries:
+        for key, value in entry.items() if isinstance(entry, dict) else ():
+            if key == "page":
+                done.setdefault(key, "service_escalation_policy")
+            elif key == "postmortem":
+                template = value if isinstance(value, str) and SLUG.match(value) else "default"
+                done.setdefault(key, template)
+    return [{key: value} for key, value in done.items()]

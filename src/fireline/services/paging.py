@@ -30,7 +30,7 @@ ACTOR = "fireline:pager"
 
 def pages_on_entry(workflow: Workflow, phase: str) -> bool:
     """Whether entering this phase starts paging the service's escalation policy."""
-    return any("page" in action for action in workflow.phase(phase).on_enter)
+    return workflow.phase(phase).pages
 
 
 def start_paging(uow: UnitOfWork, incident: Incident, now: datetime, *, run: str = "") -> bool:

@@ -72,13 +72,11 @@ def draft_on_entry(uow: UnitOfWork, incident: Incident, entered: PhaseChanged) -
     if incident.phase != entered.to or incident.postmortem is not None:
         return
     workflow = uow.workflows.get(incident.workflow, incident.workflow_version)
-    actions = [
-        a["postmortem"] for a in workflow.phase(incident.phase).on_enter if "postmortem" in a
-    ]
-    if not actions:
+    template = workflow.phase(incident.phase).postmortem_template
+    if template is None:
         return
     current = uow.incidents.get(incident.id)  # reactions to the same save may have added events
-    state, events = _open(uow, current, Act(entered.actor, entered.at), str(actions[0]))
+    state, events = _open(uow, current, Act(entered.actor, entered.at), template)
     uow.incidents.save(state, events)
 
 

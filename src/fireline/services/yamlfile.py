@@ -127,8 +127,21 @@ def _index(node: yaml.Node, path: Path, lines: dict[Path, int], repeated: list[s
             _index(item, (*path, i), lines, repeated)
 
 
+def _in_document(error: Any, lines: dict[Path, int]) -> Path:
+    """The key path an error is about: pydantic's ``loc`` also names validators
+    (``function-after[…]``) and union members (an action's tag, as in
+    ``on_enter[0].page.page``), which are no keys of the document; only a missing
+    key is named without being there."""
+    path: Path = ()
+    last = len(error["loc"]) - 1
+    for i, part in enumerate(error["loc"]):
+        if (*path, part) in lines or (i == last and error["type"] == "missing"):
+            path = (*path, part)
+    return path
+
+
 def _describe(error: Any, lines: dict[Path, int], source: str) -> str:
-    path = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    path = _in_document(error, lines)
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown key (check the spelling; docs/configuration.md lists every key)"

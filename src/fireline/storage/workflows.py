@@ -84,8 +84,11 @@ _VALIDATED: dict[str, Workflow] = {}
 
 
 def _validated(row: WorkflowVersion) -> Workflow:
-    """The stored definition as a Workflow, validated once per distinct content (keyed by digest)."""
+    """The stored definition as a Workflow, validated once per distinct content (keyed by digest).
+
+    Leniently, as stored versions are history (see Workflow.from_stored).
+    """
     workflow = _VALIDATED.get(row.digest)
     if workflow is None:
-        workflow = _VALIDATED[row.digest] = Workflow.model_validate(row.definition)
+        workflow = _VALIDATED[row.digest] = Workflow.from_stored(row.definition)
     return workflow

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from fireline.domain.events import Event, Incident
+from fireline.domain.jobs import Notice
 from fireline.services import delivery
 from fireline.storage.models import Service, Team
 from fireline.storage.uow import UnitOfWork
@@ -30,17 +31,15 @@ def announce(uow: UnitOfWork, incident: Incident, events: Sequence[Event], now: 
         kinds, text = describe(event)
         for recipient, channel in channels:
             if kinds & set(channel["events"]):
-                queued += delivery.queue(
-                    uow,
-                    key=f"announce:{incident.id}:{first_seq + index}:{recipient}:{channel['id']}",
+                job = Notice(
                     incident_id=incident.id,
                     purpose="announcement",
                     recipient=recipient,
                     contact=channel,
-                    due_at=now,
-                    now=now,
                     text=("[DRILL] " if incident.drill else "") + text,
+                    label=str(first_seq + index),
                 )
+                queued += delivery.queue(uow, job, due_at=now, now=now)
     return queued
 
 

@@ -14,6 +14,7 @@ is what a new job is queued under.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
@@ -38,9 +39,9 @@ class BaseJob(BaseModel):
     kind: str
     incident_id: int
 
+    @abstractmethod
     def key(self, at: datetime) -> str:
         """The idempotency key of this job queued to run at ``at``."""
-        raise NotImplementedError
 
     @property
     def payload(self) -> dict[str, Any]:
@@ -181,7 +182,10 @@ def parse_job(kind: str, payload: dict[str, Any]) -> Job:
     try:
         return _JOB.validate_python({**payload, "kind": kind})
     except ValidationError as error:
-        raise UnreadableJob(f"a {kind} job that does not fit its class: {error}") from None
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'][1:])}: {e['msg']}" for e in error.errors()
+        )
+        raise UnreadableJob(f"a {kind} job that does not fit its class: {problems}") from None
 
 
 def page_or_notice(purpose: Purpose, **fields: Any) -> Page | Notice:
@@ -194,19 +198,19 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(300, 5 * 2 ** (attempts - 1)))
 
 
-J = TypeVar("J", bound=BaseJob, covariant=True)
+J_co = TypeVar("J_co", bound=BaseJob, covariant=True)
 K = TypeVar("K", bound=BaseJob)
 
 
 @dataclass(frozen=True)
-class Claimed(Generic[J]):
+class Claimed(Generic[J_co]):
     """A job a worker holds a lease on: the typed job and its row's key, attempts and due time."""
 
     id: int
     key: str
     attempts: int
     due_at: datetime
-    job: J
+    job: J_co
 
     @property
     def kind(self) -> str:

@@ -7,8 +7,10 @@ dies mid-job leaves its lease to expire; then another worker claims the job.
 A job's life, and the only methods that move it::
 
     pending ──claim──▶ running ──finish──▶ done | failed | cancelled
-       ▲                  │
-       └──retry / hold────┘          pending ──cancel──▶ cancelled
+       ▲                │  ▲
+       └──retry, hold───┘  └── claim, once the lease expired (its worker died)
+
+    pending ──cancel──▶ cancelled
 
 ``run_now`` makes a pending job due at once. Only the worker claims, finishes,
 retries, holds and renews; use cases queue, cancel and run now.
@@ -36,7 +38,7 @@ from fireline.domain.jobs import (
 from fireline.storage.models import Job as JobRow
 
 ACTIVE = ("pending", "running")
-Outcome = Literal["done", "failed", "cancelled"]
+Finished = Literal["done", "failed", "cancelled"]
 K = TypeVar("K", bound=BaseJob)
 
 
@@ -131,7 +133,7 @@ class JobRepository:
     # The worker's moves of a running job.
 
     def finish(
-        self, job_id: int, now: datetime, outcome: Outcome = "done", *, error: str | None = None
+        self, job_id: int, now: datetime, outcome: Finished = "done", *, error: str | None = None
     ) -> None:
         """The job ran (``done``), gave up (``failed``) or is no longer needed (``cancelled``)."""
         row = self._running(job_id)

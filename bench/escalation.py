@@ -93,6 +93,7 @@ def job_lag(
 
     from fireline.bootstrap import build
     from fireline.config import Settings
+    from fireline.domain.jobs import Page
     from fireline.services import delivery, incidents
     from fireline.storage.models import Job
 
@@ -112,17 +113,15 @@ def job_lag(
         start = uow.now() + timedelta(seconds=10)  # the worker process is up by then
         for n in range(jobs):
             due = start + timedelta(seconds=spread * n / jobs)
-            delivery.queue(
-                uow,
-                key=f"bench:{n}",
+            page = Page(
                 incident_id=ids[n % 100],
-                purpose="page",
                 recipient="carol",
                 contact=contact,
-                due_at=due,
-                now=uow.now(),
                 reassigned=True,
+                label=f"bench-{n}",
+                rule=0,
             )
+            delivery.queue(uow, page, due_at=due, now=uow.now())
         uow.commit()
     _shift_if_late(core, start)
     worker = subprocess.Popen(

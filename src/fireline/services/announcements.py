@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, assert_never
 
 from fireline.domain.events import Declared, PhaseChanged, SlaBreached, StatusUpdatePosted
+from fireline.domain.jobs import Notice
 from fireline.domain.state import Incident
 from fireline.services import delivery
 from fireline.storage.models import Service, Team
@@ -29,17 +30,15 @@ def announce(uow: UnitOfWork, incident: Incident, event: Announced, seq: int, no
     queued = 0
     for recipient, channel in _channels(uow, incident):
         if kinds & set(channel["events"]):
-            queued += delivery.queue(
-                uow,
-                key=f"announce:{incident.id}:{seq}:{recipient}:{channel['id']}",
+            job = Notice(
                 incident_id=incident.id,
                 purpose="announcement",
                 recipient=recipient,
                 contact=channel,
-                due_at=now,
-                now=now,
                 text=("[DRILL] " if incident.drill else "") + text,
+                label=str(seq),
             )
+            queued += delivery.queue(uow, job, due_at=now, now=now)
     return queued
 
 

@@ -1,145 +1,197 @@
-"""Deliveries: queue a notification with its log row, send it once, record what happened.
+"""Deliveries: queue a notification with its log row, decide what to do with it, record the send.
 
-Every notification — a page to a person (a ``notify`` job), an announcement to
-a stakeholder channel or a reminder to a follow-up's owner (a ``message`` job;
-acknowledging does not cancel those) — is a job plus a row in the delivery log, queued in the
-transaction that caused it. The worker prepares it (still needed? throttled?),
-sends it outside any transaction, and records the outcome; a retry after a
-crash carries the same idempotency key.
+Every notification — a page to a person (a :class:`Page` job), an announcement to
+a stakeholder channel or a reminder to a follow-up's owner (a :class:`Notice`;
+acknowledging does not cancel those) — is a job plus a row in the delivery log,
+queued in the transaction that caused it. When it is due, :func:`prepare`
+decides: send it, cancel it (no longer needed) or hold it (throttled); the
+worker applies the decision to the job. The send happens outside any
+transaction; :func:`after_send` says whether it is done or to be retried, and a
+retry after a crash carries the same idempotency key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
-from typing import Any, Literal
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, assert_never
 
 from pydantic import BaseModel, ConfigDict
 
 from fireline.domain import incident as rules
 from fireline.domain.events import JobFailed, PageFailed, PageSent, PageThrottled
+from fireline.domain.jobs import (
+    MAX_ATTEMPTS,
+    Claimed,
+    Job,
+    Notice,
+    Notification,
+    Page,
+    Unreadable,
+    backoff,
+)
+from fireline.domain.state import Incident
 from fireline.domain.throttle import Throttle
 from fireline.notify import DeliveryFailed, Message, Notifier
 from fireline.services.ack_tokens import link_for
-from fireline.storage.models import Job
 from fireline.storage.uow import UnitOfWork
 
-MAX_ATTEMPTS = 5
 ACTOR = "fireline:pager"
-Purpose = Literal["page", "announcement", "reminder"]
+NOT_NEEDED = "the incident was acknowledged or resolved"
 
 
-def queue(
-    uow: UnitOfWork,
-    *,
-    key: str,
-    incident_id: int,
-    purpose: Purpose,
-    recipient: str,
-    contact: dict[str, Any],
-    due_at: datetime,
-    now: datetime,
-    **details: Any,
-) -> bool:
-    """Queue one notification and log it as queued; False if this key was queued before."""
-    payload = {
-        "incident_id": incident_id,
-        "purpose": purpose,
-        "recipient": recipient,
-        "contact": contact,
-        **details,
-    }
-    added = uow.jobs.add(
-        kind="notify" if purpose == "page" else "message",
-        due_at=due_at,
-        payload=payload,
-        key=key,
-        now=now,
-        incident_id=incident_id,
-    )
+@dataclass(frozen=True)
+class Send:
+    """Send this message now."""
+
+    message: Message
+
+
+@dataclass(frozen=True)
+class Cancel:
+    """No longer needed; the job ends cancelled."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Hold:
+    """The contact's window is full: wait until ``until`` (this claim was not an attempt)."""
+
+    until: datetime
+    reason: str
+
+
+Decision = Send | Cancel | Hold
+
+
+@dataclass(frozen=True)
+class Sent:
+    """The channel took the message."""
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The channel refused it for good, or the last attempt failed."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A temporary failure before the last attempt: try again at ``at``."""
+
+    at: datetime
+    error: str
+
+
+Outcome = Sent | Failed | Retry
+
+
+def queue(uow: UnitOfWork, job: Page | Notice, *, due_at: datetime, now: datetime) -> bool:
+    """Queue one notification and log it as queued; False if its key was queued before."""
+    added = uow.jobs.add(job, due_at=due_at, now=now)
     if added:
         uow.deliveries.add(
-            key=key,
-            incident_id=incident_id,
-            purpose=purpose,
-            recipient=recipient,
-            contact=contact,
+            key=job.key(due_at),
+            incident_id=job.incident_id,
+            purpose=job.purpose,
+            recipient=job.recipient,
+            contact=job.contact,
             now=now,
         )
     return added
 
 
 def prepare(
-    uow: UnitOfWork, job: Job, base_url: str, throttle: Throttle, now: datetime
-) -> Message | None:
-    """The message to send now, or None: no longer needed (cancelled) or throttled (held)."""
-    message = _message(uow, job, base_url)
-    key = job.idempotency_key
-    if message is None:
-        job.status, job.finished_at = "cancelled", now
-        uow.deliveries.mark(
-            key, "cancelled", now, reason="the incident was acknowledged or resolved"
-        )
-        return None
-    slot = _throttled_until(uow, job, throttle, now)
-    if slot is not None:
-        _hold(uow, job, throttle, slot, now)
-        return None
-    uow.deliveries.mark(key, "sending", now, attempts=job.attempts)
-    return message
+    uow: UnitOfWork,
+    claimed: Claimed[Notification],
+    base_url: str,
+    throttle: Throttle,
+    now: datetime,
+) -> Decision:
+    """What to do with a notification that is due: send, cancel or hold it (this only reads)."""
+    job = claimed.job
+    incident = uow.incidents.get(job.incident_id)
+    stamps = incident.timestamps
+    sent = _sent_recently(uow, job, throttle, now)
+    acknowledged, resolved = stamps.acknowledged_at is not None, stamps.resolved_at is not None
+    not_now = decide(
+        job, acknowledged=acknowledged, resolved=resolved, sent=sent, throttle=throttle, now=now
+    )
+    return not_now or Send(_message(uow, claimed, incident, base_url))
 
 
-def _throttled_until(
-    uow: UnitOfWork, job: Job, throttle: Throttle, now: datetime
-) -> datetime | None:
+def decide(
+    job: Notification,
+    *,
+    acknowledged: bool,
+    resolved: bool,
+    sent: Sequence[datetime],
+    throttle: Throttle,
+    now: datetime,
+) -> Cancel | Hold | None:
+    """Cancel a page its incident no longer needs; hold what would overflow the contact's
+    window (``sent``: when it was last sent something); None: send it now."""
+    if job.purpose == "page" and (resolved or (acknowledged and not job.reassigned)):
+        return Cancel(NOT_NEEDED)
+    slot = throttle.next_slot(sent, now)
+    if slot is None:
+        return None
+    reason = (
+        f"held: {throttle.limit} notifications reached this contact within "
+        f"{throttle.window}; next at {slot.isoformat()}"
+    )
+    return Hold(slot, reason)
+
+
+def _sent_recently(
+    uow: UnitOfWork, job: Notification, throttle: Throttle, now: datetime
+) -> list[datetime]:
     if throttle.limit <= 0:
-        return None
-    recipient, contact = job.payload["recipient"], job.payload["contact"]["id"]
-    sent = uow.deliveries.sent_since(recipient, contact, now - throttle.window, throttle.limit)
-    return throttle.next_slot(sent, now)
+        return []
+    since = now - throttle.window
+    return uow.deliveries.sent_since(job.recipient, job.contact["id"], since, throttle.limit)
 
 
-def _message(uow: UnitOfWork, job: Job, base_url: str) -> Message | None:
-    incident = uow.incidents.get(job.payload["incident_id"])
-    page = job.payload["purpose"] == "page"
-    if page and incident.timestamps.resolved_at is not None:
-        return None
-    if page and incident.timestamps.acknowledged_at is not None and not job.payload["reassigned"]:
-        return None
+def _message(
+    uow: UnitOfWork, claimed: Claimed[Notification], incident: Incident, base_url: str
+) -> Message:
+    job = claimed.job
+    page = job.purpose == "page"
     base = base_url.rstrip("/")
     return Message(
         incident_id=incident.id,
         title=("[DRILL] " if incident.drill else "") + incident.title,
         priority=incident.priority,
         phase=incident.phase,
-        idempotency_key=job.idempotency_key,
+        idempotency_key=claimed.key,
         url=f"{base}/incidents/{incident.id}",  # the incident page in the web UI
-        kind=job.payload["purpose"],
-        user=job.payload["recipient"] if job.payload["purpose"] != "announcement" else "",
-        ack_url=link_for(uow, base_url, incident.id, job.payload["recipient"]) if page else "",
-        text=job.payload.get("text", ""),
+        kind=job.purpose,
+        user=job.recipient if job.purpose != "announcement" else "",
+        ack_url=link_for(uow, base_url, incident.id, job.recipient) if page else "",
+        text=job.text,
     )
 
 
-def _hold(uow: UnitOfWork, job: Job, throttle: Throttle, slot: datetime, now: datetime) -> None:
-    """Put the job back until the contact's window has room; this claim was not an attempt."""
-    reason = (
-        f"held: {throttle.limit} notifications reached this contact within "
-        f"{throttle.window}; next at {slot.isoformat()}"
-    )
-    first_time = uow.deliveries.status_of(job.idempotency_key) != "throttled"
-    job.status, job.due_at, job.lease_until = "pending", slot, None
-    job.attempts -= 1
-    job.last_error = reason
-    uow.deliveries.mark(job.idempotency_key, "throttled", now, reason=reason)
-    if first_time and job.payload["purpose"] == "page":
-        _on_timeline(
-            uow,
-            job,
-            PageThrottled,
-            now,
-            until=slot,
-        )
+def log_decision(
+    uow: UnitOfWork, claimed: Claimed[Notification], decision: Decision, now: datetime
+) -> None:
+    """The delivery log says what was decided; a page held the first time, the timeline too."""
+    key = claimed.key
+    match decision:
+        case Send():
+            uow.deliveries.mark(key, "sending", now, attempts=claimed.attempts)
+        case Cancel(reason=reason):
+            uow.deliveries.mark(key, "cancelled", now, reason=reason)
+        case Hold(until=until, reason=reason):
+            first_time = uow.deliveries.status_of(key) != "throttled"
+            uow.deliveries.mark(key, "throttled", now, reason=reason)
+            if first_time and claimed.job.purpose == "page":
+                _on_timeline(uow, claimed, PageThrottled, now, until=until)
+        case _:
+            assert_never(decision)
 
 
 def send(notifier: Notifier, contact: dict[str, Any], message: Message) -> DeliveryFailed | None:
@@ -153,60 +205,65 @@ def send(notifier: Notifier, contact: dict[str, Any], message: Message) -> Deliv
     return None
 
 
-def record(uow: UnitOfWork, job: Job, failure: DeliveryFailed | None, now: datetime) -> bool:
-    """Log what the send did (pages also on the timeline); True if finished, False to retry."""
-    key = job.idempotency_key
-    if failure is not None and failure.temporary and job.attempts < MAX_ATTEMPTS:
-        retry_at = now + backoff(job.attempts)
-        job.status, job.due_at, job.last_error = "pending", retry_at, str(failure)[:1000]
-        reason = f"attempt {job.attempts} failed: {failure}; retrying at {retry_at.isoformat()}"
-        uow.deliveries.mark(key, "queued", now, reason=reason, attempts=job.attempts)
-        return False
-    status = "sent" if failure is None else "failed"
-    uow.deliveries.mark(key, status, now, reason=str(failure or ""), attempts=job.attempts)
-    if job.payload["purpose"] == "page":
-        details: dict[str, Any] = {"attempts": job.attempts}
-        if failure is not None:
-            details["reason"] = str(failure)
-        _on_timeline(uow, job, PageSent if failure is None else PageFailed, now, **details)
-    return True
+def after_send(failure: DeliveryFailed | None, attempts: int, now: datetime) -> Outcome:
+    """Sent; or retried later after a temporary failure, unless that was the last attempt."""
+    if failure is None:
+        return Sent()
+    if failure.temporary and attempts < MAX_ATTEMPTS:
+        return Retry(now + backoff(attempts), str(failure))
+    return Failed(str(failure))
 
 
-def give_up(uow: UnitOfWork, job: Job, error: str, now: datetime) -> None:
+def record(
+    uow: UnitOfWork, claimed: Claimed[Notification], outcome: Outcome, now: datetime
+) -> None:
+    """Log what the send did; a page sent or failed goes on the timeline too."""
+    key, attempts = claimed.key, claimed.attempts
+    if isinstance(outcome, Retry):
+        reason = f"attempt {attempts} failed: {outcome.error}; retrying at {outcome.at.isoformat()}"
+        uow.deliveries.mark(key, "queued", now, reason=reason, attempts=attempts)
+        return
+    status = "sent" if isinstance(outcome, Sent) else "failed"
+    reason = outcome.reason if isinstance(outcome, Failed) else ""
+    uow.deliveries.mark(key, status, now, reason=reason, attempts=attempts)
+    if claimed.job.purpose == "page":
+        details: dict[str, Any] = {"attempts": attempts}
+        if isinstance(outcome, Failed):
+            details["reason"] = reason
+        _on_timeline(uow, claimed, PageSent if status == "sent" else PageFailed, now, **details)
+
+
+def give_up(uow: UnitOfWork, held: Claimed[Job] | Unreadable, error: str, now: datetime) -> None:
     """A job failed its last attempt: say so in the delivery log and on the timeline."""
-    if job.kind in ("notify", "message"):
-        uow.deliveries.mark(job.idempotency_key, "failed", now, reason=error, attempts=job.attempts)
-    if job.incident_id is not None:
-        incident = uow.incidents.get(job.incident_id, for_update=True)
-        failed = JobFailed(at=now, actor=ACTOR, job=job.kind, attempts=job.attempts, error=error)
+    # Only a notification has a row in the delivery log under its key; for others this is a no-op.
+    uow.deliveries.mark(held.key, "failed", now, reason=error, attempts=held.attempts)
+    if held.incident_id is not None:
+        incident = uow.incidents.get(held.incident_id, for_update=True)
+        failed = JobFailed(at=now, actor=ACTOR, job=held.kind, attempts=held.attempts, error=error)
         state, events = rules.record_news(incident, failed)
         uow.incidents.save(state, events)
 
 
 def _on_timeline(
     uow: UnitOfWork,
-    job: Job,
+    claimed: Claimed[Notification],
     kind: type[PageSent | PageFailed | PageThrottled],
     now: datetime,
     **details: Any,
 ) -> None:
-    incident = uow.incidents.get(job.payload["incident_id"], for_update=True)
-    contact = job.payload["contact"]
+    job = claimed.job
+    incident = uow.incidents.get(job.incident_id, for_update=True)
     news = kind(
         at=now,
         actor=ACTOR,
-        user=job.payload["recipient"],
-        contact=contact["id"],
-        channel=contact["type"],
-        idempotency_key=job.idempotency_key,
+        user=job.recipient,
+        contact=job.contact["id"],
+        channel=job.contact["type"],
+        idempotency_key=claimed.key,
         **details,
     )
     state, events = rules.record_news(incident, news)
     uow.incidents.save(state, events)
-
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(300, 5 * 2 ** (attempts - 1)))
 
 
 class DeliveryRead(BaseModel):

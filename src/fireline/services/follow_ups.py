@@ -17,10 +17,11 @@ from fireline.domain import incident as incident_rules
 from fireline.domain import review as rules
 from fireline.domain.events import FollowUpOverdue
 from fireline.domain.incident import Act, Outcome
+from fireline.domain.jobs import Claimed, FollowUpDue
 from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.services import incidents, paging
-from fireline.storage.models import Job, User
+from fireline.storage.models import User
 from fireline.storage.uow import UnitOfWork
 
 ACTOR = "fireline:follow-ups"
@@ -114,25 +115,19 @@ def plan_reminders(uow: UnitOfWork, incident: Incident, now: datetime) -> int:
 def _queue(
     uow: UnitOfWork, incident_id: int, follow_up_id: str, due: datetime, at: datetime, now: datetime
 ) -> bool:
-    return uow.jobs.add(
-        kind="follow_up_due",
-        due_at=at,
-        payload={"incident_id": incident_id, "follow_up": follow_up_id, "due_at": due.isoformat()},
-        key=f"follow_up:{incident_id}:{follow_up_id}:{due.isoformat()}:{at.isoformat()}",
-        now=now,
-        incident_id=incident_id,
-    )
+    job = FollowUpDue(incident_id=incident_id, follow_up=follow_up_id, due_at=due)
+    return uow.jobs.add(job, due_at=at, now=now)
 
 
-def remind(uow: UnitOfWork, job: Job, now: datetime) -> None:
+def remind(uow: UnitOfWork, claimed: Claimed[FollowUpDue], now: datetime) -> None:
     """Remind the owner of a follow-up still open past its due time; again a day later."""
-    incident = uow.incidents.get(job.payload["incident_id"], for_update=True)
-    f = incident.follow_up(job.payload["follow_up"])
-    if f is None or f.done or f.due_at is None or f.due_at.isoformat() != job.payload["due_at"]:
+    incident = uow.incidents.get(claimed.incident_id, for_update=True)
+    f = incident.follow_up(claimed.job.follow_up)
+    if f is None or f.done or f.due_at is None or f.due_at != claimed.job.due_at:
         return  # done, or its due date moved (a job for the new date exists)
     text = f"Follow-up {f.id} of incident #{incident.id} was due {f.due_at:%Y-%m-%d %H:%M} UTC: {f.title}"
     reached = f.owner is not None and paging.queue_deliveries(
-        uow, incident.id, f.owner, job.idempotency_key, now, purpose="reminder", text=text
+        uow, incident.id, f.owner, claimed.key, now, purpose="reminder", text=text
     )
     overdue = FollowUpOverdue(
         at=now, actor=ACTOR, follow_up_id=f.id, owner=f.owner, due_at=f.due_at, reminded=reached

@@ -15,16 +15,16 @@ from fireline.domain import incident as rules
 from fireline.domain.escalation import Policy, notifications
 from fireline.domain.events import EscalatedNow, EscalationStepFired, Reassigned
 from fireline.domain.incident import Act
+from fireline.domain.jobs import AckTimeout, Claimed, Escalate, Page, Purpose, page_or_notice
 from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.errors import Conflict, InvalidInput, NotFound
 from fireline.services import delivery
-from fireline.services.delivery import Purpose
 from fireline.services.oncall import on_call_within
-from fireline.storage.models import EscalationPolicy, Job, Service, User
+from fireline.storage.models import EscalationPolicy, Service, User
 from fireline.storage.uow import UnitOfWork
 
-PAGING = ("escalate", "notify")
+PAGING = (Escalate, Page)
 ACTOR = "fireline:pager"
 
 
@@ -44,15 +44,8 @@ def start_paging(uow: UnitOfWork, incident: Incident, now: datetime, *, run: str
     policy = _policy_of(uow, incident)
     if policy is None:
         return False
-    payload = {"incident_id": incident.id, "policy": policy, "position": 0, "run": run}
-    return uow.jobs.add(
-        kind="escalate",
-        due_at=now,
-        payload=payload,
-        key=f"escalate:{incident.id}:0{run}",
-        now=now,
-        incident_id=incident.id,
-    )
+    job = Escalate(incident_id=incident.id, policy=policy, run=run)
+    return uow.jobs.add(job, due_at=now, now=now)
 
 
 def stop_paging(uow: UnitOfWork, incident_id: int, now: datetime) -> int:
@@ -75,24 +68,18 @@ def watch_acknowledgement(
     ]
     if not timeouts:
         return False
-    return uow.jobs.add(
-        kind="ack_timeout",
-        due_at=acknowledged_at + timedelta(seconds=min(timeouts)),
-        payload={"incident_id": after.id, "acknowledged_at": acknowledged_at.isoformat()},
-        key=f"ack_timeout:{after.id}:{acknowledged_at.isoformat()}",
-        now=now,
-        incident_id=after.id,
-    )
+    job = AckTimeout(incident_id=after.id, acknowledged_at=acknowledged_at)
+    return uow.jobs.add(job, due_at=acknowledged_at + timedelta(seconds=min(timeouts)), now=now)
 
 
-def expire_acknowledgement(uow: UnitOfWork, job: Job, now: datetime) -> None:
+def expire_acknowledgement(uow: UnitOfWork, claimed: Claimed[AckTimeout], now: datetime) -> None:
     """The acknowledgement timed out unresolved: clear it and escalate again from the first step."""
-    incident = uow.incidents.get(job.payload["incident_id"], for_update=True)
+    incident = uow.incidents.get(claimed.incident_id, for_update=True)
     acknowledged_at = incident.timestamps.acknowledged_at
-    if acknowledged_at is None or acknowledged_at.isoformat() != job.payload["acknowledged_at"]:
+    if acknowledged_at is None or acknowledged_at != claimed.job.acknowledged_at:
         return  # acknowledged again since, or already expired
     state, events = rules.expire_acknowledgement(
-        Act(ACTOR, now), incident, job.due_at - acknowledged_at
+        Act(ACTOR, now), incident, claimed.due_at - acknowledged_at
     )
     uow.incidents.save(state, events)  # paging starts again: a reaction to the expiry
 
@@ -106,13 +93,14 @@ def _policy_of(uow: UnitOfWork, incident: Incident) -> dict[str, Any] | None:
     return None
 
 
-def run_escalation_step(uow: UnitOfWork, job: Job, now: datetime) -> None:
+def run_escalation_step(uow: UnitOfWork, claimed: Claimed[Escalate], now: datetime) -> None:
     """Page the step's targets (each by their notification rules) and queue the next step."""
-    incident = uow.incidents.get(job.payload["incident_id"], for_update=True)
+    job = claimed.job
+    incident = uow.incidents.get(job.incident_id, for_update=True)
     if _settled(incident):
         return
-    policy = Policy.from_definition(job.payload["policy"])
-    position, run = int(job.payload["position"]), job.payload.get("run", "")
+    policy = Policy.from_definition(job.policy)
+    position, run = job.position, job.run
     found = policy.step(position)
     if found is None:
         return
@@ -133,15 +121,7 @@ def run_escalation_step(uow: UnitOfWork, job: Job, now: datetime) -> None:
     uow.incidents.save(state, events)
     next_due = policy.next_due(position, now)
     if next_due is not None:
-        payload = {**job.payload, "position": position + 1}
-        uow.jobs.add(
-            kind="escalate",
-            due_at=next_due,
-            payload=payload,
-            key=f"escalate:{incident.id}:{position + 1}{run}",
-            now=now,
-            incident_id=incident.id,
-        )
+        uow.jobs.add(job.next_step(), due_at=next_due, now=now)
 
 
 def _settled(incident: Incident) -> bool:
@@ -190,18 +170,17 @@ def queue_deliveries(
         return False
     planned = notifications(user.contact_methods, user.notification_rules, now)
     for rule, note in enumerate(planned):
-        delivery.queue(
-            uow,
-            key=f"{purpose}:{incident_id}:{label}:{user_id}:{note.contact['id']}:{rule}",
+        job = page_or_notice(
+            purpose,
             incident_id=incident_id,
-            purpose=purpose,
             recipient=user_id,
             contact=note.contact,
-            due_at=note.at,
-            now=now,
             reassigned=reassigned,
-            **({"text": text} if text else {}),
+            text=text,
+            label=label,
+            rule=rule,
         )
+        delivery.queue(uow, job, due_at=note.at, now=now)
     return bool(planned)
 
 
@@ -209,13 +188,12 @@ def escalate_now(*, uow: UnitOfWork, actor: str, incident_id: int) -> None:
     """Fire the next escalation step now instead of at its time."""
     with uow:
         incident = uow.incidents.get(incident_id, for_update=True)
-        job = uow.jobs.next_pending(incident_id, "escalate")
+        job = uow.jobs.run_now(incident_id, Escalate, uow.now())
         if job is None:
             raise Conflict(
                 f"incident {incident_id} is not being escalated (acknowledged, resolved, or no policy)"
             )
-        job.due_at = uow.now()
-        step = int(job.payload["position"]) + 1
+        step = job.position + 1
         now_event = EscalatedNow(at=uow.now(), actor=actor, step=step)
         state, events = rules.record_news(incident, now_event)
         uow.incidents.save(state, events)

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 
 from fireline.domain import incident as rules
 from fireline.domain.events import Declared, StatusUpdateDue, StatusUpdatePosted
+from fireline.domain.jobs import Claimed, StatusReminder
 from fireline.domain.state import Incident
 from fireline.services import organisation
 from fireline.services.paging import queue_deliveries
-from fireline.storage.models import Job
 from fireline.storage.uow import UnitOfWork
 
 ACTOR = "fireline:reminder"
@@ -31,17 +31,10 @@ def cadence(uow: UnitOfWork, incident: Incident) -> timedelta | None:
 def plan(uow: UnitOfWork, incident: Incident, now: datetime) -> bool:
     """Queue the incident's next reminder unless one is pending or none is needed."""
     every = cadence(uow, incident)
-    if every is None or uow.jobs.next_pending(incident.id, "status_reminder") is not None:
+    if every is None or uow.jobs.has_pending(incident.id, StatusReminder):
         return False
     due = _last_update(uow, incident.id, now) + every
-    return uow.jobs.add(
-        kind="status_reminder",
-        due_at=due,
-        payload={"incident_id": incident.id},
-        key=f"reminder:{incident.id}:{due.isoformat()}",
-        now=now,
-        incident_id=incident.id,
-    )
+    return uow.jobs.add(StatusReminder(incident_id=incident.id), due_at=due, now=now)
 
 
 def _last_update(uow: UnitOfWork, incident_id: int, now: datetime) -> datetime:
@@ -49,9 +42,9 @@ def _last_update(uow: UnitOfWork, incident_id: int, now: datetime) -> datetime:
     return updates[-1].event.at if updates else now
 
 
-def remind(uow: UnitOfWork, job: Job, now: datetime) -> None:
+def remind(uow: UnitOfWork, claimed: Claimed[StatusReminder], now: datetime) -> None:
     """Page the communications lead if the last update is older than the cadence; plan the next."""
-    incident = uow.incidents.get(job.payload["incident_id"], for_update=True)
+    incident = uow.incidents.get(claimed.incident_id, for_update=True)
     every = cadence(uow, incident)
     if every is None:
         return
@@ -68,12 +61,4 @@ def remind(uow: UnitOfWork, job: Job, now: datetime) -> None:
         state, events = rules.record_news(incident, overdue)
         uow.incidents.save(state, events)
         last = now  # next reminder one cadence from now
-    due = last + every
-    uow.jobs.add(
-        kind="status_reminder",
-        due_at=due,
-        payload=job.payload,
-        key=f"reminder:{incident.id}:{due.isoformat()}",
-        now=now,
-        incident_id=incident.id,
-    )
+    uow.jobs.add(claimed.job, due_at=last + every, now=now)

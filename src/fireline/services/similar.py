@@ -13,9 +13,9 @@ from pydantic import BaseModel
 
 from fireline.domain import incident as rules
 from fireline.domain.events import RecurrenceSuspected
+from fireline.domain.jobs import Claimed, RecurrenceCheck
 from fireline.domain.similarity import Match, rank
 from fireline.domain.state import Incident
-from fireline.storage.models import Job
 from fireline.storage.uow import UnitOfWork
 
 ACTOR = "fireline:similar"
@@ -62,19 +62,12 @@ def _matches(uow: UnitOfWork, incident: Incident, limit: int) -> list[Match]:
 
 def plan_check(uow: UnitOfWork, incident: Incident, now: datetime) -> bool:
     """Queue the recurrence check of a new incident (off the path that created it)."""
-    return uow.jobs.add(
-        kind="recurrence_check",
-        due_at=now,
-        payload={"incident_id": incident.id},
-        key=f"recurrence:{incident.id}",
-        now=now,
-        incident_id=incident.id,
-    )
+    return uow.jobs.add(RecurrenceCheck(incident_id=incident.id), due_at=now, now=now)
 
 
-def check_recurrence(uow: UnitOfWork, job: Job, now: datetime) -> None:
+def check_recurrence(uow: UnitOfWork, claimed: Claimed[RecurrenceCheck], now: datetime) -> None:
     """Say on the timeline which close past matches still have open follow-ups."""
-    incident = uow.incidents.get(job.payload["incident_id"], for_update=True)
+    incident = uow.incidents.get(claimed.incident_id, for_update=True)
     found = [m for m in _matches(uow, incident, 5) if m.recurrence]
     if not found:
         return

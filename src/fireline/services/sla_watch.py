@@ -12,10 +12,10 @@ from datetime import datetime
 
 from fireline.domain import incident as rules
 from fireline.domain.incident import Act
+from fireline.domain.jobs import Claimed, SlaCheck
 from fireline.domain.sla import SlaClock, sla_clocks
 from fireline.domain.state import Incident
 from fireline.services import organisation
-from fireline.storage.models import Job
 from fireline.storage.uow import UnitOfWork
 
 ACTOR = "fireline:sla"
@@ -29,21 +29,15 @@ def plan(uow: UnitOfWork, incident: Incident, now: datetime, *, run: str = "") -
     queued = 0
     for clock in _clocks(uow, incident, now):
         if clock.stopped_at is None and clock.target not in incident.sla_breaches:
-            queued += uow.jobs.add(
-                kind="sla_check",
-                due_at=clock.due_at,
-                payload={"incident_id": incident.id, "target": clock.target},
-                key=f"sla:{incident.id}:{clock.target}:{clock.due_at.isoformat()}{run}",
-                now=now,
-                incident_id=incident.id,
-            )
+            job = SlaCheck(incident_id=incident.id, target=clock.target, run=run)
+            queued += uow.jobs.add(job, due_at=clock.due_at, now=now)
     return queued
 
 
-def check(uow: UnitOfWork, job: Job, now: datetime) -> None:
+def check(uow: UnitOfWork, claimed: Claimed[SlaCheck], now: datetime) -> None:
     """Record the breach if the target's clock is breached now (and was not recorded yet)."""
-    incident = uow.incidents.get(job.payload["incident_id"], for_update=True)
-    target = job.payload["target"]
+    incident = uow.incidents.get(claimed.incident_id, for_update=True)
+    target = claimed.job.target
     clock = next((c for c in _clocks(uow, incident, now) if c.target == target), None)
     if clock is None or not clock.breached:
         return

@@ -1,7 +1,11 @@
 """Run due jobs: claim with a lease, run each in its own transaction, deliver pages outside one.
 
-Locks are always taken in the same order — the incident, then the job — as
-the incident use cases do (they lock the incident, then cancel its jobs).
+Each job class has one handler (:data:`HANDLERS`, by the kind a row stores).
+Only the worker moves a claimed job on — finished, retried, held — through the
+job repository; a handler says what its job does, and a delivery returns a
+decision that is applied here. Locks are always taken in the same order — the
+incident, then the job — as the incident use cases do (they lock the incident,
+then cancel its jobs).
 """
 
 from __future__ import annotations
@@ -11,18 +15,41 @@ import os
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, Protocol, TypeVar, assert_never
 
 from fireline.bootstrap import Fireline
+from fireline.domain.jobs import (
+    MAX_ATTEMPTS,
+    AckTimeout,
+    BaseJob,
+    Claimed,
+    Escalate,
+    FollowUpDue,
+    Job,
+    Notice,
+    Notification,
+    Page,
+    RecurrenceCheck,
+    SlaCheck,
+    StatusReminder,
+    Unreadable,
+    UnreadableJob,
+    backoff,
+    kind_of,
+)
 from fireline.notify import DeliveryFailed
 from fireline.services import delivery, follow_ups, paging, reminders, similar, sla_watch
-from fireline.storage.models import Job
+from fireline.services.delivery import Cancel, Decision, Failed, Hold, Outcome, Retry, Send, Sent
 from fireline.storage.uow import UnitOfWork
 
 log = logging.getLogger("fireline.worker")
-Handler = Callable[[Fireline, int, str], None]
+Handler = Callable[[Fireline, int, str], None]  # runs one claimed job: core, job id, worker
 BATCH = 50
 RECORD_TRIES = 3
+J = TypeVar("J", bound=BaseJob)
+N = TypeVar("N", bound=Notification)
 
 
 def worker_name() -> str:
@@ -33,25 +60,12 @@ def run_due_jobs(core: Fireline, worker: str | None = None, *, limit: int = BATC
     """Claim the due jobs and run them; how many were claimed."""
     worker = worker or worker_name()
     with core.uow() as uow:
-        claimed = [
-            (j.id, j.kind)
-            for j in uow.jobs.claim(
-                worker=worker, now=uow.now(), lease=core.settings.worker_lease, limit=limit
-            )
-        ]
+        claimed = uow.jobs.claim(
+            worker=worker, now=uow.now(), lease=core.settings.worker_lease, limit=limit
+        )
         uow.commit()
-    for job_id, kind in claimed:
-        handler = HANDLERS.get(kind)
-        try:
-            if handler is None:
-                raise ValueError(f"no handler for jobs of kind {kind!r}")
-            handler(core, job_id, worker)
-        except Exception as error:
-            log.exception("job %s (%s) failed; it will be retried", job_id, kind)
-            try:
-                _retry_later(core.uow(), job_id, worker, str(error))
-            except Exception:
-                log.exception("could not reschedule job %s; its lease will expire", job_id)
+    for held in claimed:
+        _run(core, held, worker)
     return len(claimed)
 
 
@@ -65,7 +79,27 @@ def run_until_idle(core: Fireline, worker: str | None = None) -> int:
             return total
 
 
-def _locked_job(uow: UnitOfWork, job_id: int, worker: str) -> Job | None:
+def _run(core: Fireline, held: Claimed[Job] | Unreadable, worker: str) -> None:
+    """Run one claimed job; a job that raises is retried later, one nobody can read fails now."""
+    try:
+        try:
+            if isinstance(held, Unreadable):
+                raise UnreadableJob(held.problem)
+            handler = HANDLERS.get(held.kind)
+            if handler is None:
+                raise UnreadableJob(f"no handler for jobs of kind {held.kind!r}")
+            handler(core, held.id, worker)
+        except UnreadableJob as error:
+            log.error("job %s (%s) cannot run and fails: %s", held.id, held.kind, error)
+            _after_error(core, held.id, worker, str(error), final=True)
+        except Exception as error:
+            log.exception("job %s (%s) failed; it will be retried", held.id, held.kind)
+            _after_error(core, held.id, worker, str(error))
+    except Exception:
+        log.exception("could not reschedule job %s; its lease will expire", held.id)
+
+
+def _locked_job(uow: UnitOfWork, job_id: int, worker: str) -> Claimed[Job] | Unreadable | None:
     """The job, still ours, with its incident locked first (the one lock order everywhere)."""
     incident_id = uow.jobs.incident_of(job_id)
     if incident_id is not None:
@@ -73,39 +107,60 @@ def _locked_job(uow: UnitOfWork, job_id: int, worker: str) -> Job | None:
     return uow.jobs.still_mine(job_id, worker)
 
 
-def _in_one_transaction(step: Callable[[UnitOfWork, Job, datetime], None]) -> Handler:
+@dataclass(frozen=True)
+class InOneTransaction(Generic[J]):
     """A job whose whole effect is database work: run it and mark it done in one transaction."""
 
-    def run(core: Fireline, job_id: int, worker: str) -> None:
+    job_type: type[J]
+    step: Callable[[UnitOfWork, Claimed[J], datetime], None]
+
+    def __call__(self, core: Fireline, job_id: int, worker: str) -> None:
         with core.uow() as uow:
-            job = _locked_job(uow, job_id, worker)
-            if job is None:
+            held = _locked_job(uow, job_id, worker)
+            if held is None:
                 return
-            step(uow, job, uow.now())
-            _finish(uow, job)
+            self.step(uow, held.narrow(self.job_type), uow.now())
+            uow.jobs.finish(job_id, uow.now())
             uow.commit()
 
-    return run
+
+@dataclass(frozen=True)
+class Deliver(Generic[N]):
+    """Decide under lock, send with no transaction open, record under lock again."""
+
+    job_type: type[N]
+
+    def __call__(self, core: Fireline, job_id: int, worker: str) -> None:
+        with core.uow() as uow:
+            held = _locked_job(uow, job_id, worker)
+            if held is None:
+                return
+            claimed, now = held.narrow(self.job_type), uow.now()
+            decision = delivery.prepare(uow, claimed, core.settings.base_url, core.throttle(), now)
+            _apply(uow, claimed, decision, now + core.settings.worker_lease, now)
+            delivery.log_decision(uow, claimed, decision, now)
+            uow.commit()
+        if isinstance(decision, Send):
+            failure = delivery.send(core.pager(), claimed.job.contact, decision.message)
+            _record(core, job_id, worker, failure)
 
 
-def _deliver(core: Fireline, job_id: int, worker: str) -> None:
-    """Prepare under lock, send with no transaction open, record under lock again."""
-    with core.uow() as uow:
-        job = _locked_job(uow, job_id, worker)
-        if job is None:
-            return
-        now = uow.now()
-        message = delivery.prepare(uow, job, core.settings.base_url, core.throttle(), now)
-        if message is not None:
-            job.lease_until = (
-                now + core.settings.worker_lease
-            )  # a fresh lease for the send, however long the batch took
-        contact = dict(job.payload["contact"])
-        uow.commit()
-    if message is None:
-        return
-    failure = delivery.send(core.pager(), contact, message)
-    _record(core, job_id, worker, failure)
+def _apply(
+    uow: UnitOfWork,
+    claimed: Claimed[Notification],
+    decision: Decision,
+    lease_until: datetime,
+    now: datetime,
+) -> None:
+    match decision:
+        case Send():
+            uow.jobs.renew(claimed.id, until=lease_until)  # a fresh lease for the send
+        case Hold(until=until, reason=reason):
+            uow.jobs.hold(claimed.id, until=until, reason=reason)
+        case Cancel():
+            uow.jobs.finish(claimed.id, now, "cancelled")
+        case _:
+            assert_never(decision)
 
 
 def _record(core: Fireline, job_id: int, worker: str, failure: DeliveryFailed | None) -> None:
@@ -113,11 +168,13 @@ def _record(core: Fireline, job_id: int, worker: str, failure: DeliveryFailed | 
     for attempt in range(RECORD_TRIES):
         try:
             with core.uow() as uow:
-                job = _locked_job(uow, job_id, worker)
-                if job is None:
+                held = _locked_job(uow, job_id, worker)
+                if held is None:
                     return  # our lease passed to another worker, which sends with the same idempotency key
-                if delivery.record(uow, job, failure, uow.now()):
-                    _finish(uow, job, failed=failure is not None)
+                claimed, now = held.narrow(Notification), uow.now()
+                outcome = delivery.after_send(failure, claimed.attempts, now)
+                delivery.record(uow, claimed, outcome, now)
+                _finish(uow, job_id, outcome, now)
                 uow.commit()
                 return
         except Exception:
@@ -126,38 +183,55 @@ def _record(core: Fireline, job_id: int, worker: str, failure: DeliveryFailed | 
             time.sleep(0.2 * (attempt + 1))
 
 
-def _finish(uow: UnitOfWork, job: Job, *, failed: bool = False) -> None:
-    job.status = "failed" if failed else "done"
-    job.finished_at = uow.now()
-    job.lease_until = None
+def _finish(uow: UnitOfWork, job_id: int, outcome: Outcome, now: datetime) -> None:
+    match outcome:
+        case Retry(at=at, error=error):
+            uow.jobs.retry(job_id, at=at, error=error)
+        case Sent():
+            uow.jobs.finish(job_id, now)
+        case Failed():
+            uow.jobs.finish(job_id, now, "failed")
+        case _:
+            assert_never(outcome)
 
 
-def _retry_later(uow: UnitOfWork, job_id: int, worker: str, error: str) -> None:
-    """A job raised: try it again later, or give up after the last attempt and say so."""
-    with uow:
-        job = _locked_job(uow, job_id, worker)
-        if job is None:
+def _after_error(
+    core: Fireline, job_id: int, worker: str, error: str, *, final: bool = False
+) -> None:
+    """A job raised: try it again later, or give up (after the last attempt) and say so."""
+    with core.uow() as uow:
+        held = _locked_job(uow, job_id, worker)
+        if held is None:
             return
-        if job.attempts >= delivery.MAX_ATTEMPTS:
-            _finish(uow, job, failed=True)
-            delivery.give_up(uow, job, error[:1000], uow.now())
+        now = uow.now()
+        if final or held.attempts >= MAX_ATTEMPTS:
+            uow.jobs.finish(job_id, now, "failed", error=error)
+            delivery.give_up(uow, held, error[:1000], now)
         else:
-            job.status, job.due_at, job.lease_until = (
-                "pending",
-                uow.now() + delivery.backoff(job.attempts),
-                None,
-            )
-        job.last_error = error[:1000]
+            uow.jobs.retry(job_id, at=now + backoff(held.attempts), error=error)
         uow.commit()
 
 
-HANDLERS: dict[str, Handler] = {
-    "escalate": _in_one_transaction(paging.run_escalation_step),
-    "notify": _deliver,
-    "message": _deliver,
-    "status_reminder": _in_one_transaction(reminders.remind),
-    "ack_timeout": _in_one_transaction(paging.expire_acknowledgement),
-    "sla_check": _in_one_transaction(sla_watch.check),
-    "follow_up_due": _in_one_transaction(follow_ups.remind),
-    "recurrence_check": _in_one_transaction(similar.check_recurrence),
-}
+class _JobHandler(Protocol):
+    @property
+    def job_type(self) -> type[BaseJob]: ...
+
+    def __call__(self, core: Fireline, job_id: int, worker: str) -> None: ...
+
+
+def _by_kind(*handlers: _JobHandler) -> dict[str, Handler]:
+    return {kind_of(handler.job_type): handler for handler in handlers}
+
+
+_ONE_PER_JOB_CLASS = (
+    InOneTransaction(Escalate, paging.run_escalation_step),
+    Deliver(Page),
+    Deliver(Notice),
+    InOneTransaction(StatusReminder, reminders.remind),
+    InOneTransaction(AckTimeout, paging.expire_acknowledgement),
+    InOneTransaction(SlaCheck, sla_watch.check),
+    InOneTransaction(FollowUpDue, follow_ups.remind),
+    InOneTransaction(RecurrenceCheck, similar.check_recurrence),
+)
+HANDLERS: dict[str, Handler] = _by_kind(*_ONE_PER_JOB_CLASS)
+"""Every job class's handler, by the kind its rows store (a test checks none is missing)."""

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Generic, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-# Times in a payload are ISO 8601 text, offset included (as ``datetime.isoformat`` writes them).
-Time = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str)]
+from fireline.domain.events import Time  # ISO 8601 text with its offset, as before typing
+
 Purpose = Literal["page", "announcement", "reminder"]
 MAX_ATTEMPTS = 5
 

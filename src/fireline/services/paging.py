@@ -53,7 +53,7 @@ def stop_paging(uow: UnitOfWork, incident_id: int, now: datetime) -> int:
 
     A page being sent right now finishes and is recorded.
     """
-    uow.deliveries.cancel_pages(incident_id, "the incident was acknowledged or resolved", now)
+    uow.deliveries.cancel_pages(incident_id, delivery.NOT_NEEDED, now)
     return uow.jobs.cancel(incident_id, PAGING, now)
 
 

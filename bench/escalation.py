@@ -94,7 +94,8 @@ def job_lag(
     from fireline.bootstrap import build
     from fireline.config import Settings
     from fireline.domain.jobs import Page
-    from fireline.services import delivery, incidents
+    from fireline.services.incidents import commands as incidents
+    from fireline.services.paging import delivery
     from fireline.storage.models import Job
 
     receiver = Receiver()

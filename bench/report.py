@@ -38,9 +38,9 @@ from fireline.domain import incident as rules
 from fireline.domain.events import Event, PageSent
 from fireline.domain.incident import Act, Outcome
 from fireline.domain.state import Incident
-from fireline.services import reports
-from fireline.services.configuration import apply_config
-from fireline.services.organisation import priority_policy
+from fireline.services.admin.configuration import apply_config
+from fireline.services.admin.organisation import priority_policy
+from fireline.services.review import reports
 from fireline.storage.incidents import (
     IncidentRepository,
     first_acknowledgement,

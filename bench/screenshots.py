@@ -28,9 +28,12 @@ from playwright.sync_api import sync_playwright
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
 from fireline.integrations import alertmanager
-from fireline.services import alerts, auth, incidents, silences
-from fireline.services.alerts import Submission
-from fireline.services.configuration import apply_config
+from fireline.services.admin import auth
+from fireline.services.admin.configuration import apply_config
+from fireline.services.alerting import ingest as alerts
+from fireline.services.alerting import silences
+from fireline.services.alerting.ingest import Submission
+from fireline.services.incidents import commands as incidents
 from fireline.web.app import create_app
 
 ROOT = Path(__file__).parent.parent

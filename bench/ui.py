@@ -44,9 +44,9 @@ from fireline.domain import review
 from fireline.domain.events import Event
 from fireline.domain.incident import Act, Outcome
 from fireline.domain.state import Incident
-from fireline.services import auth
-from fireline.services.configuration import apply_config
-from fireline.services.organisation import priority_policy
+from fireline.services.admin import auth
+from fireline.services.admin.configuration import apply_config
+from fireline.services.admin.organisation import priority_policy
 from fireline.storage.incidents import first_acknowledgement, metrics_columns
 from fireline.storage.models import (
     AlertRow,

@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, text
 
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.services.organisation import register_shipped_workflows
+from fireline.services.admin.organisation import register_shipped_workflows
 from fireline.storage.db import normalise_url
 from fireline.storage.models import Base
 

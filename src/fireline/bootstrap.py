@@ -14,7 +14,7 @@ from fireline.notify import ChannelNotifier, Notifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
 from fireline.notify.webhook import WebhookNotifier
-from fireline.services.organisation import register_shipped_workflows, webhook_secret
+from fireline.services.admin.organisation import register_shipped_workflows, webhook_secret
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
 from fireline.storage.uow import Clock, UnitOfWork

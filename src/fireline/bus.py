@@ -2,7 +2,7 @@
 
 Saving an incident records the save in the unit of work. When the unit of
 work commits, :func:`handle` passes every new event to the reactions
-registered for its type (``services/reactions.py``), then does the same for
+registered for its type (each concept's ``reactions.py``), then does the same for
 whatever those reactions saved, until nothing new happens — so a postmortem is
 drafted, paging starts or stops and SLA checks are queued on every path that
 records the event, and all of it commits or rolls back together.
@@ -10,8 +10,15 @@ records the event, and all of it commits or rolls back together.
 
 from __future__ import annotations
 
-from fireline.services.reactions import REACTIONS
+from fireline.services.incidents import reactions as incidents
+from fireline.services.paging import reactions as paging
+from fireline.services.reactions import merged
+from fireline.services.review import reactions as review
 from fireline.storage.uow import UnitOfWork
+
+# Per event type: review's reactions first (a postmortem draft is part of the change), then
+# paging's, then the incident's own clocks.
+REACTIONS = merged(review.REACTIONS, paging.REACTIONS, incidents.REACTIONS)
 
 MAX_ROUNDS = 10  # reactions that keep reacting to each other are a bug, not a workload
 

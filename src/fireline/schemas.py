@@ -9,7 +9,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from fireline.domain.sla import SlaClock
 from fireline.domain.state import Incident
-from fireline.services.incidents import IncidentDetail, IncidentView, Page
+from fireline.services.incidents.commands import IncidentDetail, IncidentView, Page
 
 Level = Literal["high", "medium", "low"]
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)

@@ -22,8 +22,8 @@ import uvicorn
 
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.services import auth
-from fireline.services.configuration import apply_config
+from fireline.services.admin import auth
+from fireline.services.admin.configuration import apply_config
 from fireline.web.app import create_app
 from tests.conftest import EXAMPLE
 from tests.e2e.servers import free_port

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fireline.bootstrap import Fireline
-from fireline.services import auth
-from fireline.services.configuration import apply_config
+from fireline.services.admin import auth
+from fireline.services.admin.configuration import apply_config
 from fireline.web.app import create_app
 from tests.conftest import EXAMPLE, FakeClock
 from tests.e2e.cli_runner import Cli

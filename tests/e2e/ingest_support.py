@@ -9,7 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from fireline.bootstrap import Fireline
-from fireline.services import auth, incidents
+from fireline.services.admin import auth
+from fireline.services.incidents import commands as incidents
 from tests.conftest import FakeClock
 
 AM_KEY = "am0checkout0000000000000000000001"

@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from fireline.bootstrap import Fireline
-from fireline.services import incidents
-from fireline.services.configuration import apply_config
+from fireline.services.admin.configuration import apply_config
+from fireline.services.incidents import commands as incidents
 from fireline.worker.jobs import run_due_jobs
 from tests.conftest import EXAMPLE
 

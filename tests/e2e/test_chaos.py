@@ -36,8 +36,8 @@ from sqlalchemy import create_engine, func, select, text
 
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.services import incidents
-from fireline.services.organisation import webhook_secret
+from fireline.services.admin.organisation import webhook_secret
+from fireline.services.incidents import commands as incidents
 from fireline.storage.db import normalise_url
 from fireline.storage.models import Delivery, IncidentEvent, Job
 from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _in_schema

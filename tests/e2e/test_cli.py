@@ -9,7 +9,7 @@ import pytest
 from fireline.bootstrap import build
 from fireline.config import Settings
 from fireline.domain.state import TIMESTAMPS as EVENT_TIMESTAMPS
-from fireline.services import auth
+from fireline.services.admin import auth
 from tests.conftest import EXAMPLE
 from tests.e2e.cli_runner import Cli
 

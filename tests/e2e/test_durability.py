@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from fireline.bootstrap import build
 from fireline.config import Settings
-from fireline.services.configuration import apply_config
+from fireline.services.admin.configuration import apply_config
 from tests.conftest import EXAMPLE
 from tests.e2e.servers import start_server
 

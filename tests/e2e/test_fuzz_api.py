@@ -13,8 +13,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from fireline.bootstrap import Fireline
-from fireline.services import auth, incidents
-from fireline.services.configuration import apply_config
+from fireline.services.admin import auth
+from fireline.services.admin.configuration import apply_config
+from fireline.services.incidents import commands as incidents
 from fireline.web.app import create_app
 from tests.conftest import EXAMPLE
 

@@ -286,7 +286,7 @@ def test_a_key_over_its_rate_gets_429_with_retry_after(core: Fireline, clock: Fa
 
     from fireline.bootstrap import build
     from fireline.config import Settings
-    from fireline.services.configuration import apply_config
+    from fireline.services.admin.configuration import apply_config
     from fireline.web.app import create_app
     from tests.conftest import EXAMPLE
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fireline.services.alerts import check_heartbeats
-from fireline.services.configuration import apply_config
+from fireline.services.admin.configuration import apply_config
+from fireline.services.alerting.ingest import check_heartbeats
 from tests.e2e.ingest_support import (
     EV_KEY,
     HB_KEY,

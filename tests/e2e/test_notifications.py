@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from fireline.bootstrap import Fireline
-from fireline.services import incidents, paging
-from fireline.services.delivery import list_deliveries
+from fireline.services.incidents import commands as incidents
+from fireline.services.paging import escalation as paging
+from fireline.services.paging.delivery import list_deliveries
 from fireline.worker import jobs
 from tests.conftest import EXAMPLE, FakeClock
 from tests.e2e.cli_runner import Cli

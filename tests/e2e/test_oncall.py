@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fireline.services.configuration import apply_config
+from fireline.services.admin.configuration import apply_config
 from tests.conftest import EXAMPLE, FakeClock
 from tests.e2e.cli_runner import Cli
 from tests.e2e.conftest import Api

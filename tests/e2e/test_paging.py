@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from fireline.bootstrap import Fireline
-from fireline.services import incidents
-from fireline.services.configuration import apply_config
-from fireline.services.organisation import webhook_secret
+from fireline.services.admin.configuration import apply_config
+from fireline.services.admin.organisation import webhook_secret
+from fireline.services.incidents import commands as incidents
 from fireline.worker.jobs import run_due_jobs
 from tests.conftest import EXAMPLE, FakeClock
 from tests.e2e.paging_support import Receiver, timeline, work
@@ -128,7 +128,7 @@ def test_a_job_whose_worker_died_is_claimed_again_after_its_lease(
 
 def test_an_alert_pages_at_once(core: Fireline, paging: Receiver) -> None:
     from fireline.domain.alerts import AlertEvent
-    from fireline.services.alerts import Submission, ingest
+    from fireline.services.alerting.ingest import Submission, ingest
 
     event = AlertEvent(action="trigger", dedup_key="disk", summary="Disk full", severity="critical")
     ingest(
@@ -237,7 +237,7 @@ def test_the_link_in_a_page_acknowledges_as_the_paged_user(
 
 def test_escalate_now_and_reassign(core: Fireline, clock: FakeClock, paging: Receiver) -> None:
     from fireline.errors import Conflict
-    from fireline.services.paging import escalate_now, reassign
+    from fireline.services.paging.escalation import escalate_now, reassign
 
     incident = incidents.declare(
         uow=core.uow(), actor="dana", title="x", services=["checkout-api"]

@@ -14,8 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fireline.bootstrap import Fireline
-from fireline.services import incidents, postmortems
-from fireline.services.configuration import apply_config
+from fireline.services.admin.configuration import apply_config
+from fireline.services.incidents import commands as incidents
+from fireline.services.review import postmortems
 from fireline.web.app import create_app
 from tests.conftest import EXAMPLE, FakeClock
 from tests.e2e.ingest_support import AM_URL, am_alert, am_webhook, minutes_ago, resolved

@@ -9,8 +9,10 @@ import pytest
 
 from fireline.bootstrap import Fireline
 from fireline.errors import Conflict, InvalidInput
-from fireline.services import drills, follow_ups, incidents, postmortems, similar
-from fireline.services.configuration import apply_config
+from fireline.services.admin.configuration import apply_config
+from fireline.services.incidents import commands as incidents
+from fireline.services.incidents import drills
+from fireline.services.review import follow_ups, postmortems, similar
 from tests.conftest import FakeClock
 from tests.e2e.cli_runner import Cli
 from tests.e2e.paging_support import Receiver, timeline, work

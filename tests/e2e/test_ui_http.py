@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from fireline.services import incidents
-from fireline.services.configuration import apply_config
+from fireline.services.admin.configuration import apply_config
+from fireline.services.incidents import commands as incidents
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Api
 from tests.e2e.ui_support import PASSWORD, WebUser, set_passwords

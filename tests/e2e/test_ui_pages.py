@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fireline.integrations import alertmanager
-from fireline.services import alerts, incidents
-from fireline.services.alerts import Submission
+from fireline.services.alerting import ingest as alerts
+from fireline.services.alerting.ingest import Submission
+from fireline.services.incidents import commands as incidents
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Api
 from tests.e2e.ingest_support import AM_KEY, am_alert, am_webhook

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from fireline.services import follow_ups, incidents, postmortems
+from fireline.services.incidents import commands as incidents
+from fireline.services.review import follow_ups, postmortems
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Api
 from tests.e2e.ui_support import WebUser, set_passwords

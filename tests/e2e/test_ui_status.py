@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from fireline.services import incidents
+from fireline.services.incidents import commands as incidents
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Api
 from tests.e2e.ingest_support import Ingest

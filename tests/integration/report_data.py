@@ -38,8 +38,9 @@ from fireline.bootstrap import Fireline
 from fireline.domain import incident as rules
 from fireline.domain.events import PageSent
 from fireline.domain.incident import Act
-from fireline.services import follow_ups, incidents
-from fireline.services.configuration import apply_config
+from fireline.services.admin.configuration import apply_config
+from fireline.services.incidents import commands as incidents
+from fireline.services.review import follow_ups
 from tests.conftest import FakeClock
 
 MARCH = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 4, 1, tzinfo=UTC))

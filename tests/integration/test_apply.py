@@ -6,8 +6,8 @@ import pytest
 
 from fireline.bootstrap import Fireline
 from fireline.errors import ConfigInvalid
-from fireline.services import directory
-from fireline.services.configuration import apply_config
+from fireline.services.admin import directory
+from fireline.services.admin.configuration import apply_config
 from fireline.storage.models import Integration, Team, User
 from tests.conftest import EXAMPLE
 
@@ -166,7 +166,7 @@ services:
   - {id: warehouse, name: Warehouse, team: data}
 """
     _apply(core, text)
-    from fireline.services import incidents
+    from fireline.services.incidents import commands as incidents
 
     view = incidents.declare(
         uow=core.uow(), actor="cli", title="Nightly load failed", services=["warehouse"]

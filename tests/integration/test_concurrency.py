@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from fireline.bootstrap import Fireline
 from fireline.domain.state import replay
-from fireline.services import incidents
+from fireline.services.incidents import commands as incidents
 
 WRITERS = 6
 NOTES_EACH = 8
@@ -64,7 +64,7 @@ def test_readers_do_not_wait_for_an_open_write(core: Fireline) -> None:
 
 
 def test_concurrent_config_applies_all_succeed(core: Fireline) -> None:
-    from fireline.services.configuration import apply_config
+    from fireline.services.admin.configuration import apply_config
     from tests.conftest import EXAMPLE
 
     def apply(_: int) -> str:

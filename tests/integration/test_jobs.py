@@ -9,7 +9,7 @@ import pytest
 
 from fireline.bootstrap import Fireline
 from fireline.domain.jobs import Escalate, Page, SlaCheck, StatusReminder
-from fireline.services import incidents
+from fireline.services.incidents import commands as incidents
 from fireline.storage.jobs import JobRecord
 from fireline.storage.models import Job as JobRow
 from fireline.worker.jobs import run_due_jobs

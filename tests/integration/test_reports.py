@@ -20,8 +20,9 @@ from fireline.domain.metrics import IncidentFacts, facts_from
 from fireline.domain.oncall_load import PageSent, pages_from
 from fireline.domain.state import replay
 from fireline.errors import InvalidInput
-from fireline.services import incidents, reports
-from fireline.services.reports import GroupMetricsRead, SlaTallyRead, SummaryRead
+from fireline.services.incidents import commands as incidents
+from fireline.services.review import reports
+from fireline.services.review.reports import GroupMetricsRead, SlaTallyRead, SummaryRead
 from fireline.storage import migrate
 from fireline.storage.models import IncidentFactsRow, Service
 from tests.conftest import FakeClock

@@ -13,7 +13,7 @@ from fireline.domain.incident import declare as declare_rule
 from fireline.domain.priority import PriorityPolicy
 from fireline.domain.state import replay
 from fireline.errors import NotFound, StaleState
-from fireline.services import incidents
+from fireline.services.incidents import commands as incidents
 from fireline.storage.incidents import IncidentFilter
 from fireline.workflows import shipped_workflow
 from tests.conftest import FakeClock
@@ -92,7 +92,7 @@ def test_an_incident_keeps_its_workflow_version(core: Fireline, clock: FakeClock
 
 
 def test_filters_and_pages(core: Fireline, clock: FakeClock) -> None:
-    from fireline.services.configuration import apply_config
+    from fireline.services.admin.configuration import apply_config
     from tests.conftest import EXAMPLE
 
     apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")
@@ -116,7 +116,7 @@ def test_filters_and_pages(core: Fireline, clock: FakeClock) -> None:
 
 
 def test_services_follow_an_update(core: Fireline) -> None:
-    from fireline.services.configuration import apply_config
+    from fireline.services.admin.configuration import apply_config
     from tests.conftest import EXAMPLE
 
     apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")

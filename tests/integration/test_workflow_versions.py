@@ -10,8 +10,8 @@ from sqlalchemy import delete
 
 from fireline.bootstrap import Fireline
 from fireline.domain.workflow import PageAction
-from fireline.services import incidents
-from fireline.services.organisation import register_shipped_workflows
+from fireline.services.admin.organisation import register_shipped_workflows
+from fireline.services.incidents import commands as incidents
 from fireline.storage.models import WorkflowVersion
 from fireline.workflows import shipped_workflow
 from tests.conftest import FakeClock

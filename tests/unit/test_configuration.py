@@ -21,7 +21,7 @@ from fireline.domain.configuration import (
     dangling_references,
 )
 from fireline.errors import ConfigInvalid, InvalidInput
-from fireline.services.yamlfile import dotted, load_model, load_with_lines, where
+from fireline.services.admin.yamlfile import dotted, load_model, load_with_lines, where
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "fireline.yaml"
 SHIPPED_WORKFLOWS = Known(workflows={"standard", "security"})
@@ -665,7 +665,7 @@ def test_absurd_duration_is_a_config_problem() -> None:
 
 def test_a_key_given_twice_is_refused_with_its_line() -> None:
     from fireline.errors import ConfigInvalid
-    from fireline.services.yamlfile import load_with_lines
+    from fireline.services.admin.yamlfile import load_with_lines
 
     with pytest.raises(ConfigInvalid) as raised:
         load_with_lines("teams:\n  - id: a\n    name: A\n    name: B\n", "dup.yaml")
@@ -673,7 +673,7 @@ def test_a_key_given_twice_is_refused_with_its_line() -> None:
 
 
 def test_base_60_numbers_are_not_numbers() -> None:
-    from fireline.services.yamlfile import load_with_lines
+    from fireline.services.admin.yamlfile import load_with_lines
 
     data, _ = load_with_lines("a: 17:00\nb: 1:30.5\nc: 12\nd: 1.5\ne: 0x1f\n", "n.yaml")
     assert data == {"a": "17:00", "b": "1:30.5", "c": 12, "d": 1.5, "e": 31}

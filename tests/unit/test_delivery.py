@@ -9,7 +9,7 @@ import pytest
 from fireline.domain.jobs import Notice, Notification, Page
 from fireline.domain.throttle import Throttle
 from fireline.notify import DeliveryFailed
-from fireline.services.delivery import Cancel, Failed, Hold, Retry, Sent, after_send, decide
+from fireline.services.paging.delivery import Cancel, Failed, Hold, Retry, Sent, after_send, decide
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 HOOK = {"id": "carol-hook", "type": "webhook", "url": "http://h/carol"}

@@ -93,5 +93,8 @@ def test_the_check_finds_a_cycle() -> None:
 
 
 def test_the_check_reads_module_level_imports_only() -> None:
-    source = "from fireline.services import paging\ndef f():\n    from fireline import bus\n"
-    assert imports_of("fireline.services.reactions", source) == {"fireline.services.paging"}
+    source = (
+        "from fireline.services.paging import escalation\ndef f():\n    from fireline import bus\n"
+    )
+    found = imports_of("fireline.services.paging.reactions", source)
+    assert found == {"fireline.services.paging.escalation"}

@@ -76,7 +76,7 @@ def test_domain_modules_do_import_things() -> None:
         ("import yaml, json", ["yaml"]),
         ("from fireline.storage import db", ["fireline.storage"]),
         ("from fireline import services", ["fireline"]),
-        ("import fireline.services.incidents", ["fireline.services.incidents"]),
+        ("import fireline.services.incidents.commands", ["fireline.services.incidents.commands"]),
         ("from fireline.config import Settings", ["fireline.config"]),
         ("def f():\n    import httpx\n", ["httpx"]),
         ("import fastapi as api", ["fastapi"]),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from fireline.domain.sla import SlaClock
-from fireline.services.status_page import worst
+from fireline.services.incidents.status_page import worst
 from fireline.web.ui.templating import label, span
 from fireline.web.ui.views import clock_text, worst_clock
 

@@ -20,7 +20,7 @@ from fireline.domain.workflow import (
     Workflow,
 )
 from fireline.errors import ConfigInvalid
-from fireline.services.yamlfile import load_model
+from fireline.services.admin.yamlfile import load_model
 from fireline.workflows import SHIPPED, shipped_workflow
 
 STANDARD_PHASES = [

@@ -18,8 +18,8 @@ from fireline.cli.backend import CliError, LocalBackend
 from fireline.cli.context import AsJson, Context, DatabaseUrl, connected, settings
 from fireline.domain.workflow import Workflow
 from fireline.errors import ConfigInvalid, FirelineError
-from fireline.services import auth
-from fireline.services.yamlfile import load_model
+from fireline.services.admin import auth
+from fireline.services.admin.yamlfile import load_model
 
 app = typer.Typer(
     help="Fireline: incident management from the first alert to the lessons learned.",

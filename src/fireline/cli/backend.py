@@ -18,22 +18,16 @@ from pydantic import BaseModel
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
 from fireline.schemas import IncidentDetailRead, IncidentPage, IncidentRead
-from fireline.services import (
-    alert_views,
-    delivery,
-    directory,
-    drills,
-    follow_ups,
-    incidents,
-    integrations,
-    oncall,
-    paging,
-    postmortems,
-    reports,
-    silences,
-    similar,
-)
-from fireline.services.configuration import apply_config
+from fireline.services.admin import directory
+from fireline.services.admin.configuration import apply_config
+from fireline.services.alerting import integrations, silences
+from fireline.services.alerting import views as alert_views
+from fireline.services.incidents import commands as incidents
+from fireline.services.incidents import drills
+from fireline.services.oncall import schedules as oncall
+from fireline.services.paging import delivery
+from fireline.services.paging import escalation as paging
+from fireline.services.review import follow_ups, postmortems, reports, similar
 from fireline.storage.incidents import IncidentFilter
 
 Json = Any

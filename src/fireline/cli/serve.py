@@ -12,7 +12,7 @@ import uvicorn
 from fireline.bootstrap import Fireline
 from fireline.cli.backend import CliError, LocalBackend
 from fireline.config import Settings
-from fireline.services import auth
+from fireline.services.admin import auth
 from fireline.web.app import create_app
 
 

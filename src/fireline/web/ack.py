@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from fireline.errors import FirelineError
-from fireline.services import ack_links
+from fireline.services.paging import ack_links
 
 PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Fireline</title><body style="font:1.2rem system-ui;margin:2rem;max-width:30rem">{body}</body></html>"""

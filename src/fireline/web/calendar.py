@@ -7,7 +7,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from fireline.errors import FirelineError
-from fireline.services import calendar
+from fireline.services.oncall import calendar
 
 
 async def mine(request: Request) -> Response:

@@ -9,8 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from fireline.bootstrap import Fireline
 from fireline.errors import Unauthenticated
-from fireline.services import auth
-from fireline.services.auth import Principal
+from fireline.services.admin import auth
+from fireline.services.admin.auth import Principal
 from fireline.storage.uow import UnitOfWork
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `fireline token create`.")

@@ -21,7 +21,7 @@ from fireline.bootstrap import Fireline
 from fireline.errors import StaleState
 from fireline.integrations import alertmanager, events_v2
 from fireline.integrations.limits import MAX_BODY_BYTES, PayloadInvalid
-from fireline.services.alerts import Kind, Outcome, Rejected, Submission, ingest
+from fireline.services.alerting.ingest import Kind, Outcome, Rejected, Submission, ingest
 from fireline.web.problems import problem
 
 log = logging.getLogger("fireline.ingest")

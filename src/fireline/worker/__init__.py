@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 
 from fireline.bootstrap import Fireline
-from fireline.services.alerts import check_heartbeats
+from fireline.services.alerting.ingest import check_heartbeats
 from fireline.worker.jobs import run_until_idle
 
 log = logging.getLogger("fireline.worker")

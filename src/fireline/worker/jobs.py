@@ -40,8 +40,20 @@ from fireline.domain.jobs import (
     kind_of,
 )
 from fireline.notify import DeliveryFailed
-from fireline.services import delivery, follow_ups, paging, reminders, similar, sla_watch
-from fireline.services.delivery import Cancel, Decision, Failed, Hold, Outcome, Retry, Send, Sent
+from fireline.services.incidents import reminders, sla_watch
+from fireline.services.paging import delivery
+from fireline.services.paging import escalation as paging
+from fireline.services.paging.delivery import (
+    Cancel,
+    Decision,
+    Failed,
+    Hold,
+    Outcome,
+    Retry,
+    Send,
+    Sent,
+)
+from fireline.services.review import follow_ups, similar
 from fireline.storage.uow import UnitOfWork
 
 log = logging.getLogger("fireline.worker")

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from fireline.errors import InvalidInput
-from fireline.services import auth, directory
-from fireline.services.configuration import apply_config
+from fireline.services.admin import auth, directory
+from fireline.services.admin.configuration import apply_config
 from fireline.web.deps import Admin, Uow, Viewer
 from fireline.web.problems import document
 

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from fireline.schemas import Input, Reason, Ref, Time
-from fireline.services import alert_views, delivery, integrations, silences
+from fireline.services.alerting import integrations, silences
+from fireline.services.alerting import views as alert_views
+from fireline.services.paging import delivery
 from fireline.web.deps import Admin, Responder, Uow, Viewer
 from fireline.web.problems import document
 

@@ -22,7 +22,8 @@ from fireline.schemas import (
     TaskUpdate,
     TransitionCreate,
 )
-from fireline.services import incidents, paging
+from fireline.services.incidents import commands as incidents
+from fireline.services.paging import escalation as paging
 from fireline.storage.incidents import IncidentFilter
 from fireline.web.deps import Responder, Uow, Viewer
 from fireline.web.problems import document

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from fireline.schemas import Input, Reason, Ref, Time
-from fireline.services import calendar, oncall
+from fireline.services.oncall import calendar
+from fireline.services.oncall import schedules as oncall
 from fireline.web.deps import Responder, Uow, Viewer
 from fireline.web.problems import document
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from fireline.domain.metrics import GroupBy
 from fireline.schemas import Time
-from fireline.services import reports
+from fireline.services.review import reports
 from fireline.web.deps import Uow, Viewer
 from fireline.web.problems import document
 

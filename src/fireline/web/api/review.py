@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import Field
 
 from fireline.schemas import FollowUpItemRead, Input, LongText, Ref, Time, Title
-from fireline.services import drills, follow_ups, postmortems, similar
+from fireline.services.incidents import drills
+from fireline.services.review import follow_ups, postmortems, similar
 from fireline.web.deps import Responder, Uow, Viewer
 from fireline.web.problems import document
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fireline.errors import FirelineError
-from fireline.services import auth, web_sessions
+from fireline.services.admin import auth, web_sessions
 from fireline.web.deps import Uow
 from fireline.web.ui.session import (
     COOKIE,

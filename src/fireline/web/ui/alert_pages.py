@@ -14,7 +14,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from fireline.domain.durations import parse_duration
 from fireline.errors import FirelineError, InvalidInput, NotFound
-from fireline.services import alert_views, incident_views, silences
+from fireline.services.alerting import silences
+from fireline.services.alerting import views as alert_views
+from fireline.services.incidents import views as incident_views
 from fireline.storage.uow import UnitOfWork
 from fireline.web.api.alerts import SilenceCreate
 from fireline.web.deps import Uow

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fireline.errors import FirelineError
-from fireline.services import directory, integrations
+from fireline.services.admin import directory
+from fireline.services.alerting import integrations
 from fireline.storage.uow import UnitOfWork
 from fireline.web.api.alerts import Rotation
 from fireline.web.deps import Uow

@@ -16,8 +16,8 @@ from fastapi.responses import Response
 
 from fireline.domain.metrics import DURATIONS, GROUP_BY
 from fireline.errors import FirelineError
-from fireline.services import reports
-from fireline.services.reports import GroupMetricsRead, MetricsReportRead
+from fireline.services.review import reports
+from fireline.services.review.reports import GroupMetricsRead, MetricsReportRead
 from fireline.storage.uow import UnitOfWork
 from fireline.web.deps import Uow
 from fireline.web.ui.session import SignedIn

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from fireline.errors import Conflict, NotFound
-from fireline.services import drills
+from fireline.services.incidents import drills
 from fireline.web.deps import Uow
 from fireline.web.ui.incident_page import IncidentId, not_found
 from fireline.web.ui.session import SignedIn

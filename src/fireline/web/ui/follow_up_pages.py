@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fireline.errors import FirelineError
-from fireline.services import follow_ups
+from fireline.services.review import follow_ups
 from fireline.web.api.review import FollowUpCreate, FollowUpUpdate
 from fireline.web.deps import Uow
 from fireline.web.ui.forms import validated

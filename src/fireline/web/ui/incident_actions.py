@@ -21,7 +21,8 @@ from fireline.schemas import (
     TaskUpdate,
     TransitionCreate,
 )
-from fireline.services import incidents, paging
+from fireline.services.incidents import commands as incidents
+from fireline.services.paging import escalation as paging
 from fireline.web.deps import Uow
 from fireline.web.ui.forms import validated
 from fireline.web.ui.incident_page import IncidentId, Problem, incident_response

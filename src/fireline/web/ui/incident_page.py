@@ -10,7 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from fireline.errors import FirelineError, NotFound
 from fireline.schemas import IncidentCreate
-from fireline.services import incident_views, incidents, my_work
+from fireline.services.incidents import commands as incidents
+from fireline.services.incidents import my_work
+from fireline.services.incidents import views as incident_views
 from fireline.storage.uow import UnitOfWork
 from fireline.web.deps import Uow
 from fireline.web.ui.forms import validated

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fireline.services import delivery, similar
+from fireline.services.paging import delivery
+from fireline.services.review import similar
 from fireline.storage.uow import UnitOfWork
 
 DELIVERIES_SHOWN = 20

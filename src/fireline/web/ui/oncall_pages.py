@@ -12,8 +12,11 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from fireline.errors import FirelineError
-from fireline.services import calendar, incident_views, my_work, oncall
-from fireline.services.oncall import ShiftRead
+from fireline.services.incidents import my_work
+from fireline.services.incidents import views as incident_views
+from fireline.services.oncall import calendar
+from fireline.services.oncall import schedules as oncall
+from fireline.services.oncall.schedules import ShiftRead
 from fireline.storage.uow import UnitOfWork
 from fireline.web.api.oncall import OverrideCreate
 from fireline.web.deps import Uow

@@ -13,8 +13,9 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from fireline.errors import FirelineError, NotFound, StaleState
-from fireline.services import incident_views, postmortems
-from fireline.services.postmortems import PostmortemView
+from fireline.services.incidents import views as incident_views
+from fireline.services.review import postmortems
+from fireline.services.review.postmortems import PostmortemView
 from fireline.storage.uow import UnitOfWork
 from fireline.web.api.review import (
     CommentCreate,

@@ -15,9 +15,9 @@ from urllib.parse import parse_qs
 from fastapi import Depends, Request
 
 from fireline.errors import Unauthenticated
-from fireline.services import web_sessions
-from fireline.services.auth import ROLES
-from fireline.services.web_sessions import WebLogin
+from fireline.services.admin import web_sessions
+from fireline.services.admin.auth import ROLES
+from fireline.services.admin.web_sessions import WebLogin
 from fireline.web.deps import Uow
 
 COOKIE = "fireline_session"

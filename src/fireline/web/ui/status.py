@@ -7,8 +7,8 @@ from xml.etree import ElementTree
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from fireline.services import status_page
-from fireline.services.status_page import PublicIncident, StatusPage
+from fireline.services.incidents import status_page
+from fireline.services.incidents.status_page import PublicIncident, StatusPage
 from fireline.web.deps import Uow
 from fireline.web.ui.templating import label, render
 

@@ -34,7 +34,7 @@ from fireline.domain.jobs import (
 from fireline.domain.state import Incident
 from fireline.domain.throttle import Throttle
 from fireline.notify import DeliveryFailed, Message, Notifier
-from fireline.services.ack_tokens import link_for
+from fireline.services.paging.ack_links import link_for
 from fireline.storage.uow import UnitOfWork
 
 ACTOR = "fireline:pager"

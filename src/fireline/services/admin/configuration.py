@@ -17,7 +17,7 @@ from fireline.domain.configuration import (
     dangling_references,
 )
 from fireline.errors import ConfigInvalid
-from fireline.services.yamlfile import Path, load_model, where
+from fireline.services.admin.yamlfile import Path, load_model, where
 from fireline.storage.directory import Outcome
 from fireline.storage.models import EscalationPolicy, Integration, Schedule, Service, Team, User
 from fireline.storage.uow import UnitOfWork

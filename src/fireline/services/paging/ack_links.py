@@ -1,4 +1,8 @@
-"""Signed acknowledge tokens: ``incident.user.expiry.signature`` (user ids have no dots)."""
+"""Acknowledge from the page itself: a signed link that acknowledges as the paged user.
+
+A token is ``incident.user.expiry.signature`` (user ids have no dots); a page
+carries it in its ``ack_url``, and following the link acknowledges as that user.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,9 @@ import hmac
 from datetime import UTC, datetime, timedelta
 
 from fireline.errors import Unauthenticated
-from fireline.services.organisation import webhook_secret
+from fireline.services.admin.organisation import webhook_secret
+from fireline.services.incidents import commands as incidents
+from fireline.services.incidents.commands import IncidentView
 from fireline.storage.uow import UnitOfWork
 
 LIFETIME = timedelta(hours=24)
@@ -42,3 +48,19 @@ def link_for(uow: UnitOfWork, base_url: str, incident_id: int, user: str) -> str
     """The acknowledge URL to put in a page (inside an open unit of work)."""
     token = make_token(webhook_secret(uow), incident_id, user, uow.now() + LIFETIME)
     return f"{base_url.rstrip('/')}/ack/{token}"
+
+
+def describe(*, uow: UnitOfWork, token: str) -> tuple[int, str]:
+    """Check a token without acting on it (for the confirmation page)."""
+    with uow:
+        found = read_token(webhook_secret(uow), token, uow.now())
+        uow.commit()
+    return found
+
+
+def acknowledge_by_link(*, uow: UnitOfWork, token: str) -> IncidentView:
+    """Acknowledge as the user the link was made for."""
+    with uow:
+        incident_id, user = read_token(webhook_secret(uow), token, uow.now())
+        uow.commit()
+    return incidents.acknowledge(uow=uow, actor=user, incident_id=incident_id)

@@ -19,8 +19,8 @@ from fireline.domain.jobs import AckTimeout, Claimed, Escalate, Page, Purpose, p
 from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.errors import Conflict, InvalidInput, NotFound
-from fireline.services import delivery
-from fireline.services.oncall import on_call_within
+from fireline.services.oncall.schedules import on_call_within
+from fireline.services.paging import delivery
 from fireline.storage.models import EscalationPolicy, Service, User
 from fireline.storage.uow import UnitOfWork
 

@@ -28,7 +28,7 @@ from fireline.domain.incident import Act, Outcome
 from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.errors import FirelineError
-from fireline.services import organisation
+from fireline.services.admin import organisation
 from fireline.storage.alerts import AlertRecord
 from fireline.storage.models import Integration, Service
 from fireline.storage.uow import UnitOfWork

@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from fireline.services import organisation
-from fireline.services.integrations import IntegrationRead, read_integration
+from fireline.services.admin import organisation
+from fireline.services.alerting.integrations import IntegrationRead, read_integration
 from fireline.storage.models import Service, Team, User
 from fireline.storage.uow import UnitOfWork
 

@@ -14,7 +14,7 @@ from typing import Any, assert_never
 from fireline.domain.events import Declared, PhaseChanged, SlaBreached, StatusUpdatePosted
 from fireline.domain.jobs import Notice
 from fireline.domain.state import Incident
-from fireline.services import delivery
+from fireline.services.paging import delivery
 from fireline.storage.models import Service, Team
 from fireline.storage.uow import UnitOfWork
 

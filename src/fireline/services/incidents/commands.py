@@ -14,7 +14,7 @@ from fireline.domain.sla import SlaClock, sla_clocks
 from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.errors import InvalidInput
-from fireline.services import organisation
+from fireline.services.admin import organisation
 from fireline.storage.incidents import IncidentFilter, TimelineEntry
 from fireline.storage.models import Service, User
 from fireline.storage.uow import UnitOfWork

@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fireline.domain.workflow import Phase, Workflow
-from fireline.services import incidents, organisation
-from fireline.services.incidents import IncidentDetail, IncidentView
+from fireline.services.admin import organisation
+from fireline.services.incidents import commands as incidents
+from fireline.services.incidents.commands import IncidentDetail, IncidentView
 from fireline.storage.incidents import IncidentFilter
 from fireline.storage.models import Service, User
 from fireline.storage.uow import UnitOfWork

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from fireline.domain import schedule as rules
 from fireline.domain.state import Task
-from fireline.services.oncall import domain_schedule
+from fireline.services.oncall.schedules import domain_schedule
 from fireline.storage.assigned import open_states_owned_by
 from fireline.storage.models import Schedule
 from fireline.storage.uow import UnitOfWork

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from fireline.errors import InvalidInput, Unauthenticated
-from fireline.services import auth
-from fireline.services.auth import Principal
+from fireline.services.admin import auth
+from fireline.services.admin.auth import Principal
 from fireline.storage.models import User, WebSession
 from fireline.storage.uow import UnitOfWork
 

@@ -16,7 +16,7 @@ from fireline.domain import metrics
 from fireline.domain import oncall_load as oncall
 from fireline.domain.metrics import GROUP_BY, GroupBy, Period
 from fireline.errors import InvalidInput
-from fireline.services import organisation
+from fireline.services.admin import organisation
 from fireline.storage.uow import UnitOfWork
 
 DEFAULT_SPAN = timedelta(days=30)

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from fireline.domain.alerts import AlertEvent, map_generic
 from fireline.integrations.limits import check_labels
-from fireline.services.alert_batch import Batch, Work, deadline
+from fireline.services.alerting.batch import Batch, Work, deadline
 from fireline.storage.models import Integration
 from fireline.storage.uow import UnitOfWork
 

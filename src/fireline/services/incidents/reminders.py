@@ -14,8 +14,8 @@ from fireline.domain import incident as rules
 from fireline.domain.events import Declared, StatusUpdateDue, StatusUpdatePosted
 from fireline.domain.jobs import Claimed, StatusReminder
 from fireline.domain.state import Incident
-from fireline.services import organisation
-from fireline.services.paging import queue_deliveries
+from fireline.services.admin import organisation
+from fireline.services.paging.escalation import queue_deliveries
 from fireline.storage.uow import UnitOfWork
 
 ACTOR = "fireline:reminder"

@@ -15,7 +15,7 @@ from fireline.domain.incident import Act
 from fireline.domain.jobs import Claimed, SlaCheck
 from fireline.domain.sla import SlaClock, sla_clocks
 from fireline.domain.state import Incident
-from fireline.services import organisation
+from fireline.services.admin import organisation
 from fireline.storage.uow import UnitOfWork
 
 ACTOR = "fireline:sla"

@@ -10,8 +10,8 @@ from icalendar import Calendar, Event
 
 from fireline.domain import schedule as rules
 from fireline.errors import NotFound, Unauthenticated
-from fireline.services.oncall import domain_schedule
-from fireline.services.organisation import webhook_secret
+from fireline.services.admin.organisation import webhook_secret
+from fireline.services.oncall.schedules import domain_schedule
 from fireline.storage.models import Schedule, User
 from fireline.storage.uow import UnitOfWork
 

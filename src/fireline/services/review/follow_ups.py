@@ -20,7 +20,8 @@ from fireline.domain.incident import Act, Outcome
 from fireline.domain.jobs import Claimed, FollowUpDue
 from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
-from fireline.services import incidents, paging
+from fireline.services.incidents import commands as incidents
+from fireline.services.paging import escalation as paging
 from fireline.storage.models import User
 from fireline.storage.uow import UnitOfWork
 

@@ -1,0 +1,1 @@
+"""Administration: users, tokens, sessions, the directory and config as code."""

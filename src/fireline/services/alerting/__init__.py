@@ -1,0 +1,1 @@
+"""Alerting: ingest alerts, group them into incidents, integrations, silences."""

@@ -1,0 +1,1 @@
+"""Incidents: declare and work them, their clocks, reminders, views and the status page."""

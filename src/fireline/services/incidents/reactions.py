@@ -1,0 +1,47 @@
+"""Reactions of the incident concept: its clocks follow its priority and milestones."""
+
+from __future__ import annotations
+
+from fireline.domain.events import (
+    Acknowledged,
+    AcknowledgementExpired,
+    Declared,
+    FieldsChanged,
+    Mitigated,
+    PhaseChanged,
+)
+from fireline.services.incidents import reminders, sla_watch
+from fireline.services.reactions import Registry
+from fireline.storage.incidents import Saved
+from fireline.storage.uow import UnitOfWork
+
+ClockEvent = Declared | PhaseChanged | FieldsChanged | Acknowledged | AcknowledgementExpired
+CLOCK_FIELDS = ("priority", "impact_started_at")
+
+
+def plan_clocks(uow: UnitOfWork, event: ClockEvent | Mitigated, saved: Saved) -> None:
+    """When priority or a milestone changes, plan the status reminders and the SLA checks.
+
+    A milestone cleared (an acknowledgement expired, a reopen) restarts its clock:
+    its checks are queued again under new keys, since the earlier ones have run.
+    """
+    if isinstance(event, FieldsChanged) and not any(f in event.changes for f in CLOCK_FIELDS):
+        return
+    if isinstance(event, PhaseChanged) and not (event.sets or event.clears):
+        return
+    restarted = isinstance(event, AcknowledgementExpired) or (
+        isinstance(event, PhaseChanged) and bool(event.clears)
+    )
+    now = uow.now()
+    reminders.plan(uow, saved.incident, now)
+    sla_watch.plan(uow, saved.incident, now, run=f"@{saved.seq_of(event)}" if restarted else "")
+
+
+REACTIONS: Registry = {
+    Declared: (plan_clocks,),
+    PhaseChanged: (plan_clocks,),
+    Acknowledged: (plan_clocks,),
+    AcknowledgementExpired: (plan_clocks,),
+    Mitigated: (plan_clocks,),
+    FieldsChanged: (plan_clocks,),
+}

@@ -1,0 +1,1 @@
+"""On call: schedules, overrides, shifts and calendar feeds."""

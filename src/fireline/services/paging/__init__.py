@@ -1,0 +1,1 @@
+"""Paging: escalation, deliveries, announcements and acknowledge links."""

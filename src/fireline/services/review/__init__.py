@@ -1,0 +1,1 @@
+"""Review: postmortems, follow-ups, similar incidents and metrics reports."""

@@ -53,7 +53,7 @@ from fireline.services.paging.delivery import (
     Send,
     Sent,
 )
-from fireline.services.review import follow_ups, similar
+from fireline.services.review import follow_up_reminders, similar
 from fireline.storage.uow import UnitOfWork
 
 log = logging.getLogger("fireline.worker")
@@ -242,7 +242,7 @@ _ONE_PER_JOB_CLASS = (
     InOneTransaction(StatusReminder, reminders.remind),
     InOneTransaction(AckTimeout, paging.expire_acknowledgement),
     InOneTransaction(SlaCheck, sla_watch.check),
-    InOneTransaction(FollowUpDue, follow_ups.remind),
+    InOneTransaction(FollowUpDue, follow_up_reminders.remind),
     InOneTransaction(RecurrenceCheck, similar.check_recurrence),
 )
 HANDLERS: dict[str, Handler] = _by_kind(*_ONE_PER_JOB_CLASS)

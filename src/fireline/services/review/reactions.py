@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fireline.domain.events import Declared, FollowUpAdded, FollowUpUpdated, PhaseChanged
 from fireline.services.reactions import Registry
-from fireline.services.review import follow_ups, postmortems, similar
+from fireline.services.review import follow_up_reminders, postmortems, similar
 from fireline.storage.incidents import Saved
 from fireline.storage.uow import UnitOfWork
 
@@ -18,7 +18,7 @@ def plan_follow_up_reminders(
     uow: UnitOfWork, event: FollowUpAdded | FollowUpUpdated, saved: Saved
 ) -> None:
     """Each open, dated follow-up reminds its owner when it falls due."""
-    follow_ups.plan_reminders(uow, saved.incident, uow.now())
+    follow_up_reminders.plan_reminders(uow, saved.incident, uow.now())
 
 
 def plan_recurrence_check(uow: UnitOfWork, event: Declared, saved: Saved) -> None:

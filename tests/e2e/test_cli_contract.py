@@ -13,13 +13,10 @@ from datetime import timedelta
 from importlib.metadata import version
 from pathlib import Path
 
-import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from fireline.cli import client
 from tests.conftest import EXAMPLE, FakeClock
-from tests.e2e.cli_runner import Cli
+from tests.e2e.cli_runner import Cli, server_mode
 from tests.e2e.conftest import Api
 from tests.e2e.ingest_support import AM_URL, Ingest, am_alert, am_webhook
 
@@ -34,15 +31,9 @@ def configured(cli: Cli) -> Cli:
 
 @pytest.fixture
 def server(api: Api, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
-    """The CLI in server mode as a responder, its HTTP client wired to the in-process app."""
+    """The CLI in server mode as a responder."""
     token = api.responder.headers["Authorization"].removeprefix("Bearer ")
-
-    def over_http(url: str, token: str | None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token}"}
-        return TestClient(api.app, base_url=url + "/api/v1", headers=headers)
-
-    monkeypatch.setattr(client, "over_http", over_http)
-    return Cli(capsys, monkeypatch, "--url", "http://testserver", "--token", token)
+    return server_mode(api.app, token, capsys, monkeypatch)
 
 
 def test_version(cli: Cli) -> None:

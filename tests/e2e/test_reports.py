@@ -11,14 +11,12 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
-from fastapi.testclient import TestClient
 
-from fireline.cli import client, direct
+from fireline.cli import direct
 from fireline.config import Settings
 from tests.conftest import FakeClock
-from tests.e2e.cli_runner import Cli
+from tests.e2e.cli_runner import Cli, server_mode
 from tests.e2e.conftest import Api
 from tests.integration.report_data import build
 
@@ -59,13 +57,7 @@ def server_cli(
 ) -> Iterator[Cli]:
     """The CLI in server mode, its HTTP client wired to the in-process app."""
     token = reported.viewer.headers["Authorization"].removeprefix("Bearer ")
-
-    def over_http(url: str, token: str | None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token}"}
-        return TestClient(reported.app, base_url=url + "/api/v1", headers=headers)
-
-    monkeypatch.setattr(client, "over_http", over_http)
-    yield Cli(capsys, monkeypatch, "--url", "http://testserver", "--token", token)
+    yield server_mode(reported.app, token, capsys, monkeypatch)
 
 
 def _metrics(api: Api, **params: str) -> dict[str, Any]:

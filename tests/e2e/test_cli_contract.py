@@ -6,6 +6,7 @@ server-mode checks below make sure of it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -244,6 +245,16 @@ def test_alert_show_is_for_people_unless_json(
     with pytest.raises(json.JSONDecodeError):
         json.loads(human.out)
     assert document["payload"]["fingerprint"] == "f1"
+
+
+# --- direct mode --------------------------------------------------------------------------------
+
+
+def test_direct_mode_works_where_an_event_loop_runs(configured: Cli) -> None:
+    async def from_a_coroutine() -> int:
+        return configured("incident", "list", "--json").code
+
+    assert asyncio.run(from_a_coroutine()) == 0
 
 
 # --- start-up ----------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ application; the command tree imports it only when a command runs in direct mode
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import httpx
+from anyio.from_thread import start_blocking_portal
 from fastapi import FastAPI
 
 from fireline.bootstrap import Fireline, build
@@ -33,16 +33,21 @@ def in_process(database_url: str | None, actor: str) -> httpx.Client:
 
 
 class InProcess(httpx.BaseTransport):
-    """Hands each request to the ASGI application and waits for the whole answer."""
+    """Hands each request to the ASGI application and waits for the whole answer.
+
+    The application runs on an event loop in a thread of its own, so that a caller whose
+    thread runs a loop already (a notebook, a test with Playwright) can use it too.
+    """
 
     def __init__(self, app: FastAPI, core: Fireline) -> None:
         # An error the application did not expect is its 500 problem, as a server would answer.
         self.asgi = httpx.ASGITransport(app, raise_app_exceptions=False)
         self.core = core
-        self.loop = asyncio.Runner()
+        self.opened = ExitStack()
+        self.loop = self.opened.enter_context(start_blocking_portal())
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        return self.loop.run(self._answer(request))
+        return self.loop.call(self._answer, request)
 
     async def _answer(self, request: httpx.Request) -> httpx.Response:
         response = await self.asgi.handle_async_request(request)
@@ -50,7 +55,7 @@ class InProcess(httpx.BaseTransport):
         return httpx.Response(response.status_code, headers=response.headers, content=body)
 
     def close(self) -> None:
-        self.loop.close()
+        self.opened.close()
         self.core.close()
 
 

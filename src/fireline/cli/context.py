@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_type_hints
 
 import typer
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from fireline.cli.client import Api
 
 F = TypeVar("F", bound=Callable[..., Any])
-Json = Any
+Document = dict[str, Any]  # a JSON object, as the API answers (a list comes wrapped in one)
 
 Url = Annotated[
     str | None,
@@ -61,24 +61,27 @@ class Context:
 
     def call(
         self, method: str, path: str, body: Mapping[str, Any] | None = None, /, **query: Any
-    ) -> Json:
+    ) -> Document:
         """One request to the API (path under /api/v1) and its answer; a bare list comes back as
         ``{"items": [...], "total": N}``. Options left out (None, empty) are not sent."""
         content = None if body is None else json.dumps(_given(body), default=_iso).encode()
-        return self._send(method, path, content, "application/json", query)
+        return _document(self._send(method, path, content, "application/json", query))
 
-    def upload(self, path: str, text: str, media_type: str, **query: Any) -> Json:
+    def upload(self, path: str, text: str, media_type: str, **query: Any) -> Document:
         """POST a document as it is (a config file)."""
-        return self._send("POST", path, text.encode(), media_type, query)
+        return _document(self._send("POST", path, text.encode(), media_type, query))
+
+    def text(self, path: str, **query: Any) -> str:
+        """GET a document that is not JSON (a Markdown or HTML export)."""
+        return str(self._send("GET", path, None, "application/json", query))
 
     def _send(
         self, method: str, path: str, content: bytes | None, media_type: str, query: dict[str, Any]
-    ) -> Json:
+    ) -> Any:
         params = {k: _iso(v) if isinstance(v, datetime) else v for k, v in _given(query).items()}
-        data = self.api().request(
+        return self.api().request(
             method, path, content=content, media_type=media_type, params=params
         )
-        return {"items": data, "total": len(data)} if isinstance(data, list) else data
 
     def api(self) -> Api:
         """The server or the in-process application (closed when the command ends)."""
@@ -99,12 +102,20 @@ class Context:
         for api in self.opened:
             api.close()
 
-    def emit(self, data: Json, human: Callable[[Json], str]) -> None:
+    def emit(self, data: Document, human: Callable[[Document], str]) -> None:
         """Print the data: as one JSON document with --json, else for people."""
         if self.as_json:
             sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
         else:
             typer.echo(human(data))
+
+
+def _document(answer: Any) -> Document:
+    if answer is None:  # 204 No Content
+        return {}
+    if isinstance(answer, list):
+        return {"items": answer, "total": len(answer)}
+    return cast(Document, answer)
 
 
 def _given(values: Mapping[str, Any]) -> dict[str, Any]:

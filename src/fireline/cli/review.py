@@ -48,7 +48,7 @@ def export(
     if format_ not in ("markdown", "html"):
         raise typer.BadParameter("choose markdown or html", param_hint="--format")
     path = f"/incidents/{incident_id}/postmortem/export"
-    text = ctx.call("GET", path, format=format_, public=public)
+    text = ctx.text(path, format=format_, public=public)
     sys.stdout.write(text)
 
 

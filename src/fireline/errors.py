@@ -11,10 +11,13 @@
     └── Forbidden         (403)   authenticated, but the role does not allow it
 
 Entry points turn these into problem+json (web) or one line on stderr and a
-non-zero exit (CLI). Anything else escaping a service is a bug.
+non-zero exit (CLI); ``extras()`` is what an error adds to the problem document.
+Anything else escaping a service is a bug.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class FirelineError(Exception):
@@ -27,6 +30,10 @@ class FirelineError(Exception):
         super().__init__(message)
         self.message = message
 
+    def extras(self) -> dict[str, Any]:
+        """The problem document's fields beyond type, title, status and detail."""
+        return {}
+
 
 class InvalidInput(FirelineError):
     status = 422
@@ -36,6 +43,9 @@ class InvalidInput(FirelineError):
         super().__init__(message)
         self.field = field
 
+    def extras(self) -> dict[str, Any]:
+        return {"field": self.field} if self.field else {}
+
 
 class ConfigInvalid(InvalidInput):
     title = "Invalid configuration"
@@ -43,6 +53,9 @@ class ConfigInvalid(InvalidInput):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = problems
+
+    def extras(self) -> dict[str, Any]:
+        return {"errors": [{"field": "config", "message": p} for p in self.problems]}
 
 
 class NotFound(FirelineError):
@@ -61,6 +74,9 @@ class TransitionRefused(Conflict):
     def __init__(self, message: str, *, missing: list[str] | None = None) -> None:
         super().__init__(message)
         self.missing = missing or []
+
+    def extras(self) -> dict[str, Any]:
+        return {"missing": self.missing} if self.missing else {}
 
 
 class StaleState(Conflict):

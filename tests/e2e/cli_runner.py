@@ -8,9 +8,12 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
-from fireline.cli import main
+from fireline.cli import client, main
 
 
 @dataclass
@@ -44,3 +47,19 @@ class Cli:
             captured.out,
             captured.err,
         )
+
+
+def server_mode(
+    app: FastAPI,
+    token: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Cli:
+    """The `fireline` command in server mode (--url, --token), its HTTP client wired to ``app``."""
+
+    def over_http(url: str, token: str | None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"}
+        return TestClient(app, base_url=url + "/api/v1", headers=headers)
+
+    monkeypatch.setattr(client, "over_http", over_http)
+    return Cli(capsys, monkeypatch, "--url", "http://testserver", "--token", token)

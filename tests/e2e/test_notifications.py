@@ -290,7 +290,7 @@ def test_the_delivery_log_from_the_cli(
     assert shown.code == 0
     assert "page         carol/carol-hook (webhook) sent after 1 attempt(s)" in shown.out
     rows = cli("delivery", "list", "--status", "sent", "--json").json()
-    assert {r["purpose"] for r in rows} == {"page", "announcement"}
+    assert {r["purpose"] for r in rows["items"]} == {"page", "announcement"}
     refused = cli("delivery", "list", "--status", "lost")
     assert refused.code != 0 and "unknown status lost" in refused.err
 

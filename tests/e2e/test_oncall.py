@@ -152,7 +152,7 @@ def test_the_cli_answers_who_and_shows_shifts(
     )
     after = cli("oncall", "who", "--schedule", "payments-primary", "--at", "2026-01-09T21:00")
 
-    assert who == [
+    assert who["items"] == [
         {
             "schedule": "payments-primary",
             "name": "Payments primary",

@@ -43,3 +43,26 @@ def test_sqlite_runs_in_wal_mode_with_the_chosen_durability(core: Fireline) -> N
         synchronous = connection.execute(text("PRAGMA synchronous")).scalar()
         foreign_keys = connection.execute(text("PRAGMA foreign_keys")).scalar()
     assert (mode, synchronous, foreign_keys) == ("wal", 2, 1)  # 2 = FULL
+
+
+def test_a_revision_id_is_the_number_its_file_name_starts_with() -> None:
+    from pathlib import Path
+
+    from alembic.script import ScriptDirectory
+
+    from fireline.storage.migrate import MIGRATIONS, newest_revision
+
+    scripts = list(ScriptDirectory(str(MIGRATIONS)).walk_revisions())
+    assert all(Path(s.path).name.split("_", 1)[0] == s.revision for s in scripts)
+    assert ScriptDirectory(str(MIGRATIONS)).get_current_head() == newest_revision()
+
+
+def test_a_current_schema_is_not_migrated_again(core: Fireline) -> None:
+    from sqlalchemy import text
+
+    from fireline.storage.migrate import is_current
+
+    assert is_current(core.database.engine)
+    with core.database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0008'"))
+    assert not is_current(core.database.engine)

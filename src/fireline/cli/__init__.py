@@ -1,31 +1,23 @@
-"""The `fireline` command. Errors are one line on stderr and a non-zero exit."""
+"""The `fireline` command: one Typer tree, and the entry point that reports failures.
+
+The tree imports only Typer and the command modules; a command imports the application (the
+web app, the database) when it runs, so `fireline --help` starts fast.
+"""
 
 from __future__ import annotations
 
-import json
+import atexit
+import gc
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn
 
 import typer
-from pydantic import ValidationError
 
-from fireline.bootstrap import Fireline
-from fireline.cli import alerts, deliveries, incidents, oncall, render, reports, review
-from fireline.cli.backend import CliError, LocalBackend
-from fireline.cli.context import AsJson, Context, DatabaseUrl, connected, settings
-from fireline.domain.workflow import Workflow
-from fireline.errors import ConfigInvalid, FirelineError
-from fireline.services.admin import auth
-from fireline.services.admin.yamlfile import load_model
+from fireline.cli import admin, alerts, deliveries, incidents, oncall, reports, review
+from fireline.cli.errors import USAGE, CliError, fail, problem
+from fireline.errors import FirelineError
 
-app = typer.Typer(
-    help="Fireline: incident management from the first alert to the lessons learned.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False)
 app.add_typer(incidents.app, name="incident")
 app.add_typer(alerts.alert_app, name="alert")
 app.add_typer(alerts.silence_app, name="silence")
@@ -36,215 +28,71 @@ app.add_typer(review.postmortem_app, name="postmortem")
 app.add_typer(review.follow_up_app, name="follow-up")
 app.add_typer(review.drill_app, name="drill")
 app.command("report")(reports.report)
-db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-user_app = typer.Typer(help="Users.", no_args_is_help=True)
-workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(token_app, name="token")
-app.add_typer(user_app, name="user")
-app.add_typer(workflow_app, name="workflow")
+app.command()(admin.serve)
+app.command()(admin.worker)
+app.command()(admin.apply)
+app.add_typer(admin.db_app, name="db")
+app.add_typer(admin.token_app, name="token")
+app.add_typer(admin.user_app, name="user")
+app.add_typer(admin.workflow_app, name="workflow")
 
 
-@app.command()
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
-    database_url: DatabaseUrl = None,
-    no_worker: Annotated[
-        bool, typer.Option("--no-worker", help="Do not run the embedded job worker.")
-    ] = False,
-    tls_cert: Annotated[Optional[Path], typer.Option(help="PEM certificate: serve HTTPS.")] = None,  # noqa: UP045
-    tls_key: Annotated[Optional[Path], typer.Option(help="PEM private key for --tls-cert.")] = None,  # noqa: UP045
-) -> None:
-    """Serve the API, the ingest endpoints and an embedded worker (migrating the database first)."""
-    from fireline.cli.serve import run
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import PackageNotFoundError, version
 
-    if (tls_cert is None) != (tls_key is None):
-        raise typer.BadParameter("--tls-cert and --tls-key go together")
-    if no_worker:
-        typer.echo(
-            "no embedded worker: run `fireline worker` too, or no page goes out and heartbeats are never checked",
-            err=True,
-        )
-    run(
-        settings(database_url),
-        host=host,
-        port=port,
-        tls=(tls_cert, tls_key) if tls_cert and tls_key else None,
-        worker=not no_worker,
-    )
-
-
-@app.command()
-def worker(database_url: DatabaseUrl = None) -> None:
-    """Run a worker: due jobs (escalation steps, pages) and heartbeat checks; any number may run."""
-    import threading
-
-    from fireline.worker import run
-
-    with open_core(database_url) as core:
-        typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
         try:
-            run(core, threading.Event())
-        except KeyboardInterrupt:
-            typer.echo("worker stopped")
+            number = version("fireline")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            from fireline import __version__ as number
+        typer.echo(f"fireline {number}")
+        raise typer.Exit()
 
 
-@db_app.command("upgrade")
-def db_upgrade(database_url: DatabaseUrl = None) -> None:
-    """Create or migrate the database schema to the current version."""
-    with open_core(database_url):
-        typer.echo("database is up to date")
-
-
-@app.command()
-@connected
-def apply(ctx: Context, file: Annotated[Path, typer.Argument(help="Config file (YAML).")]) -> None:
-    """Make the database match a config file (idempotent; all or nothing)."""
-    text = _read(file)
-    backend = ctx.backend()
-    report = (
-        backend.apply(text, file.name) if isinstance(backend, LocalBackend) else backend.apply(text)
-    )
-    ctx.emit(report, render.apply_report)
-
-
-@token_app.command("create")
-def token_create(
-    user: Annotated[str, typer.Option(help="User id the token acts as.")],
-    name: Annotated[str, typer.Option(help="A label to recognise it by.")] = "cli",
-    database_url: DatabaseUrl = None,
-    as_json: AsJson = False,
-) -> None:
-    """Create an API token and print it (only its hash is stored)."""
-    with open_core(database_url) as core:
-        token = auth.create_token(uow=core.uow(), user_id=user, name=name)
-    typer.echo(json.dumps({"token": token, "user": user, "name": name}) if as_json else token)
-
-
-@token_app.command("list")
-def token_list(
-    user: Annotated[str, typer.Option(help="User id.")],
-    database_url: DatabaseUrl = None,
-    as_json: AsJson = False,
-) -> None:
-    """List a user's tokens (ids and names; the tokens themselves are never stored)."""
-    with open_core(database_url) as core:
-        tokens = [t.model_dump(mode="json") for t in auth.list_tokens(uow=core.uow(), user_id=user)]
-    if as_json:
-        typer.echo(json.dumps({"items": tokens}, indent=2))
-        return
-    for t in tokens:
-        typer.echo(
-            f"{t['id']:>4}  {t['name']:<20} created {t['created_at']}  {'REVOKED' if t['revoked_at'] else ''}"
-        )
-
-
-@token_app.command("revoke")
-def token_revoke(
-    token_id: Annotated[int, typer.Argument(help="Token id (from `token list`).")],
-    database_url: DatabaseUrl = None,
-) -> None:
-    """Revoke a token."""
-    with open_core(database_url) as core:
-        auth.revoke_token(
-            uow=core.uow(), principal=auth.Principal("cli", "admin"), token_id=token_id
-        )
-    typer.echo(f"token {token_id} revoked")
-
-
-@user_app.command("password")
-def user_password(
-    user_id: Annotated[str, typer.Argument(help="User id.")],
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+@app.callback()
+def fireline(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit."
+        ),
     ] = False,
-    database_url: DatabaseUrl = None,
 ) -> None:
-    """Set a user's web login password."""
-    if not password_stdin:
-        raise typer.BadParameter(
-            "pass the password on stdin with --password-stdin (never on the command line)"
-        )
-    password = sys.stdin.readline().rstrip("\r\n")
-    with open_core(database_url) as core:
-        auth.set_password(uow=core.uow(), user_id=user_id, password=password)
-    typer.echo(f"password set for {user_id}")
-
-
-@workflow_app.command("list")
-@connected
-def workflow_list(ctx: Context) -> None:
-    """List the workflows (newest versions)."""
-    items = ctx.backend().call("workflows")
-    ctx.emit(
-        {"items": items},
-        lambda d: "\n".join(f"{w['id']:<12} v{w['version']:<3} {w['name']}" for w in d["items"]),
-    )
-
-
-@workflow_app.command("show")
-@connected
-def workflow_show(ctx: Context, workflow_id: Annotated[str, typer.Argument()]) -> None:
-    """Show a workflow's phases, gates and checklists."""
-    ctx.emit(ctx.backend().call("workflow", workflow_id=workflow_id), _render_workflow)
-
-
-@workflow_app.command("validate")
-def workflow_validate(file: Annotated[Path, typer.Argument()], as_json: AsJson = False) -> None:
-    """Check a workflow definition file; say what is wrong, line by line."""
-    workflow, _ = load_model(Workflow, _read(file), file.name)
-    if as_json:
-        typer.echo(workflow.model_dump_json(indent=2))
-    else:
-        typer.echo(f"{file}: workflow {workflow.id} is valid ({len(workflow.phases)} phases)")
-
-
-def _render_workflow(d: dict[str, object]) -> str:
-    definition = d["definition"]
-    assert isinstance(definition, dict)
-    lines = [f"{d['id']} v{d['version']}: {d['name']}"]
-    for phase in definition["phases"]:
-        gate = f"  requires: {', '.join(phase['requires'])}" if phase["requires"] else ""
-        lines.append(f"  {phase['id']:<20} {phase['name']}{gate}")
-        lines += [f"      - {item}" for item in phase["checklist"]]
-    moves = definition["transitions"]
-    lines.append(f"  moves: forward {moves['forward']}, back {moves['back']}, skip {moves['skip']}")
-    return "\n".join(lines)
-
-
-@contextmanager
-def open_core(database_url: str | None) -> Iterator[Fireline]:
-    """The database, opened (and migrated) directly, for commands that need no server."""
-    backend = LocalBackend(settings(database_url), "cli")
-    try:
-        yield backend.core
-    finally:
-        backend.close()
-
-
-def _read(file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise CliError(f"cannot read {file}: {error}") from None
+    """Fireline: incident management from the first alert to the lessons learned."""
 
 
 def main() -> None:
-    """Entry point: run the app and turn known errors into one line and an exit code."""
+    """Entry point: run the command; a failure is `error: …` on stderr, the problem document on
+    stdout as well under --json, and a non-zero exit (2 for usage errors)."""
+    # The process ends with the command: freezing its objects at exit spares the interpreter
+    # collecting the whole application on the way out (half a second, docs/benchmarks.md).
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
+    as_json = "--json" in sys.argv[1:]
     try:
-        app()
-    except (CliError, FirelineError) as error:
-        _fail(error.problems if isinstance(error, ConfigInvalid) else [str(error)])
-    except ValidationError as error:
-        _fail(
-            [f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg']}" for e in error.errors()],
-            code=2,
-        )
+        code = app(standalone_mode=False)
+    except typer.TyperException as error:  # the parser's, or a typer.BadParameter of a command
+        _usage(error, as_json)
+    except typer.Abort:
+        typer.echo("Aborted!", err=True)
+        sys.exit(1)
+    except CliError as error:
+        fail(error.problem, as_json=as_json, note=error.note)
+    except FirelineError as error:  # from a command that calls services itself
+        document = problem(error.title, error.status, error.message, **error.extras())
+        fail(document, as_json=as_json)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
-def _fail(lines: list[str], code: int = 1) -> None:
-    for line in lines:
-        typer.echo(f"error: {line}", err=True)
-    sys.exit(code)
+def _usage(error: typer.TyperException, as_json: bool) -> NoReturn:
+    """A usage block and the message (none when the help has been printed instead)."""
+    message = error.format_message()
+    if as_json:
+        title = USAGE if error.exit_code == 2 else "Command failed"
+        fail(problem(title, 400, message), as_json=True)
+    show = getattr(error, "show", None)
+    if message and show is not None:
+        show()
+    elif message:
+        typer.echo(f"error: {message}", err=True)
+    sys.exit(error.exit_code)

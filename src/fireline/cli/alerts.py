@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
-from pydantic import BaseModel
 
 from fireline.cli import render
 from fireline.cli.context import Context, connected
@@ -16,16 +15,6 @@ alert_app = typer.Typer(help="Alerts received from monitoring.", no_args_is_help
 silence_app = typer.Typer(help="Silences and maintenance windows.", no_args_is_help=True)
 integration_app = typer.Typer(help="Integrations and their keys.", no_args_is_help=True)
 Opt = Optional[str]  # noqa: UP045 - typer needs Optional here
-
-
-class _Body(BaseModel):
-    """A request body built from options (validated by the server or the service)."""
-
-    model_config = {"extra": "allow"}
-
-
-def _body(**fields: Any) -> _Body:
-    return _Body(**{k: v for k, v in fields.items() if v is not None})
 
 
 @alert_app.command("list")
@@ -43,9 +32,10 @@ def alert_list(
     offset: Annotated[int, typer.Option(min=0)] = 0,
 ) -> None:
     """List alerts, newest first."""
-    page = ctx.backend().call(
-        "alerts",
-        status=status or [],
+    page = ctx.call(
+        "GET",
+        "/alerts",
+        status=status,
         service=service,
         incident=incident,
         limit=limit,
@@ -58,7 +48,7 @@ def alert_list(
 @connected
 def alert_show(ctx: Context, alert_id: Annotated[int, typer.Argument(min=1)]) -> None:
     """Show an alert with the payload its source sent."""
-    ctx.emit(ctx.backend().call("alert", id=alert_id), render.json_text)
+    ctx.emit(ctx.call("GET", f"/alerts/{alert_id}"), render.alert)
 
 
 @silence_app.command("create")
@@ -86,15 +76,15 @@ def silence_create(
 ) -> None:
     """Silence matching alerts (stored, no incident, no page) until a time."""
     end = _end(starts_at, ends_at, duration)
-    body = _body(
-        kind="maintenance" if maintenance else "silence",
-        matchers=[_matcher(m) for m in match or []],
-        service=service,
-        starts_at=_utc(starts_at),
-        ends_at=end,
-        comment=comment,
-    )
-    ctx.emit(ctx.backend().call("silence", body), render.silence_table)
+    body = {
+        "kind": "maintenance" if maintenance else "silence",
+        "matchers": [_matcher(m) for m in match or []],
+        "service": service,
+        "starts_at": starts_at,
+        "ends_at": end,
+        "comment": comment,
+    }
+    ctx.emit(ctx.call("POST", "/silences", body), render.silence_table)
 
 
 @silence_app.command("list")
@@ -104,21 +94,21 @@ def silence_list(
     expired: Annotated[bool, typer.Option("--expired", help="Include expired.")] = False,
 ) -> None:
     """List silences and maintenance windows."""
-    ctx.emit(ctx.backend().call("silences", expired=expired or None), render.silence_table)
+    ctx.emit(ctx.call("GET", "/silences", expired=expired), render.silence_table)
 
 
 @silence_app.command("expire")
 @connected
 def silence_expire(ctx: Context, silence_id: Annotated[int, typer.Argument(min=1)]) -> None:
     """End a silence now."""
-    ctx.emit(ctx.backend().call("expire_silence", id=silence_id), render.silence_table)
+    ctx.emit(ctx.call("POST", f"/silences/{silence_id}/expire"), render.silence_table)
 
 
 @integration_app.command("list")
 @connected
 def integration_list(ctx: Context) -> None:
     """List integrations with their URLs (keys for admins)."""
-    ctx.emit(ctx.backend().call("integrations"), render.integration_table)
+    ctx.emit(ctx.call("GET", "/integrations"), render.integration_table)
 
 
 @integration_app.command("create")
@@ -140,8 +130,14 @@ def integration_create(
 ) -> None:
     """Create an integration with a fresh key."""
     mapping = dict(_pair(m) for m in map_) if map_ else None
-    body = _body(id=integration_id, service=service, type=type_, interval=interval, mapping=mapping)
-    ctx.emit(ctx.backend().call("create_integration", body), render.integration_table)
+    body = {
+        "id": integration_id,
+        "service": service,
+        "type": type_,
+        "interval": interval,
+        "mapping": mapping,
+    }
+    ctx.emit(ctx.call("POST", "/integrations", body), render.integration_table)
 
 
 @integration_app.command("rotate")
@@ -152,17 +148,16 @@ def integration_rotate(
     grace: Annotated[str, typer.Option(help="How long the old key keeps working.")] = "1h",
 ) -> None:
     """Give an integration a new key; the old one works for the grace period."""
-    ctx.emit(
-        ctx.backend().call("rotate_integration", _body(grace=grace), id=integration_id),
-        render.integration_table,
-    )
+    rotated = ctx.call("POST", f"/integrations/{integration_id}/rotate", {"grace": grace})
+    ctx.emit(rotated, render.integration_table)
 
 
 @integration_app.command("revoke")
 @connected
 def integration_revoke(ctx: Context, integration_id: Annotated[str, typer.Argument()]) -> None:
     """Stop accepting alerts on an integration, at once."""
-    ctx.emit(ctx.backend().call("revoke_integration", id=integration_id), render.integration_table)
+    revoked = ctx.call("POST", f"/integrations/{integration_id}/revoke")
+    ctx.emit(revoked, render.integration_table)
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -184,7 +179,7 @@ def _end(starts_at: datetime | None, ends_at: datetime | None, duration: str | N
     if (ends_at is None) == (duration is None):
         raise typer.BadParameter("give exactly one of --duration or --ends-at")
     if ends_at is not None:
-        return _utc(ends_at)  # type: ignore[return-value]
+        return ends_at
     try:
         return (_utc(starts_at) or datetime.now(UTC)) + parse_duration(duration or "")
     except ValueError as error:

@@ -1,4 +1,5 @@
-"""The options every data command shares (--url, --token, --database-url, --as, --json)."""
+"""The options every API command shares (--url, --token, --database-url, --as, --json), and the
+one call a command makes: method, path, body."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ import functools
 import inspect
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar, get_type_hints
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_type_hints
 
 import typer
 
-from fireline.cli.backend import Backend, HttpBackend, Json, LocalBackend
-from fireline.config import Settings
+if TYPE_CHECKING:
+    from fireline.cli.client import Api
 
 F = TypeVar("F", bound=Callable[..., Any])
+Document = dict[str, Any]  # a JSON object, as the API answers (a list comes wrapped in one)
 
 Url = Annotated[
     str | None,
@@ -54,24 +57,52 @@ class Context:
     database_url: str | None
     actor: str
     as_json: bool
-    opened: list[Backend] = field(default_factory=list)
+    opened: list[Api] = field(default_factory=list)
 
-    def backend(self) -> Backend:
-        """The server or database this command works on (closed when the command ends)."""
+    def call(
+        self, method: str, path: str, body: Mapping[str, Any] | None = None, /, **query: Any
+    ) -> Document:
+        """One request to the API (path under /api/v1) and its answer; a bare list comes back as
+        ``{"items": [...], "total": N}``. Options left out (None, empty) are not sent."""
+        content = None if body is None else json.dumps(_given(body), default=_iso).encode()
+        return _document(self._send(method, path, content, "application/json", query))
+
+    def upload(self, path: str, text: str, media_type: str, **query: Any) -> Document:
+        """POST a document as it is (a config file)."""
+        return _document(self._send("POST", path, text.encode(), media_type, query))
+
+    def text(self, path: str, **query: Any) -> str:
+        """GET a document that is not JSON (a Markdown or HTML export)."""
+        return str(self._send("GET", path, None, "application/json", query))
+
+    def _send(
+        self, method: str, path: str, content: bytes | None, media_type: str, query: dict[str, Any]
+    ) -> Any:
+        params = {k: _iso(v) if isinstance(v, datetime) else v for k, v in _given(query).items()}
+        return self.api().request(
+            method, path, content=content, media_type=media_type, params=params
+        )
+
+    def api(self) -> Api:
+        """The server or the in-process application (closed when the command ends)."""
         if not self.opened:
-            opened: Backend = (
-                HttpBackend(self.url, self.token)
-                if self.url
-                else LocalBackend(settings(self.database_url), self.actor)
+            from fireline.cli.client import connect
+
+            self.opened.append(
+                connect(
+                    url=self.url,
+                    token=self.token,
+                    database_url=self.database_url,
+                    actor=self.actor,
+                )
             )
-            self.opened.append(opened)
         return self.opened[0]
 
     def close(self) -> None:
-        for backend in self.opened:
-            backend.close()
+        for api in self.opened:
+            api.close()
 
-    def emit(self, data: Json, human: Callable[[Json], str]) -> None:
+    def emit(self, data: Document, human: Callable[[Document], str]) -> None:
         """Print the data: as one JSON document with --json, else for people."""
         if self.as_json:
             sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
@@ -79,8 +110,21 @@ class Context:
             typer.echo(human(data))
 
 
-def settings(database_url: str | None) -> Settings:
-    return Settings(database_url=database_url) if database_url else Settings()
+def _document(answer: Any) -> Document:
+    if answer is None:  # 204 No Content
+        return {}
+    if isinstance(answer, list):
+        return {"items": answer, "total": len(answer)}
+    return cast(Document, answer)
+
+
+def _given(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None and v != []}
+
+
+def _iso(value: datetime) -> str:
+    """ISO 8601; a time given without an offset is UTC."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
 
 
 def connected(command: F) -> F:

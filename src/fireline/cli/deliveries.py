@@ -33,13 +33,14 @@ def delivery_list(
             f"unknown status {', '.join(unknown)}; choose from {', '.join(STATUSES)}",
             param_hint="--status",
         )
-    rows = ctx.backend().call(
-        "deliveries", incident=incident, status=status or None, limit=limit, before=before
+    found = ctx.call(
+        "GET", "/deliveries", incident=incident, status=status, limit=limit, before=before
     )
-    ctx.emit(rows, _table)
+    ctx.emit(found, _table)
 
 
-def _table(rows: list[dict[str, Any]]) -> str:
+def _table(found: dict[str, Any]) -> str:
+    rows = found["items"]
     if not rows:
         return "no deliveries"
     lines = []

@@ -9,32 +9,15 @@ import typer
 
 from fireline.cli import render
 from fireline.cli.context import Context, connected
-from fireline.schemas import (
-    CloseCreate,
-    IncidentCreate,
-    IncidentUpdate,
-    MetricsExclusionUpdate,
-    NoteCreate,
-    ResolveCreate,
-    RoleAssignment,
-    StatusUpdateCreate,
-    TaskCreate,
-    TaskUpdate,
-    TransitionCreate,
-)
 
 app = typer.Typer(help="Declare, list, show and work incidents.", no_args_is_help=True)
 Id = Annotated[int, typer.Argument(help="Incident number.", min=1)]
 Opt = Optional[str]  # noqa: UP045 - typer needs Optional here
 
 
-def _show_incident(
-    ctx: Context, action: str, incident_id: int | None = None, body: object = None, **params: object
-) -> None:
-    if incident_id is not None:
-        params["id"] = incident_id
-    data = ctx.backend().call(action, body, **params)  # type: ignore[arg-type]
-    ctx.emit(data, render.incident)
+def _change(ctx: Context, method: str, path: str, body: dict[str, Any] | None = None) -> None:
+    """Change an incident through the API and print it as it is now."""
+    ctx.emit(ctx.call(method, path, body), render.incident)
 
 
 @app.command()
@@ -60,20 +43,18 @@ def declare(
     ] = False,
 ) -> None:
     """Declare an incident."""
-    body = IncidentCreate.model_validate(
-        _given(
-            title=title,
-            services=service or [],
-            impact=impact,
-            urgency=urgency,
-            severity=severity,
-            summary=summary,
-            impact_started_at=_utc(impact_started_at),
-            workflow=workflow,
-            drill=drill,
-        )
-    )
-    _show_incident(ctx, "declare", body=body)
+    body = {
+        "title": title,
+        "services": service,
+        "impact": impact,
+        "urgency": urgency,
+        "severity": severity,
+        "summary": summary,
+        "impact_started_at": impact_started_at,
+        "workflow": workflow,
+        "drill": drill,
+    }
+    _change(ctx, "POST", "/incidents", body)
 
 
 @app.command("list")
@@ -84,27 +65,30 @@ def list_(
         list[str] | None, typer.Option(help="Only incidents in this phase (repeatable).")
     ] = None,  # noqa: UP045
     service: Annotated[Opt, typer.Option(help="Only incidents affecting this service.")] = None,
+    priority: Annotated[Opt, typer.Option(help="Only incidents of this priority (P1…).")] = None,
     open_only: Annotated[bool, typer.Option("--open", help="Only unresolved incidents.")] = False,
     limit: Annotated[int, typer.Option(min=1, max=200)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
 ) -> None:
     """List incidents, newest first."""
-    params: dict[str, Any] = {
-        "phase": phase or [],
-        "service": service,
-        "open": open_only,
-        "limit": limit,
-        "offset": offset,
-    }
-    data = ctx.backend().call("list", **{k: v for k, v in params.items() if v not in (None, [])})
-    ctx.emit(data, render.incident_table)
+    page = ctx.call(
+        "GET",
+        "/incidents",
+        phase=phase,
+        service=service,
+        priority=priority,
+        open=open_only,
+        limit=limit,
+        offset=offset,
+    )
+    ctx.emit(page, render.incident_table)
 
 
 @app.command()
 @connected
 def show(ctx: Context, incident_id: Id) -> None:
     """Show an incident with its timeline."""
-    ctx.emit(ctx.backend().call("show", id=incident_id), render.incident_detail)
+    ctx.emit(ctx.call("GET", f"/incidents/{incident_id}"), render.incident_detail)
 
 
 @app.command()
@@ -116,21 +100,22 @@ def transition(
     reason: Annotated[Opt, typer.Option(help="Why (needed to skip or go back).")] = None,
 ) -> None:
     """Move an incident to another phase."""
-    _show_incident(ctx, "transition", incident_id, TransitionCreate(phase=phase, reason=reason))
+    body = {"phase": phase, "reason": reason}
+    _change(ctx, "POST", f"/incidents/{incident_id}/transition", body)
 
 
 @app.command()
 @connected
 def ack(ctx: Context, incident_id: Id) -> None:
     """Acknowledge an incident."""
-    _show_incident(ctx, "acknowledge", incident_id)
+    _change(ctx, "POST", f"/incidents/{incident_id}/acknowledge")
 
 
 @app.command()
 @connected
 def mitigate(ctx: Context, incident_id: Id) -> None:
     """Record that the impact has stopped."""
-    _show_incident(ctx, "mitigate", incident_id)
+    _change(ctx, "POST", f"/incidents/{incident_id}/mitigate")
 
 
 @app.command()
@@ -139,14 +124,14 @@ def resolve(
     ctx: Context, incident_id: Id, summary: Annotated[str, typer.Option(help="What fixed it.")]
 ) -> None:
     """Resolve an incident with a resolution summary."""
-    _show_incident(ctx, "resolve", incident_id, ResolveCreate(summary=summary))
+    _change(ctx, "POST", f"/incidents/{incident_id}/resolve", {"summary": summary})
 
 
 @app.command()
 @connected
 def close(ctx: Context, incident_id: Id, reason: Annotated[Opt, typer.Option()] = None) -> None:
     """Close an incident (move it to the workflow's closing phase)."""
-    _show_incident(ctx, "close", incident_id, CloseCreate(reason=reason))
+    _change(ctx, "POST", f"/incidents/{incident_id}/close", {"reason": reason})
 
 
 @app.command()
@@ -160,8 +145,8 @@ def exclude(
     """Leave an incident out of metrics (--reason), or count it again (--include)."""
     if not include and not reason:
         raise typer.BadParameter("say why with --reason, or count it again with --include")
-    body = MetricsExclusionUpdate(excluded=not include, reason=reason)
-    _show_incident(ctx, "exclude", incident_id, body)
+    body = {"excluded": not include, "reason": reason}
+    _change(ctx, "POST", f"/incidents/{incident_id}/metrics-exclusion", body)
 
 
 @app.command()
@@ -175,7 +160,7 @@ def note(
     ] = False,
 ) -> None:
     """Add a note to the timeline."""
-    _show_incident(ctx, "note", incident_id, NoteCreate(text=text, pinned=pin))
+    _change(ctx, "POST", f"/incidents/{incident_id}/notes", {"text": text, "pinned": pin})
 
 
 @app.command()
@@ -189,8 +174,8 @@ def update(
     ] = False,
 ) -> None:
     """Post a status update (internal unless --public)."""
-    body = StatusUpdateCreate(message=message, visibility="public" if public else "internal")
-    _show_incident(ctx, "status_update", incident_id, body)
+    body = {"message": message, "visibility": "public" if public else "internal"}
+    _change(ctx, "POST", f"/incidents/{incident_id}/status-updates", body)
 
 
 @app.command()
@@ -202,21 +187,21 @@ def assign(
     user: Annotated[str, typer.Argument(help="User id.")],
 ) -> None:
     """Assign a role to a user (or hand it over)."""
-    _show_incident(ctx, "assign", incident_id, RoleAssignment(user=user), role=role)
+    _change(ctx, "PUT", f"/incidents/{incident_id}/roles/{role}", {"user": user})
 
 
 @app.command()
 @connected
 def unassign(ctx: Context, incident_id: Id, role: Annotated[str, typer.Argument()]) -> None:
     """Free a role."""
-    _show_incident(ctx, "unassign", incident_id, role=role)
+    _change(ctx, "DELETE", f"/incidents/{incident_id}/roles/{role}")
 
 
 @app.command()
 @connected
 def escalate(ctx: Context, incident_id: Id) -> None:
     """Fire the next escalation step now."""
-    _show_incident(ctx, "escalate", incident_id)
+    _change(ctx, "POST", f"/incidents/{incident_id}/escalate")
 
 
 @app.command()
@@ -225,7 +210,7 @@ def reassign(
     ctx: Context, incident_id: Id, user: Annotated[str, typer.Argument(help="User id to page now.")]
 ) -> None:
     """Page a user now, by their notification rules."""
-    _show_incident(ctx, "reassign", incident_id, RoleAssignment(user=user))
+    _change(ctx, "POST", f"/incidents/{incident_id}/reassign", {"user": user})
 
 
 @app.command("set")
@@ -244,20 +229,18 @@ def set_(
     impact_started_at: Annotated[Optional[datetime], typer.Option()] = None,  # noqa: UP045
 ) -> None:
     """Change impact, urgency, severity and other fields; priority follows."""
-    body = IncidentUpdate.model_validate(
-        _given(
-            impact=impact,
-            urgency=urgency,
-            severity=severity,
-            title=title,
-            summary=summary,
-            services=service,
-            impact_started_at=_utc(impact_started_at),
-        )
-    )
-    if not body.model_fields_set:
+    body = {
+        "impact": impact,
+        "urgency": urgency,
+        "severity": severity,
+        "title": title,
+        "summary": summary,
+        "services": service,
+        "impact_started_at": impact_started_at,
+    }
+    if all(value is None for value in body.values()):
         raise typer.BadParameter("give at least one field to change, for example --impact high")
-    _show_incident(ctx, "update", incident_id, body)
+    _change(ctx, "PATCH", f"/incidents/{incident_id}", body)
 
 
 @app.command()
@@ -270,9 +253,8 @@ def task(
     due: Annotated[Optional[datetime], typer.Option(help="Due date (ISO 8601).")] = None,  # noqa: UP045
 ) -> None:
     """Add a task."""
-    _show_incident(
-        ctx, "add_task", incident_id, TaskCreate(title=title, owner=owner, due_at=_utc(due))
-    )
+    body = {"title": title, "owner": owner, "due_at": due}
+    _change(ctx, "POST", f"/incidents/{incident_id}/tasks", body)
 
 
 @app.command("task-done")
@@ -284,7 +266,7 @@ def task_done(
     undo: Annotated[bool, typer.Option("--undo", help="Mark it not done.")] = False,
 ) -> None:
     """Mark a task done (or not, with --undo)."""
-    _show_incident(ctx, "update_task", incident_id, TaskUpdate(done=not undo), task_id=task_id)
+    _change(ctx, "PATCH", f"/incidents/{incident_id}/tasks/{task_id}", {"done": not undo})
 
 
 @app.command()
@@ -295,10 +277,11 @@ def similar(
     limit: Annotated[int, typer.Option(min=1, max=20, help="At most this many.")] = 5,
 ) -> None:
     """Earlier incidents on the same services that look like this one."""
-    ctx.emit(ctx.backend().call("similar", id=incident_id, limit=limit), _similar_table)
+    ctx.emit(ctx.call("GET", f"/incidents/{incident_id}/similar", limit=limit), _similar_table)
 
 
-def _similar_table(rows: list[dict[str, Any]]) -> str:
+def _similar_table(found: dict[str, Any]) -> str:
+    rows = found["items"]
     if not rows:
         return "no similar incidents"
     return "\n".join(
@@ -309,13 +292,3 @@ def _similar_table(rows: list[dict[str, Any]]) -> str:
         + "; ".join(r["reasons"])
         for r in rows
     )
-
-
-def _given(**fields: object) -> dict[str, object]:
-    return {k: v for k, v in fields.items() if v is not None}
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    from datetime import UTC
-
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any, Optional
 from zoneinfo import ZoneInfo
 
 import typer
-from pydantic import BaseModel
 
 from fireline.cli.context import Context, connected
 
@@ -16,10 +15,6 @@ app = typer.Typer(
 )
 Opt = Optional[str]  # noqa: UP045 - typer needs Optional here
 When = Optional[datetime]  # noqa: UP045
-
-
-class _Body(BaseModel):
-    model_config = {"extra": "allow"}
 
 
 @app.command()
@@ -32,12 +27,12 @@ def who(
     ] = None,
 ) -> None:
     """Who is on call now, or at a given time."""
-    found = ctx.backend().call("oncall", schedule=schedule, at=_aware(at))
+    found = ctx.call("GET", "/oncall", schedule=schedule, at=at)
     ctx.emit(
         found,
-        lambda rows: (
+        lambda d: (
             "\n".join(
-                f"{r['schedule']:<24} {', '.join(r['users']) or 'NOBODY (gap)'}" for r in rows
+                f"{r['schedule']:<24} {', '.join(r['users']) or 'NOBODY (gap)'}" for r in d["items"]
             )
             or "no schedules"
         ),
@@ -54,9 +49,7 @@ def shifts(
     user: Annotated[Opt, typer.Option(help="Only this user's shifts.")] = None,
 ) -> None:
     """The merged shifts of a schedule, gaps included."""
-    found = ctx.backend().call(
-        "shifts", schedule=schedule, start=_aware(start), end=_aware(end), user=user
-    )
+    found = ctx.call("GET", f"/schedules/{schedule}/shifts", start=start, end=end, user=user)
     ctx.emit(found, _render_shifts)
 
 
@@ -74,8 +67,8 @@ def override(
     reason: Annotated[str, typer.Option(help="Why.")] = "",
 ) -> None:
     """Put someone on call instead of someone else (or add, or remove someone) for a while."""
-    body = _Body(start=_aware(start), end=_aware(end), user=user, replaces=replaces, reason=reason)
-    made = ctx.backend().call("override", body, schedule=schedule)
+    body = {"start": start, "end": end, "user": user, "replaces": replaces, "reason": reason}
+    made = ctx.call("POST", f"/schedules/{schedule}/overrides", body)
     ctx.emit(
         made,
         lambda o: (
@@ -90,12 +83,12 @@ def override(
 def overrides(ctx: Context, schedule: Annotated[str, typer.Argument(help="The schedule.")]) -> None:
     """The overrides of a schedule that have not ended."""
     ctx.emit(
-        ctx.backend().call("overrides", schedule=schedule),
-        lambda rows: (
+        ctx.call("GET", f"/schedules/{schedule}/overrides"),
+        lambda d: (
             "\n".join(
                 f"#{o['id']} {o['start']} → {o['end']}: {o['user'] or '-'} instead of "
                 f"{o['replaces'] or '-'} {o['reason']}"
-                for o in rows
+                for o in d["items"]
             )
             or "no overrides"
         ),
@@ -110,7 +103,7 @@ def delete_override(
     override_id: Annotated[int, typer.Argument(min=1)],
 ) -> None:
     """Delete an override."""
-    ctx.backend().call("delete_override", schedule=schedule, id=override_id)
+    ctx.call("DELETE", f"/schedules/{schedule}/overrides/{override_id}")
     ctx.emit({"deleted": override_id}, lambda d: f"override #{d['deleted']} deleted")
 
 
@@ -125,10 +118,3 @@ def _render_shifts(found: dict[str, Any]) -> str:
         who = ", ".join(s["users"]) or "GAP: nobody on call"
         lines.append(f"  {local(s['start'])} → {local(s['end'])}  {who}")
     return "\n".join(lines)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """A time given without an offset is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)

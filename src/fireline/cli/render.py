@@ -79,12 +79,6 @@ def apply_report(report: Json) -> str:
     return "\n".join([*lines, summary])
 
 
-def json_text(d: Any) -> str:
-    import json
-
-    return json.dumps(d, indent=2, default=str)
-
-
 def alert_table(page: Json) -> str:
     if not page["items"]:
         return "no alerts"
@@ -99,8 +93,35 @@ def alert_table(page: Json) -> str:
     return "\n".join(rows)
 
 
-def silence_table(data: Any) -> str:
-    items = data if isinstance(data, list) else [data]
+def alert(a: Json) -> str:
+    """One alert: what, where, when, its labels and the payload its source sent last."""
+    import json
+
+    flags = " [flapping]" if a["flapping"] else ""
+    flags += f" [silenced by #{a['silence_id']}]" if a["silence_id"] else ""
+    incident = f"incident #{a['incident_id']}" if a["incident_id"] else "no incident"
+    seen = f"seen {a['occurrences']} time(s), first {a['first_seen_at']}, last {a['last_seen_at']}"
+    lines = [
+        f"Alert #{a['id']} {a['status']}: {a['summary']}{flags}",
+        f"  service {a['service']} via {a['integration']} ({a['source']}); {incident}",
+        f"  severity {a['severity']}  dedup key {a['dedup_key']}",
+        f"  started {a['starts_at']}; {seen}"
+        + (f"; resolved {a['resolved_at']}" if a["resolved_at"] else ""),
+        "  labels:",
+        *(f"    {name}: {value}" for name, value in sorted(a["labels"].items())),
+        "  payload:",
+        *("    " + line for line in json.dumps(a["payload"], indent=2).splitlines()),
+    ]
+    return "\n".join(lines)
+
+
+def _items(data: Json) -> list[Json]:
+    """The rows of a list document, or the one document a change answered with."""
+    return list(data["items"]) if "items" in data else [data]
+
+
+def silence_table(data: Json) -> str:
+    items = _items(data)
     if not items:
         return "no silences"
     rows = []
@@ -116,10 +137,9 @@ def silence_table(data: Any) -> str:
     return "\n".join(rows)
 
 
-def integration_table(data: Any) -> str:
-    items = data if isinstance(data, list) else [data]
+def integration_table(data: Json) -> str:
     rows = []
-    for i in items:
+    for i in _items(data):
         state = " REVOKED" if i["revoked_at"] else ""
         grace = (
             f" (old key works until {i['previous_key_expires_at']})"

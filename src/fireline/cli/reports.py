@@ -11,15 +11,32 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from fireline.cli.backend import CliError
 from fireline.cli.context import Context, connected
 from fireline.domain.durations import parse_duration
-from fireline.domain.metrics import DURATIONS, GROUP_BY
 
 Json = dict[str, Any]
 REPORTS = ("metrics", "oncall-load")
 FORMATS = ("table", "json", "csv")
 Opt = Optional[str]  # noqa: UP045 - typer needs Optional here
+
+
+When = Optional[datetime]  # noqa: UP045
+
+
+def _when(text: str) -> datetime:
+    """An ISO 8601 time (UTC when it has no offset), or a duration back from now."""
+    try:
+        return datetime.now(UTC) - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is neither an ISO 8601 time (2026-03-01 or 2026-03-01T09:00:00+01:00) "
+            "nor a duration like 30d"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @connected
@@ -29,33 +46,41 @@ def report(
         str, typer.Argument(help="metrics (MTTx, phases, SLA breaches) or oncall-load.")
     ] = "metrics",
     start: Annotated[
-        Opt,
+        When,
         typer.Option(
             "--from",
             "--since",
+            parser=_when,
             help="Start, included: ISO 8601 (UTC if no offset) or a duration back from now, "
             "like 30d. Default: 30 days before --to.",
         ),
     ] = None,
     end: Annotated[
-        Opt, typer.Option("--to", help="End, excluded: ISO 8601 or a duration ago. Default: now.")
+        When,
+        typer.Option(
+            "--to", parser=_when, help="End, excluded: ISO 8601 or a duration ago. Default: now."
+        ),
     ] = None,
-    by: Annotated[Opt, typer.Option(help=f"Group by {' | '.join(GROUP_BY)} (metrics).")] = None,
+    by: Annotated[
+        Opt,
+        typer.Option(help="Group the metrics by service, team, priority, severity or workflow."),
+    ] = None,
     output: Annotated[str, typer.Option("--format", help="table | json | csv")] = "table",
 ) -> None:
     """Incident metrics (or on-call load) over a period; docs/metrics.md says how each is computed."""
+    from fireline.domain.metrics import GROUP_BY
+
     _check(what, REPORTS, "WHAT")
     _check(output, FORMATS, "--format")
     if by is not None:
         _check(by, GROUP_BY, "--by")
     if by is not None and what != "metrics":
         raise typer.BadParameter("only the metrics report is grouped", param_hint="--by")
-    params: dict[str, Any] = {"from": _when(start, "--from"), "to": _when(end, "--to")}
     if what == "metrics":
-        data = ctx.backend().call("metrics_report", by=by, **params)
+        data = ctx.call("GET", "/reports/metrics", by=by, **{"from": start, "to": end})
         table, rows = metrics_table, metrics_rows
     else:
-        data = ctx.backend().call("oncall_load", **params)
+        data = ctx.call("GET", "/reports/oncall-load", **{"from": start, "to": end})
         table, rows = oncall_table, oncall_rows
     if ctx.as_json or output == "json":
         sys.stdout.write(json.dumps(data, indent=2) + "\n")
@@ -68,24 +93,6 @@ def report(
 def _check(value: str, choices: tuple[str, ...], hint: str) -> None:
     if value not in choices:
         raise typer.BadParameter(f"{value!r} is not one of {', '.join(choices)}", param_hint=hint)
-
-
-def _when(text: str | None, option: str) -> datetime | None:
-    """An ISO 8601 time (UTC when it has no offset), or a duration back from now."""
-    if text is None:
-        return None
-    try:
-        return datetime.now(UTC) - parse_duration(text)
-    except ValueError:
-        pass
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise CliError(
-            f"{option} {text!r} is neither an ISO 8601 time (2026-03-01 or "
-            "2026-03-01T09:00:00+01:00) nor a duration like 30d"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 # --- metrics --------------------------------------------------------------------------------
@@ -120,7 +127,7 @@ def _group_lines(title: str, g: Json) -> list[str]:
         f"{g['reopened']} reopened (reopen rate {rate})",
         f"  {'':<30} {'n':>5} {'out':>5} {'mean':>10} {'median':>10} {'p90':>10}",
     ]
-    summaries = [(NAMES[n], g["durations"][n]) for n in DURATIONS]
+    summaries = [(NAMES.get(n, n), s) for n, s in g["durations"].items()]
     summaries += [(f"time in {phase}", s) for phase, s in g["phases"].items()]
     summaries += [
         (name, f[key])
@@ -154,8 +161,8 @@ def metrics_rows(d: Json) -> list[Json]:
     for g in [d["overall"], *d["groups"]]:
         row: Json = {"group_by": d["group_by"] or "", "group": _key(g, d)}
         row |= {k: g[k] for k in ("incidents", "resolved", "reopened", "reopens", "reopen_rate")}
-        for name in DURATIONS:
-            row |= _summary_columns(name, g["durations"][name])
+        for name, summary in g["durations"].items():
+            row |= _summary_columns(name, summary)
         for phase in phases:
             row |= _summary_columns(f"phase_{phase}", g["phases"].get(phase))
         for target, t in g["sla"].items():

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-from pydantic import BaseModel
 
 from fireline.cli.context import Context, connected
 
@@ -23,22 +22,18 @@ When = Optional[datetime]  # noqa: UP045
 STATUSES = ("draft", "in_review", "published")
 
 
-class _Body(BaseModel):
-    model_config = {"extra": "allow"}
-
-
 @postmortem_app.command("show")
 @connected
 def show(ctx: Context, incident_id: Id) -> None:
     """The postmortem: status, version, reviewers, sections, comments."""
-    ctx.emit(ctx.backend().call("postmortem", id=incident_id), _summary)
+    ctx.emit(ctx.call("GET", f"/incidents/{incident_id}/postmortem"), _summary)
 
 
 @postmortem_app.command("create")
 @connected
 def create(ctx: Context, incident_id: Id) -> None:
     """Draft the postmortem now, pre-filled from the incident's data."""
-    ctx.emit(ctx.backend().call("start_postmortem", id=incident_id), _summary)
+    ctx.emit(ctx.call("POST", f"/incidents/{incident_id}/postmortem"), _summary)
 
 
 @postmortem_app.command("export")
@@ -52,9 +47,8 @@ def export(
     """Print the postmortem as Markdown or HTML."""
     if format_ not in ("markdown", "html"):
         raise typer.BadParameter("choose markdown or html", param_hint="--format")
-    text = ctx.backend().call(
-        "export_postmortem", id=incident_id, format=format_, public=public or None
-    )
+    path = f"/incidents/{incident_id}/postmortem/export"
+    text = ctx.text(path, format=format_, public=public)
     sys.stdout.write(text)
 
 
@@ -98,7 +92,7 @@ def edit(
         fields["reviewers"] = reviewer
     if public is not None:
         fields["public"] = public
-    ctx.emit(ctx.backend().call("edit_postmortem", _Body(**fields), id=incident_id), _summary)
+    ctx.emit(ctx.call("PATCH", f"/incidents/{incident_id}/postmortem", fields), _summary)
 
 
 @postmortem_app.command("status")
@@ -111,7 +105,8 @@ def status(
     """Send the postmortem for review, publish it, or take it back to draft."""
     if to not in STATUSES:
         raise typer.BadParameter(f"choose {', '.join(STATUSES)}", param_hint="TO")
-    ctx.emit(ctx.backend().call("postmortem_status", _Body(status=to), id=incident_id), _summary)
+    path = f"/incidents/{incident_id}/postmortem/status"
+    ctx.emit(ctx.call("POST", path, {"status": to}), _summary)
 
 
 @postmortem_app.command("comment")
@@ -123,8 +118,8 @@ def comment(
     section: Annotated[Opt, typer.Option(help="The section it is about.")] = None,
 ) -> None:
     """Comment on the postmortem or one of its sections."""
-    fields = {"body": text, **({"section": section} if section else {})}
-    ctx.emit(ctx.backend().call("comment_postmortem", _Body(**fields), id=incident_id), _summary)
+    body = {"body": text, "section": section}
+    ctx.emit(ctx.call("POST", f"/incidents/{incident_id}/postmortem/comments", body), _summary)
 
 
 @follow_up_app.command("add")
@@ -142,10 +137,15 @@ def add(
     link: Annotated[Opt, typer.Option(help="A ticket or pull request (its URL).")] = None,
 ) -> None:
     """Add a follow-up action to an incident."""
-    fields = {"title": title, "priority": priority, "type": type_}
-    fields.update({k: v for k, v in {"owner": owner, "url": link}.items() if v is not None})
-    body = _Body(**fields, **({"due_at": _utc(due)} if due else {}))
-    ctx.emit(ctx.backend().call("add_follow_up", body, id=incident_id), _follow_up_table)
+    body = {
+        "title": title,
+        "priority": priority,
+        "type": type_,
+        "owner": owner,
+        "url": link,
+        "due_at": due,
+    }
+    ctx.emit(ctx.call("POST", f"/incidents/{incident_id}/follow-ups", body), _follow_up_table)
 
 
 @follow_up_app.command("update")
@@ -168,17 +168,19 @@ def update(
     ] = None,
 ) -> None:
     """Change a follow-up, or mark it done."""
-    given: dict[str, Any] = {"title": title, "owner": owner, "due_at": _utc(due)}
-    given["priority"] = priority
-    given.update({"type": type_, "url": link, "done": done})
-    fields = {k: v for k, v in given.items() if v is not None}
-    if not fields:
+    body = {
+        "title": title,
+        "owner": owner,
+        "due_at": due,
+        "priority": priority,
+        "type": type_,
+        "url": link,
+        "done": done,
+    }
+    if all(value is None for value in body.values()):
         raise typer.BadParameter("nothing to change: give at least one option")
-    body = _Body(**fields)
-    ctx.emit(
-        ctx.backend().call("update_follow_up", body, id=incident_id, follow_up_id=follow_up_id),
-        _follow_up_table,
-    )
+    path = f"/incidents/{incident_id}/follow-ups/{follow_up_id}"
+    ctx.emit(ctx.call("PATCH", path, body), _follow_up_table)
 
 
 @follow_up_app.command("list")
@@ -191,17 +193,17 @@ def list_(
     limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many.")] = 100,
 ) -> None:
     """Follow-ups across incidents, soonest due first."""
-    rows = ctx.backend().call(
-        "follow_ups", owner=owner, open=open_only or None, overdue=overdue or None, limit=limit
+    found = ctx.call(
+        "GET", "/follow-ups", owner=owner, open=open_only, overdue=overdue, limit=limit
     )
-    ctx.emit(rows, _follow_up_table)
+    ctx.emit(found, _follow_up_table)
 
 
 @drill_app.command("report")
 @connected
 def drill_report(ctx: Context, incident_id: Id) -> None:
     """How fast a drill was paged, acknowledged and staffed (declare with --drill)."""
-    ctx.emit(ctx.backend().call("drill_report", id=incident_id), _drill)
+    ctx.emit(ctx.call("GET", f"/incidents/{incident_id}/drill-report"), _drill)
 
 
 def _drill(r: dict[str, Any]) -> str:
@@ -228,10 +230,6 @@ def _read(text: str | None, file: Path | None) -> str:
     return text if text is not None else file.read_text() if file else ""
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
-
 def _summary(view: dict[str, Any]) -> str:
     lines = [
         f"Postmortem of #{view['incident_id']} {view['title']}: {view['status']} "
@@ -250,7 +248,8 @@ def _summary(view: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _follow_up_table(rows: list[dict[str, Any]]) -> str:
+def _follow_up_table(found: dict[str, Any]) -> str:
+    rows = found["items"]
     if not rows:
         return "no follow-ups"
     lines = []

@@ -10,23 +10,28 @@ import typer
 import uvicorn
 
 from fireline.bootstrap import Fireline
-from fireline.cli.backend import CliError, LocalBackend
-from fireline.config import Settings
+from fireline.cli.direct import open_database
+from fireline.cli.errors import CliError
 from fireline.services.admin import auth
 from fireline.web.app import create_app
 
 
 def run(
-    settings: Settings, *, host: str, port: int, tls: tuple[Path, Path] | None, worker: bool
+    database_url: str | None,
+    *,
+    host: str,
+    port: int,
+    tls: tuple[Path, Path] | None,
+    worker: bool,
 ) -> None:
     _check_port(host, port)
     for path in tls or ():
         if not path.is_file():
-            raise CliError(f"cannot read {path}: no such file")
-    core = LocalBackend(settings, "cli").core  # migrates; a bad URL is one clear error
+            raise CliError(f"cannot read {path}: no such file", title="Cannot read the file")
+    core = open_database(database_url)  # migrates; a bad URL is one clear error
     scheme = "https" if tls else "http"
     url = f"{scheme}://{host}:{port}"
-    typer.echo(f"Fireline is serving {url} on {settings.database_url}")
+    typer.echo(f"Fireline is serving {url} on {core.settings.database_url}")
     typer.echo(f"  API docs: {url}/docs")
     _explain_login(core, url)
     app = create_app(fireline=core, worker=worker)
@@ -47,7 +52,9 @@ def _check_port(host: str, port: int) -> None:
             probe.bind((host, port))
         except OSError as error:
             raise CliError(
-                f"cannot listen on {host}:{port}: {error.strerror}; pick another --port"
+                f"cannot listen on {host}:{port}: {error.strerror}; pick another --port",
+                title="Cannot listen",
+                status=503,
             ) from None
 
 

@@ -67,6 +67,11 @@ class WorkflowRepository:
         self.session.flush()
         return version, True
 
+    def phase_ids(self) -> set[str]:
+        """Every phase of every stored version (an incident keeps the version it started with)."""
+        definitions = self.session.execute(select(WorkflowVersion.definition)).scalars()
+        return {phase["id"] for definition in definitions for phase in definition["phases"]}
+
     def ids(self) -> set[str]:
         return set(self.session.execute(select(WorkflowVersion.workflow_id).distinct()).scalars())
 

@@ -13,8 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from fireline import __version__
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.web import ack, calendar, ingest, problems, ui
-from fireline.web.api import admin, alerts, incidents, oncall, reports, review
+from fireline.web import ack, api, calendar, ingest, problems, ui
 from fireline.web.ingest import GroupCommitWriter, RateLimiter
 from fireline.worker import start_in_thread
 
@@ -54,9 +53,7 @@ def create_app(
     limit = core.settings.ingest_rate_limit
     app.state.rate_limiter = RateLimiter(limit, max(2 * limit, 10))
     problems.install(app)
-    routers = (incidents.router, review.router, alerts.router, oncall.router, admin.router)
-    for router in (*routers, reports.router):
-        app.include_router(router, prefix="/api/v1")
+    api.include(app)
     # After the API: `/api/v1/integrations/{id}/rotate` must not be read as an ingest key.
     app.router.routes.extend(ingest.routes())
     app.router.routes.extend(ack.routes())

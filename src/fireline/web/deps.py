@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from fireline.bootstrap import Fireline
@@ -35,6 +35,12 @@ def current_principal(
     if credentials is None:
         raise Unauthenticated("send an API token: `Authorization: Bearer <token>`")
     return auth.authenticate(uow=fireline.uow(), token=credentials.credentials)
+
+
+def act_as(app: FastAPI, principal: Principal) -> None:
+    """Every request to ``app`` is ``principal``'s, with no token: the CLI's direct mode, where
+    whoever can open the database is its operator."""
+    app.dependency_overrides[current_principal] = lambda: principal
 
 
 def _role(role: str) -> object:

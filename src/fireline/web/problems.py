@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from fireline.errors import ConfigInvalid, FirelineError, InvalidInput, TransitionRefused
+from fireline.errors import FirelineError
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("fireline.web")
@@ -52,15 +52,8 @@ def install(app: FastAPI) -> None:
 
 
 async def _fireline_error(request: Request, error: FirelineError) -> JSONResponse:
-    extra: dict[str, Any] = {}
-    if isinstance(error, InvalidInput) and error.field:
-        extra["field"] = error.field
-    if isinstance(error, TransitionRefused) and error.missing:
-        extra["missing"] = error.missing
-    if isinstance(error, ConfigInvalid):
-        extra["errors"] = [FieldError(field="config", message=p) for p in error.problems]
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return problem(error.status, error.title, error.message, headers, **extra)
+    return problem(error.status, error.title, error.message, headers, **error.extras())
 
 
 async def _validation_error(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
 from fireline.schemas import Input, Reason, Ref, Time
+from fireline.services.admin import list_filters
 from fireline.services.alerting import integrations, silences
 from fireline.services.alerting import views as alert_views
 from fireline.services.paging import delivery
@@ -34,6 +35,7 @@ def list_alerts(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> alert_views.AlertPage:
+    list_filters.check_filters(uow=uow, service=service, incident=incident)
     return alert_views.list_alerts(
         uow=uow,
         status=status or (),
@@ -206,6 +208,7 @@ def list_deliveries(
         int | None, Query(ge=1, le=2**31 - 1, description="Only rows with a smaller id (paging).")
     ] = None,
 ) -> list[delivery.DeliveryRead]:
+    list_filters.check_filters(uow=uow, incident=incident)
     return delivery.list_deliveries(
         uow=uow, incident_id=incident, statuses=status or (), limit=limit, before_id=before
     )

@@ -22,6 +22,7 @@ from fireline.schemas import (
     TaskUpdate,
     TransitionCreate,
 )
+from fireline.services.admin import list_filters
 from fireline.services.incidents import commands as incidents
 from fireline.services.paging import escalation as paging
 from fireline.storage.incidents import IncidentFilter
@@ -47,9 +48,9 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> IncidentPage:
-    filters = IncidentFilter(
-        phases=phase or (), service=service, priority=priority, open_only=open_only
-    )
+    phases = phase or ()
+    list_filters.check_filters(uow=uow, phases=phases, service=service, priority=priority)
+    filters = IncidentFilter(phases=phases, service=service, priority=priority, open_only=open_only)
     page = incidents.list_incidents(uow=uow, filters=filters, limit=limit, offset=offset)
     return IncidentPage.of(page, limit=limit, offset=offset)
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from fireline.schemas import Input, Reason, Ref, Time
+from fireline.services.admin import list_filters
 from fireline.services.oncall import calendar
 from fireline.services.oncall import schedules as oncall
 from fireline.web.deps import Responder, Uow, Viewer
@@ -44,6 +45,7 @@ def shifts(
     end: Annotated[Time | None, Query(description="Default: 14 days after start")] = None,
     user: Annotated[str | None, Query(max_length=40, description="Only this user's shifts")] = None,
 ) -> oncall.ShiftsRead:
+    list_filters.check_filters(uow=uow, user=user)
     return oncall.shifts(uow=uow, schedule_id=schedule_id, start=start, end=end, user=user)
 
 

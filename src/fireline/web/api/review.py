@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import Field
 
 from fireline.schemas import FollowUpItemRead, Input, LongText, Ref, Time, Title
+from fireline.services.admin import list_filters
 from fireline.services.incidents import drills
 from fireline.services.review import follow_ups, postmortems, similar
 from fireline.web.deps import Responder, Uow, Viewer
@@ -218,6 +219,7 @@ def list_follow_ups(
     overdue: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[follow_ups.FollowUpRead]:
+    list_filters.check_filters(uow=uow, owner=owner)
     return follow_ups.list_follow_ups(
         uow=uow, owner=owner, open_only=open_only, overdue=overdue, limit=limit
     )

@@ -1,0 +1,207 @@
+"""Running and keeping Fireline: serve, worker, db, apply, token, user and workflow commands.
+
+`apply`, `workflow list` and `workflow show` go through the API like every other command.
+The rest have no API route, or must work before a server runs, so they call services on the
+database themselves (``direct.opened``); `workflow validate` opens no database at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+
+from fireline.cli import render
+from fireline.cli.context import AsJson, Context, DatabaseUrl, connected
+from fireline.cli.errors import CliError
+
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+user_app = typer.Typer(help="Users.", no_args_is_help=True)
+workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+    database_url: DatabaseUrl = None,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Do not run the embedded job worker.")
+    ] = False,
+    tls_cert: Annotated[Optional[Path], typer.Option(help="PEM certificate: serve HTTPS.")] = None,  # noqa: UP045
+    tls_key: Annotated[Optional[Path], typer.Option(help="PEM private key for --tls-cert.")] = None,  # noqa: UP045
+) -> None:
+    """Serve the API, the ingest endpoints and an embedded worker (migrating the database first)."""
+    from fireline.cli.serve import run
+
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("--tls-cert and --tls-key go together")
+    if no_worker:
+        typer.echo(
+            "no embedded worker: run `fireline worker` too, or no page goes out and heartbeats are never checked",
+            err=True,
+        )
+    run(
+        database_url,
+        host=host,
+        port=port,
+        tls=(tls_cert, tls_key) if tls_cert and tls_key else None,
+        worker=not no_worker,
+    )
+
+
+def worker(database_url: DatabaseUrl = None) -> None:
+    """Run a worker: due jobs (escalation steps, pages) and heartbeat checks; any number may run."""
+    import threading
+
+    from fireline.cli.direct import opened
+    from fireline.worker import run
+
+    with opened(database_url) as core:
+        typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
+        try:
+            run(core, threading.Event())
+        except KeyboardInterrupt:
+            typer.echo("worker stopped")
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Create or migrate the database schema to the current version."""
+    from fireline.cli.direct import opened
+
+    with opened(database_url):
+        typer.echo("database is up to date")
+
+
+@connected
+def apply(ctx: Context, file: Annotated[Path, typer.Argument(help="Config file (YAML).")]) -> None:
+    """Make the database match a config file (idempotent; all or nothing)."""
+    report = ctx.upload("/config/apply", read(file), "application/yaml", source=file.name)
+    ctx.emit(report, render.apply_report)
+
+
+@token_app.command("create")
+def token_create(
+    user: Annotated[str, typer.Option(help="User id the token acts as.")],
+    name: Annotated[str, typer.Option(help="A label to recognise it by.")] = "cli",
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Create an API token and print it (only its hash is stored)."""
+    from fireline.cli.direct import opened
+    from fireline.services.admin import auth
+
+    with opened(database_url) as core:
+        token = auth.create_token(uow=core.uow(), user_id=user, name=name)
+    typer.echo(json.dumps({"token": token, "user": user, "name": name}) if as_json else token)
+
+
+@token_app.command("list")
+def token_list(
+    user: Annotated[str, typer.Option(help="User id.")],
+    database_url: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """List a user's tokens (ids and names; the tokens themselves are never stored)."""
+    from fireline.cli.direct import opened
+    from fireline.services.admin import auth
+
+    with opened(database_url) as core:
+        tokens = [t.model_dump(mode="json") for t in auth.list_tokens(uow=core.uow(), user_id=user)]
+    if as_json:
+        typer.echo(json.dumps({"items": tokens, "total": len(tokens)}, indent=2))
+        return
+    for t in tokens:
+        typer.echo(
+            f"{t['id']:>4}  {t['name']:<20} created {t['created_at']}  {'REVOKED' if t['revoked_at'] else ''}"
+        )
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="Token id (from `token list`).")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke a token."""
+    from fireline.cli.direct import opened
+    from fireline.services.admin import auth
+
+    with opened(database_url) as core:
+        operator = auth.Principal("cli", "admin")
+        auth.revoke_token(uow=core.uow(), principal=operator, token_id=token_id)
+    typer.echo(f"token {token_id} revoked")
+
+
+@user_app.command("password")
+def user_password(
+    user_id: Annotated[str, typer.Argument(help="User id.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Set a user's web login password."""
+    from fireline.cli.direct import opened
+    from fireline.services.admin import auth
+
+    if not password_stdin:
+        raise typer.BadParameter(
+            "pass the password on stdin with --password-stdin (never on the command line)"
+        )
+    password = sys.stdin.readline().rstrip("\r\n")
+    with opened(database_url) as core:
+        auth.set_password(uow=core.uow(), user_id=user_id, password=password)
+    typer.echo(f"password set for {user_id}")
+
+
+@workflow_app.command("list")
+@connected
+def workflow_list(ctx: Context) -> None:
+    """List the workflows (newest versions)."""
+    ctx.emit(
+        ctx.call("GET", "/workflows"),
+        lambda d: "\n".join(f"{w['id']:<12} v{w['version']:<3} {w['name']}" for w in d["items"]),
+    )
+
+
+@workflow_app.command("show")
+@connected
+def workflow_show(ctx: Context, workflow_id: Annotated[str, typer.Argument()]) -> None:
+    """Show a workflow's phases, gates and checklists."""
+    ctx.emit(ctx.call("GET", f"/workflows/{workflow_id}"), _render_workflow)
+
+
+@workflow_app.command("validate")
+def workflow_validate(file: Annotated[Path, typer.Argument()], as_json: AsJson = False) -> None:
+    """Check a workflow definition file; say what is wrong, line by line."""
+    from fireline.domain.workflow import Workflow
+    from fireline.services.admin.yamlfile import load_model
+
+    workflow, _ = load_model(Workflow, read(file), file.name)
+    if as_json:
+        typer.echo(workflow.model_dump_json(indent=2))
+    else:
+        typer.echo(f"{file}: workflow {workflow.id} is valid ({len(workflow.phases)} phases)")
+
+
+def _render_workflow(d: dict[str, Any]) -> str:
+    definition = d["definition"]
+    lines = [f"{d['id']} v{d['version']}: {d['name']}"]
+    for phase in definition["phases"]:
+        gate = f"  requires: {', '.join(phase['requires'])}" if phase["requires"] else ""
+        lines.append(f"  {phase['id']:<20} {phase['name']}{gate}")
+        lines += [f"      - {item}" for item in phase["checklist"]]
+    moves = definition["transitions"]
+    lines.append(f"  moves: forward {moves['forward']}, back {moves['back']}, skip {moves['skip']}")
+    return "\n".join(lines)
+
+
+def read(file: Path) -> str:
+    try:
+        return file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CliError(f"cannot read {file}: {error}", title="Cannot read the file") from None

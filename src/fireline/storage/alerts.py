@@ -11,7 +11,9 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts import Matcher, Silence
+from fireline.storage.directory import IntegrationRecord
 from fireline.storage.models import AlertRow, IncidentRow, Integration, SilenceRow
+from fireline.storage.records import record_of
 
 
 @dataclass
@@ -89,14 +91,17 @@ class AlertRepository:
         self.session = session
         self._next_ids: list[int] = []
 
-    def integrations_for_keys(self, keys: Iterable[str], now: datetime) -> dict[str, Integration]:
+    def integrations_for_keys(
+        self, keys: Iterable[str], now: datetime
+    ) -> dict[str, IntegrationRecord]:
         """Integrations by key: the current one, or the previous one still in its grace period."""
         wanted = list(set(keys))
         query = select(Integration).where(
             Integration.key.in_(wanted) | Integration.previous_key.in_(wanted)
         )
-        found: dict[str, Integration] = {}
-        for integration in self.session.execute(query).scalars():
+        found: dict[str, IntegrationRecord] = {}
+        for row in self.session.execute(query).scalars():
+            integration = record_of(IntegrationRecord, row)
             found[integration.key] = integration
             grace = integration.previous_key_expires_at
             if integration.previous_key and grace is not None and grace > now:
@@ -213,11 +218,12 @@ class AlertRepository:
         rows = self.session.execute(query.order_by(_ALERTS.c.id.desc()).limit(limit).offset(offset))
         return [AlertRecord(**r._mapping) for r in rows], int(total)
 
-    def heartbeats(self) -> Sequence[Integration]:
+    def heartbeats(self) -> list[IntegrationRecord]:
+        """The heartbeat integrations not revoked."""
         query = select(Integration).where(
             Integration.type == "heartbeat", Integration.revoked_at.is_(None)
         )
-        return self.session.execute(query).scalars().all()
+        return [record_of(IntegrationRecord, i) for i in self.session.execute(query).scalars()]
 
 
 class SilenceRepository:

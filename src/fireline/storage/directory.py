@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from fireline.storage.models import (
     TeamMember,
     User,
 )
+from fireline.storage.records import record_of
 
 Row = TypeVar("Row", bound=Base)
 Outcome = Literal["created", "updated", "unchanged"]
@@ -34,6 +36,22 @@ KINDS: dict[str, type[Base]] = {
     "service": Service,
     "integration": Integration,
 }
+
+
+@dataclass(frozen=True)
+class IntegrationRecord:
+    """An integration as stored; change it through the repository's write methods."""
+
+    id: str
+    service_id: str
+    type: str
+    key: str
+    previous_key: str | None
+    previous_key_expires_at: datetime | None
+    revoked_at: datetime | None
+    last_beat_at: datetime | None
+    settings: dict[str, Any]
+    created_at: datetime
 
 
 class DirectoryRepository:
@@ -112,11 +130,18 @@ class DirectoryRepository:
         self.session.flush()
         return True
 
-    def integrations_of(self, service_id: str) -> Sequence[Integration]:
+    def integration(self, integration_id: str) -> IntegrationRecord:
+        """One integration; NotFound if there is none."""
+        return record_of(IntegrationRecord, self.get(Integration, integration_id))
+
+    def list_integrations(self) -> list[IntegrationRecord]:
+        return [record_of(IntegrationRecord, i) for i in self.list_all(Integration)]
+
+    def integrations_of(self, service_id: str) -> list[IntegrationRecord]:
         query = (
             select(Integration).where(Integration.service_id == service_id).order_by(Integration.id)
         )
-        return self.session.execute(query).scalars().all()
+        return [record_of(IntegrationRecord, i) for i in self.session.execute(query).scalars()]
 
     def remove_integrations(self, service_id: str, keep: Sequence[str]) -> list[str]:
         """Delete the service's integrations not in ``keep``; return their ids."""
@@ -130,6 +155,35 @@ class DirectoryRepository:
             self.session.execute(select(Integration).where(Integration.key == key))
             .scalars()
             .first()
+        )
+
+    def record_beat(self, integration_id: str, at: datetime) -> None:
+        """A heartbeat arrived at ``at``."""
+        self._write_integration(integration_id, last_beat_at=at)
+
+    def rotate_key(self, integration: IntegrationRecord) -> None:
+        """Store the integration's new key, and its previous key with the end of its grace."""
+        self._write_integration(
+            integration.id,
+            key=integration.key,
+            previous_key=integration.previous_key,
+            previous_key_expires_at=integration.previous_key_expires_at,
+        )
+
+    def revoke_integration(self, integration: IntegrationRecord) -> None:
+        """Store when the integration was revoked, and that no previous key is in its grace."""
+        self._write_integration(
+            integration.id,
+            revoked_at=integration.revoked_at,
+            previous_key=integration.previous_key,
+            previous_key_expires_at=integration.previous_key_expires_at,
+        )
+
+    def _write_integration(self, integration_id: str, **values: Any) -> None:
+        # Only the columns this kind of change decides: a beat at the same time must not undo a
+        # rotation, nor a rotation a revocation.
+        self.session.execute(
+            update(Integration).where(Integration.id == integration_id).values(**values)
         )
 
     def overrides_of(self, schedule_id: str, *, since: datetime) -> Sequence[ScheduleOverride]:

@@ -198,6 +198,11 @@ class DirectoryRepository:
     def override(self, override_id: int) -> ScheduleOverride | None:
         return self.session.get(ScheduleOverride, override_id)
 
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self.session.execute(
+            update(User).where(User.id == user_id).values(password_hash=password_hash)
+        )
+
     def delete(self, row: Base) -> None:
         self.session.delete(row)
         self.session.flush()

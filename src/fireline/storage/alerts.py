@@ -226,6 +226,21 @@ class AlertRepository:
         return [record_of(IntegrationRecord, i) for i in self.session.execute(query).scalars()]
 
 
+@dataclass(frozen=True)
+class SilenceRecord:
+    """A silence or maintenance window as stored."""
+
+    id: int
+    kind: str
+    matchers: list[dict[str, str]]
+    service_id: str | None
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    comment: str
+    created_at: datetime
+
+
 class SilenceRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -235,19 +250,27 @@ class SilenceRepository:
         query = select(SilenceRow).where(SilenceRow.ends_at > now).order_by(SilenceRow.id)
         return [to_silence(r) for r in self.session.execute(query).scalars()]
 
-    def add(self, row: SilenceRow) -> SilenceRow:
+    def add(self, row: SilenceRow) -> SilenceRecord:
         self.session.add(row)
         self.session.flush()
-        return row
+        return record_of(SilenceRecord, row)
 
-    def get(self, silence_id: int) -> SilenceRow | None:
-        return self.session.get(SilenceRow, silence_id)
+    def get(self, silence_id: int) -> SilenceRecord | None:
+        row = self.session.get(SilenceRow, silence_id)
+        return record_of(SilenceRecord, row) if row else None
 
-    def list_all(self, *, now: datetime, include_expired: bool) -> list[SilenceRow]:
+    def list_all(self, *, now: datetime, include_expired: bool) -> list[SilenceRecord]:
         query = select(SilenceRow)
         if not include_expired:
             query = query.where(SilenceRow.ends_at > now)
-        return list(self.session.execute(query.order_by(SilenceRow.id.desc()).limit(500)).scalars())
+        rows = self.session.execute(query.order_by(SilenceRow.id.desc()).limit(500)).scalars()
+        return [record_of(SilenceRecord, r) for r in rows]
+
+    def expire(self, silence_id: int, at: datetime) -> None:
+        """The silence ends at ``at``."""
+        self.session.execute(
+            update(SilenceRow).where(SilenceRow.id == silence_id).values(ends_at=at)
+        )
 
 
 def to_silence(row: SilenceRow) -> Silence:

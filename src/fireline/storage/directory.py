@@ -54,6 +54,21 @@ class IntegrationRecord:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class OverrideRecord:
+    """A schedule override as stored."""
+
+    id: int
+    schedule_id: str
+    start: datetime
+    end: datetime
+    user_id: str | None
+    replaces: str | None
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
 class DirectoryRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -186,17 +201,31 @@ class DirectoryRepository:
             update(Integration).where(Integration.id == integration_id).values(**values)
         )
 
-    def overrides_of(self, schedule_id: str, *, since: datetime) -> Sequence[ScheduleOverride]:
+    def overrides_of(self, schedule_id: str, *, since: datetime) -> list[OverrideRecord]:
         """A schedule's overrides that end after ``since``, in the order they were made."""
         query = (
             select(ScheduleOverride)
             .where(ScheduleOverride.schedule_id == schedule_id, ScheduleOverride.end > since)
             .order_by(ScheduleOverride.id)
         )
-        return self.session.execute(query).scalars().all()
+        return [record_of(OverrideRecord, o) for o in self.session.execute(query).scalars()]
 
-    def override(self, override_id: int) -> ScheduleOverride | None:
-        return self.session.get(ScheduleOverride, override_id)
+    def override(self, override_id: int) -> OverrideRecord | None:
+        row = self.session.get(ScheduleOverride, override_id)
+        return record_of(OverrideRecord, row) if row else None
+
+    def add_override(self, row: ScheduleOverride) -> OverrideRecord:
+        self.add(row)
+        return record_of(OverrideRecord, row)
+
+    def end_override(self, override_id: int, at: datetime) -> None:
+        """Cut an override short: it ends at ``at``."""
+        self.session.execute(
+            update(ScheduleOverride).where(ScheduleOverride.id == override_id).values(end=at)
+        )
+
+    def delete_override(self, override_id: int) -> None:
+        self.session.execute(delete(ScheduleOverride).where(ScheduleOverride.id == override_id))
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         self.session.execute(

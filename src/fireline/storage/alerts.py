@@ -232,7 +232,7 @@ class SilenceRecord:
 
     id: int
     kind: str
-    matchers: list[dict[str, str]]
+    matchers: list[dict[str, Any]]
     service_id: str | None
     starts_at: datetime
     ends_at: datetime
@@ -248,7 +248,8 @@ class SilenceRepository:
     def active(self, now: datetime) -> list[Silence]:
         """Silences in force now or later (the ingest path checks each alert's own time)."""
         query = select(SilenceRow).where(SilenceRow.ends_at > now).order_by(SilenceRow.id)
-        return [to_silence(r) for r in self.session.execute(query).scalars()]
+        rows = self.session.execute(query).scalars()
+        return [to_silence(record_of(SilenceRecord, r)) for r in rows]
 
     def add(self, row: SilenceRow) -> SilenceRecord:
         self.session.add(row)
@@ -273,6 +274,7 @@ class SilenceRepository:
         )
 
 
-def to_silence(row: SilenceRow) -> Silence:
-    matchers = tuple(Matcher(m["name"], m["op"], m["value"]) for m in row.matchers)
-    return Silence(row.id, matchers, row.starts_at, row.ends_at, row.service_id)
+def to_silence(silence: SilenceRecord) -> Silence:
+    """The stored silence as the domain's rule."""
+    matchers = tuple(Matcher(m["name"], m["op"], m["value"]) for m in silence.matchers)
+    return Silence(silence.id, matchers, silence.starts_at, silence.ends_at, silence.service_id)

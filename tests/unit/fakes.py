@@ -19,9 +19,9 @@ from typing import Any
 from fireline.domain.alerts import Silence
 from fireline.domain.events import Event
 from fireline.domain.state import Incident
-from fireline.errors import InvalidInput, NotFound, StaleState
-from fireline.storage.alerts import AlertRecord, SilenceRecord, to_silence
-from fireline.storage.directory import KINDS, IntegrationRecord, OverrideRecord
+from fireline.errors import NotFound, StaleState
+from fireline.storage.alerts import AlertRecord, SilenceRecord, by_key, to_silence
+from fireline.storage.directory import IntegrationRecord, OverrideRecord, missing
 from fireline.storage.incidents import TimelineEntry
 from fireline.storage.review import PostmortemRecord
 from fireline.storage.tokens import TokenRecord
@@ -55,10 +55,7 @@ class FakeDirectory:
     def get(self, model: type[Any], row_id: str, *, field: str | None = None) -> Any:
         row = self.rows.get((model, row_id))
         if row is None:
-            kind = next(k for k, m in KINDS.items() if m is model)
-            if field is not None:
-                raise InvalidInput(f"there is no {kind} {row_id!r}", field=field)
-            raise NotFound(f"there is no {kind} {row_id!r}")
+            raise missing(model, row_id, field)
         return row
 
     def find(self, model: type[Any], row_id: str) -> Any:
@@ -75,27 +72,19 @@ class FakeDirectory:
         return self.data.integrations[integration_id]
 
     def record_beat(self, integration_id: str, at: datetime) -> None:
-        self._write(integration_id, last_beat_at=at)
+        integrations = self.data.integrations
+        integrations[integration_id] = replace(integrations[integration_id], last_beat_at=at)
 
     def rotate_key(self, integration: IntegrationRecord) -> None:
-        self._write(
-            integration.id,
-            key=integration.key,
-            previous_key=integration.previous_key,
-            previous_key_expires_at=integration.previous_key_expires_at,
-        )
+        self._write(integration, "key", "previous_key", "previous_key_expires_at")
 
     def revoke_integration(self, integration: IntegrationRecord) -> None:
-        self._write(
-            integration.id,
-            revoked_at=integration.revoked_at,
-            previous_key=integration.previous_key,
-            previous_key_expires_at=integration.previous_key_expires_at,
-        )
+        self._write(integration, "revoked_at", "previous_key", "previous_key_expires_at")
 
-    def _write(self, integration_id: str, **values: Any) -> None:
-        integrations = self.data.integrations
-        integrations[integration_id] = replace(integrations[integration_id], **values)
+    def _write(self, integration: IntegrationRecord, *columns: str) -> None:
+        stored = self.data.integrations[integration.id]
+        changes = {c: getattr(integration, c) for c in columns}
+        self.data.integrations[integration.id] = replace(stored, **changes)
 
     def override(self, override_id: int) -> OverrideRecord | None:
         return self.data.overrides.get(override_id)
@@ -118,13 +107,9 @@ class FakeAlerts:
     def integrations_for_keys(
         self, keys: Iterable[str], now: datetime
     ) -> dict[str, IntegrationRecord]:
-        found = {}
-        for integration in self.data.integrations.values():
-            found[integration.key] = integration
-            grace = integration.previous_key_expires_at
-            if integration.previous_key and grace is not None and grace > now:
-                found[integration.previous_key] = integration
-        return {key: found[key] for key in keys if key in found}
+        wanted = set(keys)
+        stored = self.data.integrations.values()
+        return by_key([i for i in stored if i.key in wanted or i.previous_key in wanted], now)
 
     def heartbeats(self) -> list[IntegrationRecord]:
         return [

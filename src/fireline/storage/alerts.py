@@ -99,14 +99,8 @@ class AlertRepository:
         query = select(Integration).where(
             Integration.key.in_(wanted) | Integration.previous_key.in_(wanted)
         )
-        found: dict[str, IntegrationRecord] = {}
-        for row in self.session.execute(query).scalars():
-            integration = record_of(IntegrationRecord, row)
-            found[integration.key] = integration
-            grace = integration.previous_key_expires_at
-            if integration.previous_key and grace is not None and grace > now:
-                found[integration.previous_key] = integration
-        return found
+        rows = self.session.execute(query).scalars()
+        return by_key([record_of(IntegrationRecord, r) for r in rows], now)
 
     def open_alerts(self, integration_id: str, dedup_keys: Iterable[str]) -> dict[str, AlertRecord]:
         """The open (firing or acknowledged) alerts of an integration with these dedup keys."""
@@ -272,6 +266,19 @@ class SilenceRepository:
         self.session.execute(
             update(SilenceRow).where(SilenceRow.id == silence_id).values(ends_at=at)
         )
+
+
+def by_key(
+    integrations: Iterable[IntegrationRecord], now: datetime
+) -> dict[str, IntegrationRecord]:
+    """The integrations by their keys, a previous key only until its grace ends."""
+    found: dict[str, IntegrationRecord] = {}
+    for integration in integrations:
+        found[integration.key] = integration
+        grace = integration.previous_key_expires_at
+        if integration.previous_key and grace is not None and grace > now:
+            found[integration.previous_key] = integration
+    return found
 
 
 def to_silence(silence: SilenceRecord) -> Silence:

@@ -69,6 +69,15 @@ class OverrideRecord:
     created_at: datetime
 
 
+def missing(model: type[Base], row_id: str, field: str | None = None) -> NotFound | InvalidInput:
+    """The error for a row that is not there: InvalidInput naming ``field`` when a request
+    referred to it, else NotFound."""
+    kind = next(k for k, m in KINDS.items() if m is model)
+    if field is not None:
+        return InvalidInput(f"there is no {kind} {row_id!r}", field=field)
+    return NotFound(f"there is no {kind} {row_id!r}")
+
+
 class DirectoryRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -78,10 +87,7 @@ class DirectoryRepository:
         request referred to it."""
         row = self.session.get(model, row_id)
         if row is None:
-            kind = next(k for k, m in KINDS.items() if m is model)
-            if field is not None:
-                raise InvalidInput(f"there is no {kind} {row_id!r}", field=field)
-            raise NotFound(f"there is no {kind} {row_id!r}")
+            raise missing(model, row_id, field)
         return row
 
     def find(self, model: type[Row], row_id: str) -> Row | None:
@@ -174,31 +180,27 @@ class DirectoryRepository:
 
     def record_beat(self, integration_id: str, at: datetime) -> None:
         """A heartbeat arrived at ``at``."""
-        self._write_integration(integration_id, last_beat_at=at)
+        self.session.execute(
+            update(Integration).where(Integration.id == integration_id).values(last_beat_at=at)
+        )
 
     def rotate_key(self, integration: IntegrationRecord) -> None:
         """Store the integration's new key, and its previous key with the end of its grace."""
-        self._write_integration(
-            integration.id,
-            key=integration.key,
-            previous_key=integration.previous_key,
-            previous_key_expires_at=integration.previous_key_expires_at,
-        )
+        self._write_integration(integration, "key", "previous_key", "previous_key_expires_at")
 
     def revoke_integration(self, integration: IntegrationRecord) -> None:
         """Store when the integration was revoked, and that no previous key is in its grace."""
         self._write_integration(
-            integration.id,
-            revoked_at=integration.revoked_at,
-            previous_key=integration.previous_key,
-            previous_key_expires_at=integration.previous_key_expires_at,
+            integration, "revoked_at", "previous_key", "previous_key_expires_at"
         )
 
-    def _write_integration(self, integration_id: str, **values: Any) -> None:
+    def _write_integration(self, integration: IntegrationRecord, *columns: str) -> None:
         # Only the columns this kind of change decides: a beat at the same time must not undo a
         # rotation, nor a rotation a revocation.
         self.session.execute(
-            update(Integration).where(Integration.id == integration_id).values(**values)
+            update(Integration)
+            .where(Integration.id == integration.id)
+            .values({c: getattr(integration, c) for c in columns})
         )
 
     def overrides_of(self, schedule_id: str, *, since: datetime) -> list[OverrideRecord]:

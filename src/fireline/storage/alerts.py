@@ -11,7 +11,9 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts import Matcher, Silence
+from fireline.storage.directory import IntegrationRecord
 from fireline.storage.models import AlertRow, IncidentRow, Integration, SilenceRow
+from fireline.storage.records import record_of
 
 
 @dataclass
@@ -89,19 +91,16 @@ class AlertRepository:
         self.session = session
         self._next_ids: list[int] = []
 
-    def integrations_for_keys(self, keys: Iterable[str], now: datetime) -> dict[str, Integration]:
+    def integrations_for_keys(
+        self, keys: Iterable[str], now: datetime
+    ) -> dict[str, IntegrationRecord]:
         """Integrations by key: the current one, or the previous one still in its grace period."""
         wanted = list(set(keys))
         query = select(Integration).where(
             Integration.key.in_(wanted) | Integration.previous_key.in_(wanted)
         )
-        found: dict[str, Integration] = {}
-        for integration in self.session.execute(query).scalars():
-            found[integration.key] = integration
-            grace = integration.previous_key_expires_at
-            if integration.previous_key and grace is not None and grace > now:
-                found[integration.previous_key] = integration
-        return found
+        rows = self.session.execute(query).scalars()
+        return by_key([record_of(IntegrationRecord, r) for r in rows], now)
 
     def open_alerts(self, integration_id: str, dedup_keys: Iterable[str]) -> dict[str, AlertRecord]:
         """The open (firing or acknowledged) alerts of an integration with these dedup keys."""
@@ -213,11 +212,27 @@ class AlertRepository:
         rows = self.session.execute(query.order_by(_ALERTS.c.id.desc()).limit(limit).offset(offset))
         return [AlertRecord(**r._mapping) for r in rows], int(total)
 
-    def heartbeats(self) -> Sequence[Integration]:
+    def heartbeats(self) -> list[IntegrationRecord]:
+        """The heartbeat integrations not revoked."""
         query = select(Integration).where(
             Integration.type == "heartbeat", Integration.revoked_at.is_(None)
         )
-        return self.session.execute(query).scalars().all()
+        return [record_of(IntegrationRecord, i) for i in self.session.execute(query).scalars()]
+
+
+@dataclass(frozen=True)
+class SilenceRecord:
+    """A silence or maintenance window as stored."""
+
+    id: int
+    kind: str
+    matchers: list[dict[str, Any]]
+    service_id: str | None
+    starts_at: datetime
+    ends_at: datetime
+    created_by: str
+    comment: str
+    created_at: datetime
 
 
 class SilenceRepository:
@@ -227,23 +242,46 @@ class SilenceRepository:
     def active(self, now: datetime) -> list[Silence]:
         """Silences in force now or later (the ingest path checks each alert's own time)."""
         query = select(SilenceRow).where(SilenceRow.ends_at > now).order_by(SilenceRow.id)
-        return [to_silence(r) for r in self.session.execute(query).scalars()]
+        rows = self.session.execute(query).scalars()
+        return [to_silence(record_of(SilenceRecord, r)) for r in rows]
 
-    def add(self, row: SilenceRow) -> SilenceRow:
+    def add(self, row: SilenceRow) -> SilenceRecord:
         self.session.add(row)
         self.session.flush()
-        return row
+        return record_of(SilenceRecord, row)
 
-    def get(self, silence_id: int) -> SilenceRow | None:
-        return self.session.get(SilenceRow, silence_id)
+    def get(self, silence_id: int) -> SilenceRecord | None:
+        row = self.session.get(SilenceRow, silence_id)
+        return record_of(SilenceRecord, row) if row else None
 
-    def list_all(self, *, now: datetime, include_expired: bool) -> list[SilenceRow]:
+    def list_all(self, *, now: datetime, include_expired: bool) -> list[SilenceRecord]:
         query = select(SilenceRow)
         if not include_expired:
             query = query.where(SilenceRow.ends_at > now)
-        return list(self.session.execute(query.order_by(SilenceRow.id.desc()).limit(500)).scalars())
+        rows = self.session.execute(query.order_by(SilenceRow.id.desc()).limit(500)).scalars()
+        return [record_of(SilenceRecord, r) for r in rows]
+
+    def expire(self, silence_id: int, at: datetime) -> None:
+        """The silence ends at ``at``."""
+        self.session.execute(
+            update(SilenceRow).where(SilenceRow.id == silence_id).values(ends_at=at)
+        )
 
 
-def to_silence(row: SilenceRow) -> Silence:
-    matchers = tuple(Matcher(m["name"], m["op"], m["value"]) for m in row.matchers)
-    return Silence(row.id, matchers, row.starts_at, row.ends_at, row.service_id)
+def by_key(
+    integrations: Iterable[IntegrationRecord], now: datetime
+) -> dict[str, IntegrationRecord]:
+    """The integrations by their keys, a previous key only until its grace ends."""
+    found: dict[str, IntegrationRecord] = {}
+    for integration in integrations:
+        found[integration.key] = integration
+        grace = integration.previous_key_expires_at
+        if integration.previous_key and grace is not None and grace > now:
+            found[integration.previous_key] = integration
+    return found
+
+
+def to_silence(silence: SilenceRecord) -> Silence:
+    """The stored silence as the domain's rule."""
+    matchers = tuple(Matcher(m["name"], m["op"], m["value"]) for m in silence.matchers)
+    return Silence(silence.id, matchers, silence.starts_at, silence.ends_at, silence.service_id)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,7 @@ from fireline.storage.models import (
     TeamMember,
     User,
 )
+from fireline.storage.records import record_of
 
 Row = TypeVar("Row", bound=Base)
 Outcome = Literal["created", "updated", "unchanged"]
@@ -36,6 +38,46 @@ KINDS: dict[str, type[Base]] = {
 }
 
 
+@dataclass(frozen=True)
+class IntegrationRecord:
+    """An integration as stored; change it through the repository's write methods."""
+
+    id: str
+    service_id: str
+    type: str
+    key: str
+    previous_key: str | None
+    previous_key_expires_at: datetime | None
+    revoked_at: datetime | None
+    last_beat_at: datetime | None
+    settings: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class OverrideRecord:
+    """A schedule override as stored."""
+
+    id: int
+    schedule_id: str
+    start: datetime
+    end: datetime
+    user_id: str | None
+    replaces: str | None
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
+def missing(model: type[Base], row_id: str, field: str | None = None) -> NotFound | InvalidInput:
+    """The error for a row that is not there: InvalidInput naming ``field`` when a request
+    referred to it, else NotFound."""
+    kind = next(k for k, m in KINDS.items() if m is model)
+    if field is not None:
+        return InvalidInput(f"there is no {kind} {row_id!r}", field=field)
+    return NotFound(f"there is no {kind} {row_id!r}")
+
+
 class DirectoryRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -45,10 +87,7 @@ class DirectoryRepository:
         request referred to it."""
         row = self.session.get(model, row_id)
         if row is None:
-            kind = next(k for k, m in KINDS.items() if m is model)
-            if field is not None:
-                raise InvalidInput(f"there is no {kind} {row_id!r}", field=field)
-            raise NotFound(f"there is no {kind} {row_id!r}")
+            raise missing(model, row_id, field)
         return row
 
     def find(self, model: type[Row], row_id: str) -> Row | None:
@@ -112,11 +151,18 @@ class DirectoryRepository:
         self.session.flush()
         return True
 
-    def integrations_of(self, service_id: str) -> Sequence[Integration]:
+    def integration(self, integration_id: str) -> IntegrationRecord:
+        """One integration; NotFound if there is none."""
+        return record_of(IntegrationRecord, self.get(Integration, integration_id))
+
+    def list_integrations(self) -> list[IntegrationRecord]:
+        return [record_of(IntegrationRecord, i) for i in self.list_all(Integration)]
+
+    def integrations_of(self, service_id: str) -> list[IntegrationRecord]:
         query = (
             select(Integration).where(Integration.service_id == service_id).order_by(Integration.id)
         )
-        return self.session.execute(query).scalars().all()
+        return [record_of(IntegrationRecord, i) for i in self.session.execute(query).scalars()]
 
     def remove_integrations(self, service_id: str, keep: Sequence[str]) -> list[str]:
         """Delete the service's integrations not in ``keep``; return their ids."""
@@ -132,17 +178,61 @@ class DirectoryRepository:
             .first()
         )
 
-    def overrides_of(self, schedule_id: str, *, since: datetime) -> Sequence[ScheduleOverride]:
+    def record_beat(self, integration_id: str, at: datetime) -> None:
+        """A heartbeat arrived at ``at``."""
+        self.session.execute(
+            update(Integration).where(Integration.id == integration_id).values(last_beat_at=at)
+        )
+
+    def rotate_key(self, integration: IntegrationRecord) -> None:
+        """Store the integration's new key, and its previous key with the end of its grace."""
+        self._write_integration(integration, "key", "previous_key", "previous_key_expires_at")
+
+    def revoke_integration(self, integration: IntegrationRecord) -> None:
+        """Store when the integration was revoked, and that no previous key is in its grace."""
+        self._write_integration(
+            integration, "revoked_at", "previous_key", "previous_key_expires_at"
+        )
+
+    def _write_integration(self, integration: IntegrationRecord, *columns: str) -> None:
+        # Only the columns this kind of change decides: a beat at the same time must not undo a
+        # rotation, nor a rotation a revocation.
+        self.session.execute(
+            update(Integration)
+            .where(Integration.id == integration.id)
+            .values({c: getattr(integration, c) for c in columns})
+        )
+
+    def overrides_of(self, schedule_id: str, *, since: datetime) -> list[OverrideRecord]:
         """A schedule's overrides that end after ``since``, in the order they were made."""
         query = (
             select(ScheduleOverride)
             .where(ScheduleOverride.schedule_id == schedule_id, ScheduleOverride.end > since)
             .order_by(ScheduleOverride.id)
         )
-        return self.session.execute(query).scalars().all()
+        return [record_of(OverrideRecord, o) for o in self.session.execute(query).scalars()]
 
-    def override(self, override_id: int) -> ScheduleOverride | None:
-        return self.session.get(ScheduleOverride, override_id)
+    def override(self, override_id: int) -> OverrideRecord | None:
+        row = self.session.get(ScheduleOverride, override_id)
+        return record_of(OverrideRecord, row) if row else None
+
+    def add_override(self, row: ScheduleOverride) -> OverrideRecord:
+        self.add(row)
+        return record_of(OverrideRecord, row)
+
+    def end_override(self, override_id: int, at: datetime) -> None:
+        """Cut an override short: it ends at ``at``."""
+        self.session.execute(
+            update(ScheduleOverride).where(ScheduleOverride.id == override_id).values(end=at)
+        )
+
+    def delete_override(self, override_id: int) -> None:
+        self.session.execute(delete(ScheduleOverride).where(ScheduleOverride.id == override_id))
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        self.session.execute(
+            update(User).where(User.id == user_id).values(password_hash=password_hash)
+        )
 
     def delete(self, row: Base) -> None:
         self.session.delete(row)

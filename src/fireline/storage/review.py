@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from fireline.domain.postmortem import Section
 from fireline.errors import StaleState
 from fireline.storage.models import (
     AlertRow,
@@ -18,41 +21,56 @@ from fireline.storage.models import (
 )
 
 
+@dataclass(frozen=True)
+class PostmortemRecord:
+    """A postmortem's text and review data as stored; ``version`` counts its saves."""
+
+    incident_id: int
+    template: str
+    status: str
+    sections: tuple[Section, ...]
+    reviewers: tuple[str, ...]
+    public: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+
+
 class ReviewRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def postmortem(self, incident_id: int) -> PostmortemRow | None:
-        return self.session.get(PostmortemRow, incident_id)
+    def postmortem(self, incident_id: int) -> PostmortemRecord | None:
+        row = self.session.get(PostmortemRow, incident_id)
+        return _postmortem(row) if row else None
 
-    def add_postmortem(self, row: PostmortemRow) -> None:
-        self.session.add(row)
+    def add_postmortem(self, record: PostmortemRecord) -> None:
+        self.session.add(
+            PostmortemRow(
+                incident_id=record.incident_id,
+                template=record.template,
+                version=record.version,
+                created_at=record.created_at,
+                **_edits(record),
+            )
+        )
         self.session.flush()
 
-    def save_postmortem(self, row: PostmortemRow, expected_version: int) -> None:
+    def save_postmortem(self, record: PostmortemRecord, expected_version: int) -> None:
         """Write the edited postmortem unless someone saved another version meanwhile."""
-        values = {
-            "sections": row.sections,
-            "reviewers": row.reviewers,
-            "public": row.public,
-            "status": row.status,
-            "updated_at": row.updated_at,
-            "published_at": row.published_at,
-            "version": expected_version + 1,
-        }
-        self.session.expunge(row)
+        values = {**_edits(record), "version": expected_version + 1}
         result = self.session.execute(
             update(PostmortemRow)
             .where(
-                PostmortemRow.incident_id == row.incident_id,
+                PostmortemRow.incident_id == record.incident_id,
                 PostmortemRow.version == expected_version,
             )
-            .values(**values),
-            execution_options={"synchronize_session": False},
+            .values(**values)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise StaleState(
-                f"the postmortem of incident {row.incident_id} was saved by someone else "
+                f"the postmortem of incident {record.incident_id} was saved by someone else "
                 f"(you edited version {expected_version}); reload it and try again"
             )
 
@@ -97,3 +115,30 @@ class ReviewRepository:
             FollowUpRow.due_at.is_(None), FollowUpRow.due_at, FollowUpRow.incident_id
         ).limit(limit)
         return [(row, title) for row, title in self.session.execute(query).all()]
+
+
+def _postmortem(row: PostmortemRow) -> PostmortemRecord:
+    return PostmortemRecord(
+        incident_id=row.incident_id,
+        template=row.template,
+        status=row.status,
+        sections=tuple(Section(s["id"], s["title"], s["body"], s["public"]) for s in row.sections),
+        reviewers=tuple(row.reviewers),
+        public=row.public,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        published_at=row.published_at,
+    )
+
+
+def _edits(record: PostmortemRecord) -> dict[str, Any]:
+    """The stored form of what a save may change."""
+    return {
+        "status": record.status,
+        "sections": [asdict(s) for s in record.sections],
+        "reviewers": list(record.reviewers),
+        "public": record.public,
+        "updated_at": record.updated_at,
+        "published_at": record.published_at,
+    }

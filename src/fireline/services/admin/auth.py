@@ -81,7 +81,7 @@ def revoke_token(*, uow: UnitOfWork, principal: Principal, token_id: int) -> Non
         token = uow.tokens.get(token_id)
         if token is None or (token.user_id != principal.user_id and principal.role != "admin"):
             raise NotFound(f"there is no token {token_id} of yours")
-        token.revoked_at = uow.now()
+        uow.tokens.revoke(token_id, uow.now())
         uow.commit()
 
 
@@ -90,8 +90,8 @@ def set_password(*, uow: UnitOfWork, user_id: str, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters", field="password")
     with uow:
-        user = uow.directory.get(User, user_id)
-        user.password_hash = _hasher.hash(password)
+        uow.directory.get(User, user_id)
+        uow.directory.set_password_hash(user_id, _hasher.hash(password))
         uow.commit()
 
 

@@ -30,7 +30,8 @@ from fireline.domain.workflow import Workflow
 from fireline.errors import FirelineError
 from fireline.services.admin import organisation
 from fireline.storage.alerts import AlertRecord
-from fireline.storage.models import Integration, Service
+from fireline.storage.directory import IntegrationRecord
+from fireline.storage.models import Service
 from fireline.storage.uow import UnitOfWork
 
 AUTO_RESOLVE_SUMMARY = "All alerts cleared; resolved automatically."
@@ -52,7 +53,7 @@ class Touched:
 class Work:
     """The events one submission brings for one integration."""
 
-    integration: Integration
+    integration: IntegrationRecord
     events: list[AlertEvent]
 
 
@@ -72,7 +73,7 @@ class Batch:
 
     def prefetch(self, work: list[Work]) -> None:
         """Read every open alert, flapping history and open group incident the work can touch."""
-        by_integration: dict[str, tuple[Integration, set[str]]] = {}
+        by_integration: dict[str, tuple[IntegrationRecord, set[str]]] = {}
         for item in work:
             keys = by_integration.setdefault(item.integration.id, (item.integration, set()))[1]
             keys.update(e.dedup_key for e in item.events)
@@ -107,7 +108,7 @@ class Batch:
         self.uow.alerts.reserve_ids(triggers)
 
     def _prefetch_fresh(
-        self, integration: Integration, keys: set[str], events: list[AlertEvent]
+        self, integration: IntegrationRecord, keys: set[str], events: list[AlertEvent]
     ) -> None:
         if not keys:
             return
@@ -144,7 +145,7 @@ class Batch:
             alert.change(payload=event.payload)
 
     def _open(
-        self, act: Act, integration: Integration, service: Service, event: AlertEvent
+        self, act: Act, integration: IntegrationRecord, service: Service, event: AlertEvent
     ) -> AlertRecord:
         grouping = grouping_of(service)
         alert = AlertRecord(
@@ -372,7 +373,7 @@ def grouping_of(service: Service) -> Grouping | None:
     return Grouping(tuple(config.get("by") or ()), window)
 
 
-def deadline(integration: Integration) -> datetime:
+def deadline(integration: IntegrationRecord) -> datetime:
     """When a heartbeat's next beat is due: an interval after the last one (or after its creation)."""
     return (integration.last_beat_at or integration.created_at) + parse_duration(
         integration.settings["interval"]

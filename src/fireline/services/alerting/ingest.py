@@ -15,7 +15,7 @@ from typing import Any, Literal
 from fireline.domain.alerts import AlertEvent, map_generic
 from fireline.integrations.limits import check_labels
 from fireline.services.alerting.batch import Batch, Work, deadline
-from fireline.storage.models import Integration
+from fireline.storage.directory import IntegrationRecord
 from fireline.storage.uow import UnitOfWork
 
 Kind = Literal["alertmanager", "events_v2", "generic", "heartbeat"]
@@ -53,7 +53,9 @@ def ingest(*, uow: UnitOfWork, submissions: list[Submission]) -> list[Outcome]:
     with uow:
         batch = Batch(uow)
         integrations = uow.alerts.integrations_for_keys([s.key for s in submissions], batch.now)
-        prepared = [_prepare(s, integrations.get(s.key), batch.now) for s in submissions]
+        prepared = [_prepare(s, integrations.get(s.key)) for s in submissions]
+        for integration_id in beating(submissions, prepared):
+            uow.directory.record_beat(integration_id, batch.now)
         batch.prefetch([w for w in prepared if isinstance(w, Work)])
         outcomes: list[Outcome] = []
         for work in prepared:
@@ -67,9 +69,7 @@ def ingest(*, uow: UnitOfWork, submissions: list[Submission]) -> list[Outcome]:
     return outcomes
 
 
-def _prepare(
-    submission: Submission, integration: Integration | None, now: datetime
-) -> Work | Rejected:
+def _prepare(submission: Submission, integration: IntegrationRecord | None) -> Work | Rejected:
     """The submission's events for its integration, or why it is refused."""
     refusal = _refusal(integration, submission)
     if refusal is not None or integration is None:
@@ -82,12 +82,22 @@ def _prepare(
         except ValueError as error:  # PayloadInvalid too
             return Rejected(400, str(error))
     if submission.beat:
-        integration.last_beat_at = now
         events = [AlertEvent(action="resolve", dedup_key=HEARTBEAT_KEY)]
     return Work(integration, events)
 
 
-def _refusal(integration: Integration | None, submission: Submission) -> Rejected | None:
+def beating(submissions: list[Submission], prepared: list[Work | Rejected]) -> list[str]:
+    """The integrations that an accepted heartbeat ping reached, each once."""
+    return sorted(
+        {
+            work.integration.id
+            for submission, work in zip(submissions, prepared, strict=True)
+            if submission.beat and isinstance(work, Work)
+        }
+    )
+
+
+def _refusal(integration: IntegrationRecord | None, submission: Submission) -> Rejected | None:
     if integration is None:
         return Rejected(
             404,
@@ -104,36 +114,49 @@ def _refusal(integration: Integration | None, submission: Submission) -> Rejecte
     return None
 
 
-def check_heartbeats(*, uow: UnitOfWork) -> list[str]:
-    """Open an alert for every heartbeat that missed its interval; return their integration ids.
+@dataclass(frozen=True)
+class Missed:
+    """A heartbeat that did not come by its deadline."""
 
-    The alert starts when the beat was due; the next beat resolves it.
-    """
+    integration: IntegrationRecord
+    due_at: datetime
+
+
+def missed_heartbeats(*, uow: UnitOfWork) -> list[Missed]:
+    """The heartbeats past their deadline that have no open alert yet."""
     with uow.read():
         now = uow.now()
-        due = [
-            (i.id, i.key, i.settings["interval"], at)
+        return [
+            Missed(i, at)
             for i in uow.alerts.heartbeats()
             if (at := _deadline(i)) is not None
             and at <= now
             and not uow.alerts.open_alerts(i.id, [HEARTBEAT_KEY])
         ]
+
+
+def check_heartbeats(*, uow: UnitOfWork) -> list[str]:
+    """Open an alert for every heartbeat that missed its interval; return their integration ids.
+
+    The alert starts when the beat was due; the next beat resolves it.
+    """
     missed = []
-    for integration_id, key, interval, due_at in due:
+    for late in missed_heartbeats(uow=uow):
+        integration = late.integration
         event = AlertEvent(
             action="trigger",
             dedup_key=HEARTBEAT_KEY,
             severity="critical",
-            starts_at=due_at,
-            summary=f"No heartbeat from {integration_id} for {interval}",
+            starts_at=late.due_at,
+            summary=f"No heartbeat from {integration.id} for {integration.settings['interval']}",
         )
-        outcome = ingest(uow=uow, submissions=[Submission(key, "heartbeat", [event])])[0]
-        if isinstance(outcome, Accepted):
-            missed.append(integration_id)
+        submission = Submission(integration.key, "heartbeat", [event])
+        if isinstance(ingest(uow=uow, submissions=[submission])[0], Accepted):
+            missed.append(integration.id)
     return missed
 
 
-def _deadline(integration: Integration) -> datetime | None:
+def _deadline(integration: IntegrationRecord) -> datetime | None:
     try:
         return deadline(integration)
     except (KeyError, ValueError):  # a bad interval stored by hand must not stop the other checks

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 
 from fireline.domain.durations import parse_duration
 from fireline.errors import Conflict, InvalidInput
+from fireline.storage.directory import IntegrationRecord
 from fireline.storage.models import Integration, Service
 from fireline.storage.uow import UnitOfWork
 
@@ -37,7 +39,7 @@ def new_key() -> str:
     return secrets.token_hex(16)
 
 
-def read_integration(integration: Integration, *, show_key: bool) -> IntegrationRead:
+def read_integration(integration: IntegrationRecord, *, show_key: bool) -> IntegrationRead:
     """An integration as the API shows it; the key (and the URL that holds it) only to admins."""
     key = integration.key if show_key else None
     path = PATHS[integration.type].format(key=key or "<key>")
@@ -56,9 +58,7 @@ def read_integration(integration: Integration, *, show_key: bool) -> Integration
 
 def list_integrations(*, uow: UnitOfWork, show_keys: bool) -> list[IntegrationRead]:
     with uow.read():
-        return [
-            read_integration(i, show_key=show_keys) for i in uow.directory.list_all(Integration)
-        ]
+        return [read_integration(i, show_key=show_keys) for i in uow.directory.list_integrations()]
 
 
 def create_integration(
@@ -83,7 +83,7 @@ def create_integration(
                 created_at=uow.now(),
             )
         )
-        created = read_integration(uow.directory.get(Integration, integration_id), show_key=True)
+        created = read_integration(uow.directory.integration(integration_id), show_key=True)
         uow.commit()
     return created
 
@@ -99,23 +99,42 @@ def parse_grace(text: str) -> timedelta:
 def rotate_key(*, uow: UnitOfWork, integration_id: str, grace: timedelta) -> IntegrationRead:
     """Give the integration a new key; the current one keeps working for ``grace``."""
     with uow:
-        integration = uow.directory.get(Integration, integration_id)
-        if integration.revoked_at is not None:
-            raise Conflict(f"integration {integration_id} is revoked; create a new one")
-        integration.previous_key = integration.key if grace > timedelta(0) else None
-        integration.previous_key_expires_at = uow.now() + grace if grace > timedelta(0) else None
-        integration.key = new_key()
-        rotated = read_integration(integration, show_key=True)
+        integration = uow.directory.integration(integration_id)
+        integration = rotated(integration, key=new_key(), grace=grace, now=uow.now())
+        uow.directory.rotate_key(integration)
         uow.commit()
-    return rotated
+    return read_integration(integration, show_key=True)
+
+
+def rotated(
+    integration: IntegrationRecord, *, key: str, grace: timedelta, now: datetime
+) -> IntegrationRecord:
+    """The integration with ``key``; its current key stays valid for ``grace`` if that is > 0."""
+    if integration.revoked_at is not None:
+        raise Conflict(f"integration {integration.id} is revoked; create a new one")
+    keep = grace > timedelta(0)
+    return replace(
+        integration,
+        key=key,
+        previous_key=integration.key if keep else None,
+        previous_key_expires_at=now + grace if keep else None,
+    )
 
 
 def revoke(*, uow: UnitOfWork, integration_id: str) -> IntegrationRead:
     """Stop accepting alerts on this integration's keys, at once."""
     with uow:
-        integration = uow.directory.get(Integration, integration_id)
-        integration.revoked_at = integration.revoked_at or uow.now()
-        integration.previous_key, integration.previous_key_expires_at = None, None
-        revoked = read_integration(integration, show_key=True)
+        integration = revoked(uow.directory.integration(integration_id), now=uow.now())
+        uow.directory.revoke_integration(integration)
         uow.commit()
-    return revoked
+    return read_integration(integration, show_key=True)
+
+
+def revoked(integration: IntegrationRecord, *, now: datetime) -> IntegrationRecord:
+    """The integration revoked (since ``now`` unless it was already), its previous key gone."""
+    return replace(
+        integration,
+        revoked_at=integration.revoked_at or now,
+        previous_key=None,
+        previous_key_expires_at=None,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Literal
 
@@ -10,6 +11,7 @@ from pydantic import BaseModel
 
 from fireline.domain.alerts import compiled
 from fireline.errors import InvalidInput, NotFound
+from fireline.storage.alerts import SilenceRecord
 from fireline.storage.models import Service, SilenceRow
 from fireline.storage.uow import UnitOfWork
 
@@ -57,7 +59,7 @@ def create_silence(
         _check(kind, matchers, service, start, ends_at, now)
         if service is not None:
             uow.directory.get(Service, service, field="service")
-        row = uow.silences.add(
+        silence = uow.silences.add(
             SilenceRow(
                 kind=kind,
                 matchers=[m.model_dump() for m in matchers],
@@ -69,9 +71,8 @@ def create_silence(
                 created_at=now,
             )
         )
-        read = _read(row, now)
         uow.commit()
-    return read
+    return _read(silence, now)
 
 
 def _check(
@@ -116,26 +117,34 @@ def expire_silence(*, uow: UnitOfWork, silence_id: int) -> SilenceRead:
     """End a silence now (alerts from now on are not silenced)."""
     with uow:
         now = uow.now()
-        row = uow.silences.get(silence_id)
-        if row is None:
+        silence = uow.silences.get(silence_id)
+        if silence is None:
             raise NotFound(f"there is no silence {silence_id}")
-        if row.ends_at > now:
-            row.ends_at = max(now, row.starts_at)
-        read = _read(row, now)
+        ended = expired(silence, now)
+        if ended != silence:
+            uow.silences.expire(silence_id, ended.ends_at)
         uow.commit()
-    return read
+    return _read(ended, now)
 
 
-def _read(row: SilenceRow, now: datetime) -> SilenceRead:
+def expired(silence: SilenceRecord, now: datetime) -> SilenceRecord:
+    """The silence ended now: at once if it is in force, before it starts if it is to come;
+    one that has ended already stays as it was."""
+    if silence.ends_at <= now:
+        return silence
+    return replace(silence, ends_at=max(now, silence.starts_at))
+
+
+def _read(silence: SilenceRecord, now: datetime) -> SilenceRead:
     return SilenceRead(
-        id=row.id,
-        kind=row.kind,
-        matchers=[MatcherSpec(**m) for m in row.matchers],
-        service=row.service_id,
-        starts_at=row.starts_at,
-        ends_at=row.ends_at,
-        created_by=row.created_by,
-        comment=row.comment,
-        created_at=row.created_at,
-        active=row.starts_at <= now < row.ends_at,
+        id=silence.id,
+        kind=silence.kind,
+        matchers=[MatcherSpec(**m) for m in silence.matchers],
+        service=silence.service_id,
+        starts_at=silence.starts_at,
+        ends_at=silence.ends_at,
+        created_by=silence.created_by,
+        comment=silence.comment,
+        created_at=silence.created_at,
+        active=silence.starts_at <= now < silence.ends_at,
     )

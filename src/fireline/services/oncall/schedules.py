@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from fireline.domain import schedule as rules
 from fireline.domain.durations import parse_duration
 from fireline.errors import InvalidInput, NotFound
+from fireline.storage.directory import OverrideRecord
 from fireline.storage.models import Schedule, ScheduleOverride, User
 from fireline.storage.uow import UnitOfWork
 
@@ -171,20 +172,20 @@ def create_override(
             raise InvalidInput(
                 f"{user} is a viewer; only responders and admins go on call", field="user"
             )
-        row = ScheduleOverride(
-            schedule_id=schedule_id,
-            start=start,
-            end=end,
-            user_id=user,
-            replaces=replaces,
-            reason=reason,
-            created_by=actor,
-            created_at=uow.now(),
+        override = uow.directory.add_override(
+            ScheduleOverride(
+                schedule_id=schedule_id,
+                start=start,
+                end=end,
+                user_id=user,
+                replaces=replaces,
+                reason=reason,
+                created_by=actor,
+                created_at=uow.now(),
+            )
         )
-        uow.directory.add(row)
-        read = _override(row)
         uow.commit()
-    return read
+    return _override(override)
 
 
 def list_overrides(*, uow: UnitOfWork, schedule_id: str) -> list[OverrideRead]:
@@ -197,28 +198,29 @@ def list_overrides(*, uow: UnitOfWork, schedule_id: str) -> list[OverrideRead]:
 def delete_override(*, uow: UnitOfWork, schedule_id: str, override_id: int) -> None:
     """Delete an override that has not started; end one that has (the past stays as it was)."""
     with uow:
-        row = uow.directory.override(override_id)
-        if row is None or row.schedule_id != schedule_id or row.end <= uow.now():
+        now = uow.now()
+        override = uow.directory.override(override_id)
+        if override is None or override.schedule_id != schedule_id or override.end <= now:
             raise NotFound(
                 f"schedule {schedule_id} has no override {override_id} that has not ended"
             )
-        if row.start <= uow.now():
-            row.end = uow.now()
+        if override.start <= now:
+            uow.directory.end_override(override_id, now)
         else:
-            uow.directory.delete(row)
+            uow.directory.delete_override(override_id)
         uow.commit()
 
 
-def _override(row: ScheduleOverride) -> OverrideRead:
+def _override(override: OverrideRecord) -> OverrideRead:
     return OverrideRead(
-        id=row.id,
-        schedule=row.schedule_id,
-        start=row.start,
-        end=row.end,
-        user=row.user_id,
-        replaces=row.replaces,
-        reason=row.reason,
-        created_by=row.created_by,
+        id=override.id,
+        schedule=override.schedule_id,
+        start=override.start,
+        end=override.end,
+        user=override.user_id,
+        replaces=override.replaces,
+        reason=override.reason,
+        created_by=override.created_by,
     )
 
 

@@ -9,8 +9,9 @@ saved with a version number so two editors never overwrite each other.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from markdown_it import MarkdownIt
 from pydantic import BaseModel
@@ -29,7 +30,8 @@ from fireline.domain.postmortem import (
 )
 from fireline.domain.state import FollowUp, Incident
 from fireline.errors import Conflict, InvalidInput, NotFound
-from fireline.storage.models import PostmortemComment, PostmortemRow, Service, User
+from fireline.storage.models import PostmortemComment, Service, User
+from fireline.storage.review import PostmortemRecord
 from fireline.storage.uow import UnitOfWork
 
 Format = Literal["markdown", "html"]
@@ -96,18 +98,19 @@ def _open(uow: UnitOfWork, incident: Incident, act: Act, workflow_template: str)
     template = template_for(uow, incident, workflow_template)
     state, opened = rules.start_postmortem(act, incident, template.id)
     evidence = _evidence(uow, state, opened)
-    sections = [_dump(s) for s in draft(template, state, evidence)]
+    sections = tuple(draft(template, state, evidence))
     uow.review.add_postmortem(
-        PostmortemRow(
+        PostmortemRecord(
             incident_id=incident.id,
             template=template.id,
             status="draft",
             sections=sections,
-            reviewers=[],
+            reviewers=(),
             public=False,
             version=1,
             created_at=act.now,
             updated_at=act.now,
+            published_at=None,
         )
     )
     return state, opened
@@ -146,11 +149,10 @@ def get_postmortem(*, uow: UnitOfWork, incident_id: int) -> PostmortemView:
     """The postmortem with its comments and the incident's follow-ups."""
     with uow.read():
         incident = uow.incidents.get(incident_id)
-        row = _row(uow, incident_id)
-        return _view(uow, incident, row)
+        return _view(uow, incident, _record(uow, incident_id))
 
 
-def _view(uow: UnitOfWork, incident: Incident, row: PostmortemRow) -> PostmortemView:
+def _view(uow: UnitOfWork, incident: Incident, record: PostmortemRecord) -> PostmortemView:
     comments = [
         CommentRead(
             id=c.id, author=c.author, section=c.section, body=c.body, created_at=c.created_at
@@ -160,25 +162,29 @@ def _view(uow: UnitOfWork, incident: Incident, row: PostmortemRow) -> Postmortem
     return PostmortemView(
         incident_id=incident.id,
         title=incident.title,
-        status=incident.postmortem or row.status,
-        template=row.template,
-        version=row.version,
-        public=row.public,
-        reviewers=list(row.reviewers),
-        sections=[SectionRead(**s) for s in row.sections],
+        status=incident.postmortem or record.status,
+        template=record.template,
+        version=record.version,
+        public=record.public,
+        reviewers=list(record.reviewers),
+        sections=[_section_read(s) for s in record.sections],
         comments=comments,
         follow_ups=list(incident.follow_ups),
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        published_at=row.published_at,
+        created_at=record.created_at,
+        updated_at=record.updated_at,
+        published_at=record.published_at,
     )
 
 
-def _row(uow: UnitOfWork, incident_id: int) -> PostmortemRow:
-    row = uow.review.postmortem(incident_id)
-    if row is None:
+def _section_read(section: Section) -> SectionRead:
+    return SectionRead(id=section.id, title=section.title, body=section.body, public=section.public)
+
+
+def _record(uow: UnitOfWork, incident_id: int) -> PostmortemRecord:
+    record = uow.review.postmortem(incident_id)
+    if record is None:
         raise NotFound(f"incident {incident_id} has no postmortem yet")
-    return row
+    return record
 
 
 def edit_postmortem(
@@ -199,33 +205,53 @@ def edit_postmortem(
     """
     with uow:
         incident = uow.incidents.get(incident_id, for_update=True)
-        row = _row(uow, incident_id)
+        record = _record(uow, incident_id)
         if incident.postmortem == "published":
             raise Conflict("the postmortem is published; move it back to draft to edit it")
-        by_id = {s["id"]: dict(s) for s in row.sections}
-        unknown = [s for s in [*(sections or {}), *refill] if s not in by_id]
-        if unknown:
-            raise InvalidInput(
-                f"the postmortem has no section {unknown[0]!r}; sections: {', '.join(by_id)}",
-                field="sections",
-            )
-        for section_id, body in (sections or {}).items():
-            by_id[section_id]["body"] = body
+        bodies = dict(sections or {})
+        _check_sections(record, [*bodies, *refill])
         if refill:
-            fresh = _fresh_sections(uow, incident, row.template)
-            for section_id in refill:
-                by_id[section_id]["body"] = fresh[section_id].body
+            fresh = _fresh_sections(uow, incident, record.template)
+            bodies |= {section_id: fresh[section_id].body for section_id in refill}
         if reviewers is not None:
             for reviewer in reviewers:
                 uow.directory.get(User, reviewer, field="reviewers")
-            row.reviewers = list(dict.fromkeys(reviewers))
-        if public is not None:
-            row.public = public
-        row.sections = list(by_id.values())
-        row.updated_at = uow.now()
-        uow.review.save_postmortem(row, version)
+        edited = edited_postmortem(
+            record, bodies=bodies, reviewers=reviewers, public=public, now=uow.now()
+        )
+        uow.review.save_postmortem(edited, version)
         uow.commit()
     return get_postmortem(uow=uow, incident_id=incident_id)
+
+
+def _check_sections(record: PostmortemRecord, named: Sequence[str]) -> None:
+    known = [s.id for s in record.sections]
+    unknown = [s for s in named if s not in known]
+    if unknown:
+        raise InvalidInput(
+            f"the postmortem has no section {unknown[0]!r}; sections: {', '.join(known)}",
+            field="sections",
+        )
+
+
+def edited_postmortem(
+    record: PostmortemRecord,
+    *,
+    bodies: dict[str, str],
+    reviewers: Sequence[str] | None,
+    public: bool | None,
+    now: datetime,
+) -> PostmortemRecord:
+    """The postmortem with new section bodies (by section id), reviewers and public flag."""
+    return replace(
+        record,
+        sections=tuple(
+            replace(s, body=bodies[s.id]) if s.id in bodies else s for s in record.sections
+        ),
+        reviewers=record.reviewers if reviewers is None else tuple(dict.fromkeys(reviewers)),
+        public=record.public if public is None else public,
+        updated_at=now,
+    )
 
 
 def _fresh_sections(uow: UnitOfWork, incident: Incident, template_id: str) -> dict[str, Section]:
@@ -237,14 +263,14 @@ def set_status(*, uow: UnitOfWork, actor: str, incident_id: int, status: str) ->
     """Send for review, publish, or take back to draft; on the incident's timeline."""
     with uow:
         incident = uow.incidents.get(incident_id, for_update=True)
-        row = _row(uow, incident_id)
+        record = _record(uow, incident_id)
         now = uow.now()
         state, events = rules.change_postmortem_status(Act(actor, now), incident, status)
         if events:
             uow.incidents.save(state, events)
-            row.status, row.updated_at = status, now
-            row.published_at = now if status == "published" else row.published_at
-            uow.review.save_postmortem(row, row.version)
+            published_at = now if status == "published" else record.published_at
+            changed = replace(record, status=status, updated_at=now, published_at=published_at)
+            uow.review.save_postmortem(changed, record.version)
         uow.commit()
     return get_postmortem(uow=uow, incident_id=incident_id)
 
@@ -256,8 +282,8 @@ def add_comment(
     if not body.strip():
         raise InvalidInput("a comment cannot be empty", field="body")
     with uow:
-        row = _row(uow, incident_id)
-        if section is not None and section not in {s["id"] for s in row.sections}:
+        record = _record(uow, incident_id)
+        if section is not None and section not in {s.id for s in record.sections}:
             raise InvalidInput(f"the postmortem has no section {section!r}", field="section")
         uow.review.add_comment(
             PostmortemComment(
@@ -276,21 +302,20 @@ def export(*, uow: UnitOfWork, incident_id: int, fmt: Format, public: bool = Fal
     """The postmortem as Markdown or as a standalone HTML page (``public``: public sections)."""
     with uow.read():
         incident = uow.incidents.get(incident_id)
-        row = _row(uow, incident_id)
-    chosen = [s for s in row.sections if s["public"] or not public]
-    sections = [Section(s["id"], s["title"], s["body"], s["public"]) for s in chosen]
-    text = to_markdown(incident, incident.postmortem or row.status, sections)
+        record = _record(uow, incident_id)
+    sections = [s for s in record.sections if s.public or not public]
+    text = to_markdown(incident, incident.postmortem or record.status, sections)
     return text if fmt == "markdown" else render_html(f"Postmortem #{incident_id}", text)
 
 
 def public_sections(*, uow: UnitOfWork, incident_id: int) -> list[SectionRead]:
     """What the status page may show: the public sections of a published, public postmortem."""
     with uow.read():
-        row = uow.review.postmortem(incident_id)
+        record = uow.review.postmortem(incident_id)
         incident = uow.incidents.get(incident_id)
-    if row is None or not row.public or incident.postmortem != "published":
+    if record is None or not record.public or incident.postmortem != "published":
         return []
-    return [SectionRead(**s) for s in row.sections if s["public"]]
+    return [_section_read(s) for s in record.sections if s.public]
 
 
 def render_html(title: str, markdown: str) -> str:
@@ -301,12 +326,3 @@ def render_html(title: str, markdown: str) -> str:
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escaped}</title></head><body>\n{body}</body></html>\n"
     )
-
-
-def _dump(section: Section) -> dict[str, Any]:
-    return {
-        "id": section.id,
-        "title": section.title,
-        "body": section.body,
-        "public": section.public,
-    }

@@ -52,6 +52,20 @@ def test_roles_decide_who_may_do_what(api: Api) -> None:
     assert api.admin.post("/api/v1/config/apply", content=b"teams: []").status_code == 200
 
 
+def test_a_nul_character_in_a_follow_up_link_is_refused(api: Api) -> None:
+    incident = api.declare()
+    url = f"/api/v1/incidents/{incident['id']}/follow-ups"
+    added = api.responder.post(url, json={"title": "Canary releases"})
+    assert added.status_code == 201, added.text
+
+    for response in (
+        api.responder.post(url, json={"title": "x", "url": "https://a\u0000b"}),
+        api.responder.patch(f"{url}/F1", json={"url": "https://\u00bb\u0000"}),
+    ):
+        assert response.status_code == 422, response.text  # PostgreSQL cannot store NUL in JSON
+        assert response.json()["errors"][0]["field"] == "url"
+
+
 def test_validation_errors_name_the_field(api: Api) -> None:
     response = api.responder.post("/api/v1/incidents", json={"title": "x" * 201, "impact": "huge"})
 

@@ -19,7 +19,7 @@ router = APIRouter(tags=["review"], responses=document((401, 403, 422)))
 IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The incident's number.")]
 FollowUpId = Annotated[str, Path(pattern=r"^F[0-9]{1,6}$")]
 SectionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
-Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://\S+$")]
+Url = Annotated[str, Field(max_length=2000, pattern=r"^https?://[^\s\x00]+$")]
 Priority = Literal["high", "medium", "low"]
 Kind = Literal["mitigate", "prevent", "detect", "process"]
 CHANGES = document((404, 409))

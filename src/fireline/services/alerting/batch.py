@@ -46,7 +46,6 @@ class Touched:
     workflow: Workflow
     events: list[Event] = field(default_factory=list)
     new: bool = False
-    before: Incident | None = None  # as loaded; None for an incident this commit opens
 
 
 @dataclass
@@ -319,7 +318,7 @@ class Batch:
         if incident_id not in self.incidents:
             state = self.uow.incidents.get(incident_id, for_update=True)
             workflow = self.uow.workflows.get(state.workflow, state.workflow_version)
-            self.incidents[incident_id] = Touched(state, workflow, before=state)
+            self.incidents[incident_id] = Touched(state, workflow)
         return self.incidents[incident_id]
 
     def service(self, service_id: str) -> Service:

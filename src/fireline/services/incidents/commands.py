@@ -10,6 +10,7 @@ from typing import Any
 from fireline.domain import incident as rules
 from fireline.domain.events import event_types
 from fireline.domain.incident import Act, Outcome
+from fireline.domain.priority import PriorityPolicy
 from fireline.domain.sla import SlaClock, sla_clocks
 from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
@@ -64,13 +65,14 @@ def declare(
         rows = [uow.directory.get(Service, s, field="services") for s in dict.fromkeys(services)]
         organisation.check_severity(uow, severity)
         version, chosen = organisation.choose_workflow(uow, workflow, rows)
+        policy = organisation.priority_policy(uow)
         _check_times(act.now, impact_started_at, detected_at)
         incident, events = rules.declare(
             act,
             incident_id=uow.incidents.next_id(),
             workflow=chosen,
             workflow_version=version,
-            policy=organisation.priority_policy(uow),
+            policy=policy,
             title=title,
             detected_at=detected_at,
             summary=summary,
@@ -82,7 +84,7 @@ def declare(
             drill=drill,
         )
         uow.incidents.add(incident, events)
-        return _committed(uow, incident.id)
+        return _committed(uow, incident.id, policy)
 
 
 def _check_times(
@@ -275,12 +277,11 @@ def _change(uow: UnitOfWork, actor: str, incident_id: int, decide: Decision) -> 
         if not events:
             return _view(uow, incident)
         uow.incidents.save(incident, events)
-        return _committed(uow, incident.id)
+        return _committed(uow, incident.id, organisation.priority_policy(uow))
 
 
-def _committed(uow: UnitOfWork, incident_id: int) -> IncidentView:
+def _committed(uow: UnitOfWork, incident_id: int, policy: PriorityPolicy) -> IncidentView:
     """Commit (the reactions run first), then the incident as they left it, with its clocks."""
-    policy = organisation.priority_policy(uow)
     uow.commit()
     incident = uow.incidents.latest(incident_id)
     return _with_clocks(incident, policy.targets_for(incident.priority), uow.now())

@@ -15,11 +15,13 @@ from fireline.services.reactions import Registry
 from fireline.storage.incidents import Saved
 from fireline.storage.uow import UnitOfWork
 
-ClockEvent = Declared | PhaseChanged | FieldsChanged | Acknowledged | AcknowledgementExpired
+ClockEvent = (
+    Declared | PhaseChanged | FieldsChanged | Acknowledged | AcknowledgementExpired | Mitigated
+)
 CLOCK_FIELDS = ("priority", "impact_started_at")
 
 
-def plan_clocks(uow: UnitOfWork, event: ClockEvent | Mitigated, saved: Saved) -> None:
+def plan_clocks(uow: UnitOfWork, event: ClockEvent, saved: Saved) -> None:
     """When priority or a milestone changes, plan the status reminders and the SLA checks.
 
     A milestone cleared (an acknowledgement expired, a reopen) restarts its clock:

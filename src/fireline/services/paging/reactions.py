@@ -21,8 +21,10 @@ def start_paging_on_entry(uow: UnitOfWork, event: Declared | PhaseChanged, saved
     """Entering a phase whose ``on_enter`` pages starts the service's escalation policy."""
     phase = event.phase if isinstance(event, Declared) else event.to
     incident = saved.incident
+    if incident.phase != phase:
+        return  # moved on within the same change
     workflow = uow.workflows.get(incident.workflow, incident.workflow_version)
-    if incident.phase == phase and paging.pages_on_entry(workflow, phase):
+    if paging.pages_on_entry(workflow, phase):
         paging.start_paging(uow, incident, uow.now())
 
 

@@ -69,15 +69,15 @@ class PostmortemView(BaseModel):
     blameless: str = BLAMELESS
 
 
-def draft_on_entry(uow: UnitOfWork, incident: Incident, entered: PhaseChanged) -> None:
+def draft_on_entry(uow: UnitOfWork, incident_id: int, entered: PhaseChanged) -> None:
     """Entering a phase whose ``on_enter`` has ``postmortem:`` drafts the postmortem (once)."""
-    if incident.phase != entered.to or incident.postmortem is not None:
+    current = uow.incidents.latest(incident_id)  # the newest state: reactions may have saved it
+    if current.phase != entered.to or current.postmortem is not None:
         return
-    workflow = uow.workflows.get(incident.workflow, incident.workflow_version)
-    template = workflow.phase(incident.phase).postmortem_template
+    workflow = uow.workflows.get(current.workflow, current.workflow_version)
+    template = workflow.phase(current.phase).postmortem_template
     if template is None:
         return
-    current = uow.incidents.get(incident.id)  # reactions to the same save may have added events
     state, events = _open(uow, current, Act(entered.actor, entered.at), template)
     uow.incidents.save(state, events)
 

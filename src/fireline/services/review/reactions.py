@@ -11,7 +11,7 @@ from fireline.storage.uow import UnitOfWork
 
 def draft_postmortem(uow: UnitOfWork, event: PhaseChanged, saved: Saved) -> None:
     """Entering a phase whose ``on_enter`` drafts a postmortem drafts it (once)."""
-    postmortems.draft_on_entry(uow, saved.incident, event)
+    postmortems.draft_on_entry(uow, saved.incident.id, event)
 
 
 def plan_follow_up_reminders(

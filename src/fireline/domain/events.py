@@ -94,7 +94,10 @@ class FieldsChanged(BaseEvent):
 
 
 class Acknowledged(BaseEvent):
+    """Someone answered the page; ``role`` when they did it by taking an incident role."""
+
     kind: Literal["acknowledged"] = "acknowledged"
+    role: str | None = None
 
 
 class AcknowledgementExpired(BaseEvent):
@@ -249,8 +252,27 @@ class PageFailed(PageNews):
 
 
 class PageThrottled(PageNews):
+    """A page held until its contact's throttle window had room. Pages are coalesced into a
+    digest now (:class:`PageCoalesced`); the kind stays so older timelines read."""
+
     kind: Literal["page_throttled"] = "page_throttled"
     until: Time
+
+
+class PageCoalesced(PageNews):
+    """A repeat page to a contact whose throttle window was full: it goes in the digest sent
+    at ``digest_at`` (or when the window next has room)."""
+
+    kind: Literal["page_coalesced"] = "page_coalesced"
+    digest_at: Time
+
+
+class DigestSent(PageNews):
+    """One message to a contact that tells the repeat pages coalesced for it (``text``)."""
+
+    kind: Literal["digest_sent"] = "digest_sent"
+    attempts: int
+    text: str
 
 
 class JobFailed(News):
@@ -293,6 +315,8 @@ NewsEvent = (
     | PageSent
     | PageFailed
     | PageThrottled
+    | PageCoalesced
+    | DigestSent
     | JobFailed
     | FollowUpOverdue
     | RecurrenceSuspected

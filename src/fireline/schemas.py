@@ -64,6 +64,11 @@ class IncidentCreate(Input):
     detected_at: Time | None = None
     workflow: Ref | None = None
     drill: bool = False
+    page: bool | None = Field(
+        default=None,
+        description="Page the services' on-call; null: as the workflow says (its "
+        "page_on_declare). The declarer is never paged for their own incident.",
+    )
 
 
 class IncidentUpdate(Input):

@@ -76,6 +76,7 @@ class Declared(BaseEvent):
     severity: str | None = None
     impact_started_at: Time | None = None
     drill: bool = False
+    page: bool | None = None  # page the services' on-call; none (before #11): as on_enter says
 
 
 class PhaseChanged(BaseEvent):
@@ -212,6 +213,7 @@ class EscalationStepFired(News):
     round: int
     users: list[str]
     unreachable: list[str] = []
+    declarer: str | None = None  # a target not paged: they declared the incident themselves
 
 
 class EscalatedNow(News):

@@ -52,13 +52,15 @@ class BaseJob(BaseModel):
 class Escalate(BaseJob):
     """Page the step at ``position`` of a policy snapshotted when paging started; queue the next.
 
-    ``run`` tells a restart (after an acknowledgement expired) from the first escalation.
+    ``run`` tells a restart (after an acknowledgement expired) from the first escalation;
+    the ``declarer`` of the incident is not paged for it.
     """
 
     kind: Literal["escalate"] = "escalate"
     policy: dict[str, Any]
     position: int = 0
     run: str = ""
+    declarer: str = ""
 
     def key(self, at: datetime) -> str:
         return f"escalate:{self.incident_id}:{self.position}{self.run}"

@@ -183,6 +183,8 @@ def _step(event: e.EscalationStepFired) -> Sentence:
     text = f"Escalation step {event.step} (round {event.round}) of {event.policy} paged {paged}"
     if event.unreachable:
         text += f"; no way to reach {', '.join(event.unreachable)}"
+    if event.declarer:
+        text += f"; not {event.declarer}, who declared it"
     return Sentence(text)
 
 

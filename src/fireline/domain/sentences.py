@@ -48,7 +48,8 @@ def describe(event: e.Event) -> Sentence:  # noqa: C901 - one case per kind
     match event:
         case e.Declared():
             how = "Opened by an alert" if event.origin == "alert" else "Declared"
-            return Sentence(f"{how} in {label(event.phase)}", event.summary)
+            quiet = " without paging the on-call" if event.page is False else ""
+            return Sentence(f"{how} in {label(event.phase)}{quiet}", event.summary)
         case e.PhaseChanged():
             return _moved(event)
         case e.FieldsChanged():

@@ -4,11 +4,12 @@ Every notification — a page to a person (a :class:`Page` job), an announcement
 a stakeholder channel or a reminder to a follow-up's owner (a :class:`Notice`;
 acknowledging does not cancel those) — is a job plus a row in the delivery log,
 queued in the transaction that caused it. When it is due, :func:`prepare`
-decides: send it, cancel it (no longer needed), hold it (a notice to a contact whose
-throttle window is full) or coalesce it (a repeat page to such a contact: it goes out in
-the contact's next digest, see :mod:`digests`); the worker applies the decision to the job. The send happens outside any
-transaction; :func:`after_send` says whether it is done or to be retried, and a
-retry after a crash carries the same idempotency key.
+decides: send it, cancel it (no longer needed), hold it (a notice to a contact
+whose throttle window is full) or coalesce it (a repeat page to such a contact:
+it goes out in the contact's next digest, see :mod:`digests`); the worker
+applies the decision to the job. The send happens outside any transaction;
+:func:`after_send` says whether it is done or to be retried, and a retry after
+a crash carries the same idempotency key.
 """
 
 from __future__ import annotations

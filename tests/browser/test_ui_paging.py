@@ -10,8 +10,11 @@ from typing import Any
 
 from fireline.domain import incident as rules
 from fireline.domain.events import PageCoalesced, PageThrottled
+from fireline.services.admin.configuration import apply_config
 from fireline.services.incidents import commands as incidents
 from tests.browser.conftest import LiveServer, log_in
+from tests.conftest import EXAMPLE
+from tests.e2e.paging_support import with_quiet_workflow
 
 BOX = "Page who is on call"
 
@@ -82,3 +85,23 @@ def test_held_and_coalesced_pages_read_as_sentences(
     ) in text
     assert "user: bob" not in text and "contact:" not in text
     page.screenshot(path=str(shots / "coalesced-pages.png"), full_page=True)
+
+
+def test_the_box_follows_the_services_workflow_until_ticked_by_hand(
+    browser: Any, server: LiveServer
+) -> None:
+    config = with_quiet_workflow(EXAMPLE.read_text(), "payments")  # checkout-api: no paging
+    apply_config(uow=server.core.uow(), text=config, source="fireline.yaml")
+    page = browser.new_context().new_page()
+    log_in(page, server.url, "bob")
+    page.goto(f"{server.url}/incidents/new")
+    box, service = page.get_by_label(BOX), page.get_by_label("Service", exact=True)
+    assert box.is_checked()  # no service: the organisation's default workflow pages
+    service.select_option("checkout-api")
+    assert not box.is_checked()
+    service.select_option("")
+    assert box.is_checked()
+    box.uncheck()  # by hand: the service no longer decides
+    service.select_option("ledger")
+    service.select_option("")
+    assert not box.is_checked()

@@ -5,7 +5,6 @@ end with a real HTTP receiver."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,24 +13,12 @@ from fireline.services.incidents import commands as incidents
 from tests.conftest import EXAMPLE, FakeClock
 from tests.e2e.cli_runner import Cli
 from tests.e2e.conftest import Api
-from tests.e2e.paging_support import Receiver, receiving, timeline, work
-
-STANDARD = Path(__file__).parents[2] / "src/fireline/workflows/standard.yaml"
-
-
-def _quiet_workflow() -> str:
-    """The standard workflow as `quiet`, which does not page on declare unless asked."""
-    text = STANDARD.read_text().replace("id: standard\n", "id: quiet\npage_on_declare: false\n", 1)
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    return "\n".join(("  definitions:", "    - " + lines[0], *("      " + x for x in lines[1:])))
+from tests.e2e.paging_support import Receiver, receiving, timeline, with_quiet_workflow, work
 
 
 @pytest.fixture
 def paged(core: Fireline) -> Iterator[Receiver]:
-    config = EXAMPLE.read_text().replace(
-        "workflows:\n", "workflows:\n" + _quiet_workflow() + "\n", 1
-    )
-    with receiving(core, config) as receiver:
+    with receiving(core, with_quiet_workflow(EXAMPLE.read_text())) as receiver:
         yield receiver
 
 

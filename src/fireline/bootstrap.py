@@ -14,6 +14,7 @@ from fireline.notify import ChannelNotifier, Notifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
 from fireline.notify.webhook import WebhookNotifier
+from fireline.services.admin import base_url
 from fireline.services.admin.organisation import register_shipped_workflows, webhook_secret
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
@@ -41,6 +42,10 @@ class Fireline:
                 uow.commit()
             self.notifier = build_notifier(self.settings, secret)
         return self.notifier
+
+    def base_url(self) -> str:
+        """Where pages, feeds and integration URLs point (services/admin/base_url.py)."""
+        return base_url.current(self.uow(), self.settings.base_url)
 
     def throttle(self) -> Throttle:
         """How many notifications one contact may receive per window."""

@@ -26,7 +26,9 @@ workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+    port: Annotated[
+        int, typer.Option(help="Port to listen on; 0: any free port.", min=0, max=65535)
+    ] = 8080,
     database_url: DatabaseUrl = None,
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Do not run the embedded job worker.")

@@ -47,7 +47,7 @@ def _page(
         teams=teams,
         team_names={t.id: t.name for t in teams},
         members={t.id: [u for u in users if t.id in u.teams] for t in teams},
-        base_url=request.app.state.fireline.settings.base_url.rstrip("/"),
+        base_url=request.app.state.fireline.base_url(),
         is_admin=is_admin,
         graces=GRACES,
         error=error,

@@ -119,3 +119,20 @@ def test_a_worker_without_a_port_uses_the_base_url_serve_derived(
 
     assert paging.pages[0]["body"]["ack_url"].startswith("http://127.0.0.1:18080/ack/")
     assert paging.pages[0]["body"]["url"] == "http://127.0.0.1:18080/incidents/1"
+
+
+def test_integration_list_shows_full_urls_and_heartbeats_waiting(core: Fireline, cli: Cli) -> None:
+    assert cli("apply", str(EXAMPLE)).code == 0
+    base_url.remember(core.uow(), "http://127.0.0.1:18080")
+    listed = {i["id"]: i for i in cli("integration", "list", "--json").json()["items"]}
+    table = cli("integration", "list").out
+
+    beat = listed["ledger-heartbeat"]
+    assert beat["path"] == "/api/v1/heartbeats/hb0ledger000000000000000000000001"
+    assert beat["url"] == "http://127.0.0.1:18080" + beat["path"]
+    assert (
+        beat["heartbeat"] == "waiting_first_beat" and listed["checkout-events"]["heartbeat"] is None
+    )
+    assert listed["checkout-events"]["url"] == "http://127.0.0.1:18080/v2/enqueue"
+    assert "http://127.0.0.1:18080/api/v1/heartbeats/hb0ledger" in table
+    assert "waiting for its first beat" in table

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from fireline.schemas import Input
 from fireline.services.paging import inbox
 from fireline.web.deps import Uow, Viewer
+from fireline.web.problems import document
 
-router = APIRouter(tags=["inbox"])
+router = APIRouter(tags=["inbox"], responses=document((401, 403, 422)))
 
 
 class InboxReadCreate(Input):

@@ -83,16 +83,18 @@ def prepare_database(fireline: Fireline) -> None:
         uow.commit()
 
 
-def build_notifier(settings: Settings, secret: str, keep: Keep) -> Notifier:
-    """Every channel Fireline delivers pages through, by contact method type."""
+def build_notifier(settings: Settings, secret: str, keep: Keep | None = None) -> Notifier:
+    """Every channel Fireline delivers pages through, by contact method type (the inbox when
+    given a way to ``keep`` its messages: the core's database)."""
     client = httpx.Client()
     adapters: dict[str, Notifier] = {
-        "inbox": InboxNotifier(keep),
         "webhook": WebhookNotifier(client, secret.encode()),
         "slack": ChatNotifier(client, slack_message),
         "mattermost": ChatNotifier(client, slack_message),
         "teams": ChatNotifier(client, teams_message),
     }
+    if keep is not None:
+        adapters["inbox"] = InboxNotifier(keep)
     if settings.smtp_host:
         adapters["email"] = EmailNotifier(
             settings.smtp_host,

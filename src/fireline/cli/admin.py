@@ -64,6 +64,10 @@ def worker(database_url: DatabaseUrl = None) -> None:
 
     with opened(database_url) as core:
         typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
+        typer.echo(
+            f"  Links in pages use {core.base_url()} (FIRELINE_BASE_URL, else what "
+            "`fireline serve` last listened on)"
+        )
         try:
             run(core, threading.Event())
         except KeyboardInterrupt:

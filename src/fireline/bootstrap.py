@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
 from fireline import bus
 from fireline.config import Settings
 from fireline.domain.throttle import Throttle
-from fireline.notify import ChannelNotifier, Notifier
+from fireline.notify import ChannelNotifier, Message, Notifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
+from fireline.notify.inbox import InboxNotifier, Keep
 from fireline.notify.webhook import WebhookNotifier
+from fireline.services.admin import base_url
 from fireline.services.admin.organisation import register_shipped_workflows, webhook_secret
+from fireline.services.paging import inbox
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
 from fireline.storage.uow import Clock, UnitOfWork
@@ -39,8 +43,15 @@ class Fireline:
             with self.uow() as uow:
                 secret = webhook_secret(uow)
                 uow.commit()
-            self.notifier = build_notifier(self.settings, secret)
+            self.notifier = build_notifier(self.settings, secret, self._keep_in_inbox)
         return self.notifier
+
+    def _keep_in_inbox(self, contact: dict[str, Any], message: Message) -> None:
+        inbox.keep(uow=self.uow(), contact=contact, message=message)
+
+    def base_url(self) -> str:
+        """Where pages, feeds and integration URLs point (services/admin/base_url.py)."""
+        return base_url.current(self.uow(), self.settings.base_url)
 
     def throttle(self) -> Throttle:
         """How many notifications one contact may receive per window."""
@@ -72,8 +83,9 @@ def prepare_database(fireline: Fireline) -> None:
         uow.commit()
 
 
-def build_notifier(settings: Settings, secret: str) -> Notifier:
-    """Every channel Fireline delivers pages through, by contact method type."""
+def build_notifier(settings: Settings, secret: str, keep: Keep | None = None) -> Notifier:
+    """Every channel Fireline delivers pages through, by contact method type (the inbox when
+    given a way to ``keep`` its messages: the core's database)."""
     client = httpx.Client()
     adapters: dict[str, Notifier] = {
         "webhook": WebhookNotifier(client, secret.encode()),
@@ -81,6 +93,8 @@ def build_notifier(settings: Settings, secret: str) -> Notifier:
         "mattermost": ChatNotifier(client, slack_message),
         "teams": ChatNotifier(client, teams_message),
     }
+    if keep is not None:
+        adapters["inbox"] = InboxNotifier(keep)
     if settings.smtp_host:
         adapters["email"] = EmailNotifier(
             settings.smtp_host,

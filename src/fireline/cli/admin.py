@@ -26,7 +26,9 @@ workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+    port: Annotated[
+        int, typer.Option(help="Port to listen on; 0: any free port.", min=0, max=65535)
+    ] = 8080,
     database_url: DatabaseUrl = None,
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Do not run the embedded job worker.")
@@ -62,6 +64,10 @@ def worker(database_url: DatabaseUrl = None) -> None:
 
     with opened(database_url) as core:
         typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
+        typer.echo(
+            f"  Links in pages use {core.base_url()} (FIRELINE_BASE_URL, else what "
+            "`fireline serve` last listened on)"
+        )
         try:
             run(core, threading.Event())
         except KeyboardInterrupt:

@@ -131,6 +131,12 @@ def silence_table(data: Json) -> str:
     return "\n".join(rows)
 
 
+_HEARTBEAT = {
+    "waiting_first_beat": " (waiting for its first beat: not checked until then)",
+    "late": " (LATE: no beat within its interval)",
+}
+
+
 def integration_table(data: Json) -> str:
     rows = []
     for i in _items(data):
@@ -140,8 +146,9 @@ def integration_table(data: Json) -> str:
             if i["previous_key_expires_at"]
             else ""
         )
-        where = i["path"] + (
+        where = i["url"] + (
             f" routing_key={i['key']}" if i["type"] == "events_v2" and i["key"] else ""
         )
-        rows.append(f"{i['id']:<24} {i['type']:<12} {i['service']:<16} {where}{state}{grace}")
+        beat = _HEARTBEAT.get(i.get("heartbeat") or "", "")
+        rows.append(f"{i['id']:<24} {i['type']:<12} {i['service']:<16} {where}{state}{grace}{beat}")
     return "\n".join(rows) or "no integrations"

@@ -419,3 +419,22 @@ class FollowUpRow(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     done_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class InboxMessage(Base):
+    """A notification delivered to a person's built-in inbox (the `inbox` contact method)."""
+
+    __tablename__ = "inbox_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(80))
+    contact: Mapped[str] = mapped_column(String(40))
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # page | reminder
+    title: Mapped[str] = mapped_column(String(400))
+    text: Mapped[str] = mapped_column(String(4000), default="")
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_inbox_messages_user_id", "user_id", "id"),)

@@ -21,6 +21,9 @@ def get_fireline(request: Request) -> Fireline:
     return fireline
 
 
+Core = Annotated[Fireline, Depends(get_fireline)]
+
+
 def get_uow(fireline: Annotated[Fireline, Depends(get_fireline)]) -> UnitOfWork:
     return fireline.uow()
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from fireline.errors import InvalidInput
 from fireline.services.admin import auth, directory
 from fireline.services.admin.configuration import apply_config
-from fireline.web.deps import Admin, Uow, Viewer
+from fireline.web.deps import Admin, Core, Uow, Viewer
 from fireline.web.problems import document
 
 router = APIRouter(responses=document((401, 403)))
@@ -95,8 +95,8 @@ def teams(uow: Uow, _: Viewer) -> list[directory.TeamRead]:
 
 
 @router.get("/services", tags=["directory"], response_model=list[directory.ServiceRead])
-def services(uow: Uow, who: Viewer) -> list[directory.ServiceRead]:
-    return directory.list_services(uow=uow, show_keys=who.role == "admin")
+def services(uow: Uow, who: Viewer, core: Core) -> list[directory.ServiceRead]:
+    return directory.list_services(uow=uow, show_keys=who.role == "admin", base_url=core.base_url())
 
 
 @router.get(
@@ -105,8 +105,10 @@ def services(uow: Uow, who: Viewer) -> list[directory.ServiceRead]:
     response_model=directory.ServiceRead,
     responses=document((404,)),
 )
-def service(uow: Uow, who: Viewer, service_id: Id) -> directory.ServiceRead:
-    return directory.get_service(uow=uow, service_id=service_id, show_keys=who.role == "admin")
+def service(uow: Uow, who: Viewer, core: Core, service_id: Id) -> directory.ServiceRead:
+    return directory.get_service(
+        uow=uow, service_id=service_id, show_keys=who.role == "admin", base_url=core.base_url()
+    )
 
 
 @router.get("/workflows", tags=["workflows"], response_model=list[directory.WorkflowRead])

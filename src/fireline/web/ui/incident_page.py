@@ -13,6 +13,7 @@ from fireline.schemas import IncidentCreate
 from fireline.services.incidents import commands as incidents
 from fireline.services.incidents import my_work
 from fireline.services.incidents import views as incident_views
+from fireline.services.paging import inbox
 from fireline.storage.uow import UnitOfWork
 from fireline.web.deps import Uow
 from fireline.web.ui.forms import validated
@@ -25,6 +26,7 @@ router = APIRouter(include_in_schema=False)
 IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Show = Annotated[str, Query(pattern=r"^[a-z]{1,20}$")]
 BOARD_PAGE = 100
+INBOX_SHOWN = 10
 TIMELINE_PAGE = 200  # newest events shown; `?all=1` shows every one
 REFRESH_SECONDS = 30  # the live fragment is re-sent at least this often, for the clocks
 
@@ -58,6 +60,7 @@ def board(
         worst_clock=worst_clock,
         my_on_call=my_work.on_call_status(uow=uow, user_id=me),
         my_tasks=my_work.open_tasks(uow=uow, user_id=me),
+        my_inbox=inbox.my_inbox(uow=uow, user_id=me, limit=INBOX_SHOWN),
     )
 
 

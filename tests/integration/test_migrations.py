@@ -66,3 +66,69 @@ def test_a_current_schema_is_not_migrated_again(core: Fireline) -> None:
     with core.database.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0008'"))
     assert not is_current(core.database.engine)
+
+
+OWNED = ("teams", "users", "schedules", "escalation_policies", "services", "integrations")
+NEVER_REUSED = ("incidents", "incident_events", "jobs", "api_tokens")
+
+
+def _rows(core: Fireline, tables: tuple[str, ...]) -> dict[str, list[tuple[object, ...]]]:
+    from sqlalchemy import text
+
+    with core.database.engine.connect() as connection:
+        return {
+            t: sorted(
+                tuple(v for k, v in row._mapping.items() if k != "managed_by")
+                for row in connection.execute(text(f"SELECT * FROM {t}"))
+            )
+            for t in tables
+        }
+
+
+def _sqlite_schema(core: Fireline) -> list[tuple[str, str]]:
+    from sqlalchemy import text
+
+    with core.database.engine.connect() as connection:
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        return sorted((n, s) for n, s in connection.execute(text(query)))
+
+
+def test_rows_made_before_ownership_survive_it_and_belong_to_the_api(core: Fireline) -> None:
+    """#11: 0010 keeps every row (and its indexes); what existed before is api-owned."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from fireline.services.admin import auth
+    from fireline.services.admin.configuration import apply_config
+    from fireline.services.incidents import commands as incidents
+    from fireline.storage.migrate import alembic_config, upgrade
+    from tests.conftest import EXAMPLE
+
+    apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")
+    for title in ("First", "Second", "Third"):
+        incidents.declare(uow=core.uow(), actor="alice", title=title, services=["checkout-api"])
+    auth.create_token(uow=core.uow(), user_id="alice")
+    engine = core.database.engine
+    sqlite = engine.dialect.name == "sqlite"
+    before = _rows(core, OWNED + NEVER_REUSED)
+    indexes = _sqlite_schema(core) if sqlite else []
+
+    command.downgrade(alembic_config(engine), "0009")
+    upgrade(engine)
+
+    assert _rows(core, OWNED + NEVER_REUSED) == before
+    with engine.connect() as connection:
+        owners = {
+            owner
+            for t in OWNED
+            for owner in connection.execute(text(f"SELECT managed_by FROM {t}")).scalars()
+        }
+    assert owners == {"api"}
+    if sqlite:
+        assert _sqlite_schema(core) == indexes
+    with engine.begin() as connection:
+        newest = connection.execute(text("SELECT max(id) FROM incidents")).scalar_one()
+        connection.execute(text("DELETE FROM incident_search"))
+        connection.execute(text("DELETE FROM incidents WHERE id = :id"), {"id": newest})
+    again = incidents.declare(uow=core.uow(), actor="alice", title="After").incident.id
+    assert again == newest + 1

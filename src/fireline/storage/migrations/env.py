@@ -24,7 +24,7 @@ with engine.connect() as connection:
         # cascade to the rows that refer to it. Off outside the transaction (inside, SQLite
         # ignores the pragma), checked before the commit, on again before the connection goes
         # back to the pool.
-        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
     if postgres:
         # Several processes starting at once: one migrates, the others wait, then find nothing to do.
         connection.execute(text(f"SELECT pg_advisory_lock({MIGRATION_LOCK})"))
@@ -43,7 +43,7 @@ with engine.connect() as connection:
     finally:
         if not postgres:
             connection.rollback()
-            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
         if postgres:
             connection.rollback()
             connection.execute(text(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})"))

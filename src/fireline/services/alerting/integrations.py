@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from fireline.domain.durations import parse_duration
 from fireline.errors import Conflict, InvalidInput
 from fireline.storage.directory import IntegrationRecord
-from fireline.storage.models import Integration, Service
+from fireline.storage.models import API, Integration, Service
 from fireline.storage.uow import UnitOfWork
 
 PATHS = {
@@ -33,6 +33,7 @@ class IntegrationRead(BaseModel):
     previous_key_expires_at: datetime | None
     revoked_at: datetime | None
     last_beat_at: datetime | None
+    managed_by: str  # config: `fireline apply` owns it; api: made through the API, CLI or UI
 
 
 def new_key() -> str:
@@ -53,6 +54,7 @@ def read_integration(integration: IntegrationRecord, *, show_key: bool) -> Integ
         previous_key_expires_at=integration.previous_key_expires_at,
         revoked_at=integration.revoked_at,
         last_beat_at=integration.last_beat_at,
+        managed_by=integration.managed_by,
     )
 
 
@@ -81,6 +83,7 @@ def create_integration(
                 key=new_key(),
                 settings=settings,
                 created_at=uow.now(),
+                managed_by=API,
             )
         )
         created = read_integration(uow.directory.integration(integration_id), show_key=True)

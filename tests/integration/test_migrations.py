@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, text
 
 from fireline.bootstrap import Fireline
+from fireline.storage.db import normalise_url
 from fireline.storage.models import Base
 
 
@@ -60,12 +67,18 @@ def test_a_revision_id_is_the_number_its_file_name_starts_with() -> None:
 def test_a_current_schema_is_not_migrated_again(core: Fireline) -> None:
     from sqlalchemy import text
 
-    from fireline.storage.migrate import is_current
+    from fireline.storage.migrate import is_current, newest_revision
 
     assert is_current(core.database.engine)
     with core.database.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0008'"))
-    assert not is_current(core.database.engine)
+    try:
+        assert not is_current(core.database.engine)
+    finally:  # the PostgreSQL test schema is shared: later tests must find it current
+        with core.database.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE alembic_version SET version_num = :v"), {"v": newest_revision()}
+            )
 
 
 OWNED = ("teams", "users", "schedules", "escalation_policies", "services", "integrations")
@@ -73,7 +86,6 @@ NEVER_REUSED = ("incidents", "incident_events", "jobs", "api_tokens")
 
 
 def _rows(core: Fireline, tables: tuple[str, ...]) -> dict[str, list[tuple[object, ...]]]:
-    from sqlalchemy import text
 
     with core.database.engine.connect() as connection:
         return {
@@ -86,17 +98,44 @@ def _rows(core: Fireline, tables: tuple[str, ...]) -> dict[str, list[tuple[objec
 
 
 def _sqlite_schema(core: Fireline) -> list[tuple[str, str]]:
-    from sqlalchemy import text
 
     with core.database.engine.connect() as connection:
         query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
         return sorted((n, s) for n, s in connection.execute(text(query)))
 
 
-def test_rows_made_before_ownership_survive_it_and_belong_to_the_api(core: Fireline) -> None:
+@pytest.fixture
+def own_database(database_url: str, tmp_path: Path) -> Iterator[Fireline]:
+    """A database of this test's own, since it migrates down and up again (on PostgreSQL
+    the shared test schema must not see that)."""
+    from fireline.bootstrap import build
+    from fireline.config import Settings
+    from tests.conftest import POSTGRES_URL, FakeClock, _in_schema
+
+    if database_url.startswith("sqlite"):
+        core = build(Settings(database_url=f"sqlite:///{tmp_path / 'own.db'}"), clock=FakeClock())
+        yield core
+        core.close()
+        return
+    schema = f"fireline_own_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_url(POSTGRES_URL or ""))
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    core = build(Settings(database_url=_in_schema(POSTGRES_URL or "", schema)), clock=FakeClock())
+    yield core
+    core.close()
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def test_rows_made_before_ownership_survive_it_and_belong_to_the_api(
+    own_database: Fireline,
+) -> None:
     """#11: 0010 keeps every row (and its indexes); what existed before is api-owned."""
     from alembic import command
-    from sqlalchemy import text
+
+    core = own_database
 
     from fireline.services.admin import auth
     from fireline.services.admin.configuration import apply_config

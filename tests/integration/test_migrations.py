@@ -171,3 +171,16 @@ def test_rows_made_before_ownership_survive_it_and_belong_to_the_api(
         connection.execute(text("DELETE FROM incidents WHERE id = :id"), {"id": newest})
     again = incidents.declare(uow=core.uow(), actor="alice", title="After").incident.id
     assert again == newest + 1
+
+
+def test_every_numbered_table_never_reuses_an_id_on_sqlite(core: Fireline) -> None:
+    """#11: a table with an integer ``id`` is AUTOINCREMENT, or a deleted row's id comes back."""
+    if core.database.engine.dialect.name != "sqlite":
+        return  # PostgreSQL sequences never go back
+    with core.database.engine.connect() as connection:
+        tables = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        ).all()
+    numbered = {name: sql for name, sql in tables if "\tid INTEGER NOT NULL" in sql}
+    assert {"alerts", "incidents", "incident_events", "jobs", "deliveries"} <= set(numbered)
+    assert [n for n, sql in numbered.items() if "AUTOINCREMENT" not in sql] == []

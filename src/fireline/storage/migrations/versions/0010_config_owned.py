@@ -34,6 +34,7 @@ NEVER_REUSED = (
     "schedule_overrides",
     "api_tokens",
     "postmortem_comments",
+    "inbox_messages",  # from the built-in inbox (#11, merged alongside): rebuilt if present
 )
 
 
@@ -44,17 +45,22 @@ def upgrade() -> None:
                 sa.Column("managed_by", sa.String(8), nullable=False, server_default="api")
             )
     if op.get_bind().dialect.name == "sqlite":
-        for table in NEVER_REUSED:
+        for table in _present(NEVER_REUSED):
             _rebuild(table, autoincrement=True)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        for table in NEVER_REUSED:
+        for table in _present(NEVER_REUSED):
             _rebuild(table, autoincrement=False)
     for table in OWNED:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("managed_by")
+
+
+def _present(tables: tuple[str, ...]) -> list[str]:
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    return [t for t in tables if t in existing]
 
 
 def _rebuild(table: str, *, autoincrement: bool) -> None:

@@ -84,9 +84,33 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
 
 
 @connected
-def apply(ctx: Context, file: Annotated[Path, typer.Argument(help="Config file (YAML).")]) -> None:
-    """Make the database match a config file (idempotent; all or nothing)."""
-    report = ctx.upload("/config/apply", read(file), "application/yaml", source=file.name)
+def apply(
+    ctx: Context,
+    file: Annotated[Path, typer.Argument(help="Config file (YAML).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan (what would change); change nothing.")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Also delete integrations made through the API/CLI/UI that the file omits.",
+        ),
+    ] = False,
+) -> None:
+    """Make the database match a config file (idempotent; all or nothing).
+
+    It changes and deletes only what config owns; objects made through the API, the CLI or
+    the UI are left alone unless the file names them (then config adopts them) or --prune.
+    """
+    report = ctx.upload(
+        "/config/apply",
+        read(file),
+        "application/yaml",
+        source=file.name,
+        dry_run=dry_run or None,
+        prune=prune or None,
+    )
     ctx.emit(report, render.apply_report)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 Json = dict[str, Any]
@@ -59,18 +60,35 @@ def incident_table(page: Json) -> str:
 
 
 def apply_report(report: Json) -> str:
+    """What apply did; for a dry run, the plan with each field that would change."""
+    plan = report.get("plan", [])
+    if report.get("dry_run"):
+        lines = ["plan (dry run: nothing was changed):"]
+        for item in plan:
+            lines.append(f"  {item['action']:>6}  {item['kind']} {item['id']}")
+            lines += [f"          {name}: {_field(f)}" for name, f in item["fields"].items()]
+    else:
+        done = [c for c in report["changes"] if c["outcome"] != "unchanged"]
+        lines = [f"{c['outcome']:>9}  {c['kind']} {c['id']}" for c in done]
+    if not plan:
+        return "\n".join([*lines, "nothing to change"])
     counts: dict[str, int] = {}
-    for change in report["changes"]:
-        counts[change["outcome"]] = counts.get(change["outcome"], 0) + 1
-    lines = [
-        f"{c['outcome']:>9}  {c['kind']} {c['id']}"
-        for c in report["changes"]
-        if c["outcome"] != "unchanged"
-    ]
-    summary = (
-        ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing to do"
-    )
+    for item in plan:
+        counts[item["action"]] = counts.get(item["action"], 0) + 1
+    verbs = {"create": "created", "update": "updated", "delete": "deleted"}
+    if report.get("dry_run"):
+        verbs = {"create": "to create", "update": "to update", "delete": "to delete"}
+    summary = ", ".join(f"{n} {verbs[action]}" for action, n in sorted(counts.items()))
     return "\n".join([*lines, summary])
+
+
+def _field(change: Json) -> str:
+    old, new = change["old"], change["new"]
+    if old is None:
+        return json.dumps(new, default=str)
+    if new is None:
+        return f"{json.dumps(old, default=str)} → (none)"
+    return f"{json.dumps(old, default=str)} → {json.dumps(new, default=str)}"
 
 
 def alert_table(page: Json) -> str:

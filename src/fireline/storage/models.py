@@ -52,6 +52,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
+# Who owns a directory object: `fireline apply` changes and deletes only what config owns.
+CONFIG = "config"
+API = "api"  # made through the API, the CLI or the UI (and everything older than ownership)
+
+# Rows other rows or timelines refer to by number: an id once given is never given again
+# (PostgreSQL sequences never go back; SQLite needs AUTOINCREMENT for that).
+NEVER_REUSED: dict[str, bool] = {"sqlite_autoincrement": True}
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
@@ -71,6 +79,7 @@ class Team(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     announcements: Mapped[list[Any]] = mapped_column(default=list)
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class User(Base):
@@ -84,6 +93,7 @@ class User(Base):
     contact_methods: Mapped[list[Any]]
     notification_rules: Mapped[list[Any]]
     created_at: Mapped[datetime]
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class TeamMember(Base):
@@ -105,12 +115,14 @@ class Schedule(Base):
     time_zone: Mapped[str] = mapped_column(String(64))
     definition: Mapped[dict[str, Any]]
     history: Mapped[list[Any]] = mapped_column(default=list)
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class ScheduleOverride(Base):
     """Someone takes over (or is added, or removed) for a time range."""
 
     __tablename__ = "schedule_overrides"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     schedule_id: Mapped[str] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     start: Mapped[datetime]
@@ -127,6 +139,7 @@ class EscalationPolicy(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     definition: Mapped[dict[str, Any]]
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class Service(Base):
@@ -140,6 +153,7 @@ class Service(Base):
     alert_grouping: Mapped[dict[str, Any] | None]
     acknowledge_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
     announcements: Mapped[list[Any]] = mapped_column(default=list)
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class Integration(Base):
@@ -156,6 +170,7 @@ class Integration(Base):
     last_beat_at: Mapped[datetime | None]
     settings: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class WorkflowVersion(Base):
@@ -173,6 +188,7 @@ class ApiToken(Base):
     """Only the SHA-256 of a token is stored; the token itself is shown once."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
@@ -185,6 +201,7 @@ class IncidentRow(Base):
     """The current state of an incident (a projection of its timeline) and the columns to filter on."""
 
     __tablename__ = "incidents"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(200))
     phase: Mapped[str] = mapped_column(String(40), index=True)
@@ -251,6 +268,7 @@ class IncidentEvent(Base):
     __table_args__ = (
         UniqueConstraint("incident_id", "seq", name="uq_incident_events_seq"),
         Index("ix_incident_events_kind_at", "kind", "at"),  # pages sent in a period
+        NEVER_REUSED,
     )
 
 
@@ -289,6 +307,7 @@ class AlertRow(Base):
         Index("ix_alerts_group", "service_id", "group_key"),
         Index("ix_alerts_incident", "incident_id"),
         Index("ix_alerts_history", "integration_id", "dedup_key", "resolved_at"),
+        NEVER_REUSED,
     )
 
 
@@ -296,6 +315,7 @@ class SilenceRow(Base):
     """Alerts matching it are stored but open no incident and page nobody."""
 
     __tablename__ = "silences"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))  # silence | maintenance
     matchers: Mapped[list[Any]]
@@ -326,7 +346,7 @@ class Job(Base):
     last_error: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_jobs_due", "status", "due_at"), NEVER_REUSED)
 
 
 class Delivery(Base):
@@ -353,7 +373,10 @@ class Delivery(Base):
     queued_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
-    __table_args__ = (Index("ix_deliveries_recipient_sent", "recipient", "contact", "sent_at"),)
+    __table_args__ = (
+        Index("ix_deliveries_recipient_sent", "recipient", "contact", "sent_at"),
+        NEVER_REUSED,
+    )
 
 
 class WebSession(Base):
@@ -393,6 +416,7 @@ class PostmortemRow(Base):
 
 class PostmortemComment(Base):
     __tablename__ = "postmortem_comments"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(
         ForeignKey("postmortems.incident_id", ondelete="CASCADE"), index=True
@@ -425,6 +449,7 @@ class InboxMessage(Base):
     """A notification delivered to a person's built-in inbox (the `inbox` contact method)."""
 
     __tablename__ = "inbox_messages"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(80))
     contact: Mapped[str] = mapped_column(String(40))

@@ -14,7 +14,7 @@ from fireline.errors import Conflict, InvalidInput
 from fireline.services.admin.base_url import DEFAULT as DEFAULT_BASE_URL
 from fireline.services.alerting.batch import deadline
 from fireline.storage.directory import IntegrationRecord
-from fireline.storage.models import Integration, Service
+from fireline.storage.models import API, Integration, Service
 from fireline.storage.uow import UnitOfWork
 
 PATHS = {
@@ -40,6 +40,7 @@ class IntegrationRead(BaseModel):
     revoked_at: datetime | None
     last_beat_at: datetime | None
     heartbeat: HeartbeatState | None = None  # heartbeats only
+    managed_by: str  # config: `fireline apply` owns it; api: made through the API, CLI or UI
 
 
 def new_key() -> str:
@@ -68,6 +69,7 @@ def read_integration(
         revoked_at=integration.revoked_at,
         last_beat_at=integration.last_beat_at,
         heartbeat=heartbeat_state(integration, now) if integration.type == "heartbeat" else None,
+        managed_by=integration.managed_by,
     )
 
 
@@ -119,6 +121,7 @@ def create_integration(
                 key=new_key(),
                 settings=settings,
                 created_at=uow.now(),
+                managed_by=API,
             )
         )
         created = read_integration(

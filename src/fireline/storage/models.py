@@ -449,7 +449,6 @@ class InboxMessage(Base):
     """A notification delivered to a person's built-in inbox (the `inbox` contact method)."""
 
     __tablename__ = "inbox_messages"
-    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(String(80))
     contact: Mapped[str] = mapped_column(String(40))
@@ -462,4 +461,4 @@ class InboxMessage(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
-    __table_args__ = (Index("ix_inbox_messages_user_id", "user_id", "id"),)
+    __table_args__ = (Index("ix_inbox_messages_user_id", "user_id", "id"), NEVER_REUSED)

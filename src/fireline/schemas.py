@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from fireline.domain.events import PublicState
 from fireline.domain.sla import SlaClock
 from fireline.domain.state import Incident
 from fireline.services.incidents.commands import IncidentDetail, IncidentView, Page
@@ -99,6 +100,12 @@ class NoteCreate(Input):
 class StatusUpdateCreate(Input):
     message: LongText
     visibility: Literal["internal", "public"] = "internal"
+    component_status: dict[str, PublicState] = Field(
+        default_factory=dict,
+        description="Public updates only: service or status page component id -> the public"
+        " state it shows from now on (operational, recovering, investigating, degraded,"
+        " partial_outage, major_outage).",
+    )
 
 
 class MetricsExclusionUpdate(Input):
@@ -195,6 +202,7 @@ class IncidentRead(Read):
     sla_breaches: list[str] = []
     postmortem: Literal["draft", "in_review", "published"] | None = None
     follow_ups: list[FollowUpItemRead] = []
+    public_status: dict[str, PublicState] = {}
     phases: list[PhaseVisitRead]
     sla: list[SlaClockRead]
     version: int
@@ -260,6 +268,7 @@ class IncidentPage(Read):
 def _incident_fields(incident: Incident, sla: list[SlaClock]) -> dict[str, Any]:
     fields = incident.model_dump(exclude={"seq", "phase_history"})
     fields["version"] = incident.seq
+    fields["public_status"] = {k: v.state for k, v in incident.public_status.items()}
     fields["phases"] = incident.phase_history
     fields["sla"] = [{**vars(c), "breached": c.breached} for c in sla]
     return fields

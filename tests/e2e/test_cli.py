@@ -210,3 +210,21 @@ def test_workflow_commands(cli: Cli, tmp_path: Path) -> None:
     )
     good = Path(__file__).parents[2] / "src" / "fireline" / "workflows" / "standard.yaml"
     assert cli("workflow", "validate", str(good), connection=False).code == 0
+
+
+def test_a_public_update_sets_a_components_public_status(configured: Cli) -> None:
+    cli = configured
+    declared = cli(
+        "incident", "declare", "--title", "Checkout errors", "--service", "checkout-api", "--json"
+    )
+    number = str(declared.json()["id"])
+    update = ("incident", "update", number, "Card payments fail.", "--as", "bob")
+
+    set_ = cli(*update, "--public", "--component-status", "checkout-api=partial_outage", "--json")
+    internal = cli(*update, "--component-status", "checkout-api=degraded")
+    malformed = cli(*update, "--public", "--component-status", "checkout-api")
+
+    assert set_.code == 0, set_.err
+    assert set_.json()["public_status"] == {"checkout-api": "partial_outage"}
+    assert internal.code == 1 and "public status update" in internal.err
+    assert malformed.code == 2 and "ID=STATE" in malformed.err

@@ -419,3 +419,21 @@ def test_incidents_on_another_workflow_get_their_own_board(people: Api) -> None:
     assert '<h2 class="workflow-name">Quick</h2>' in html
     assert '<h2 class="workflow-name">Standard incident workflow</h2>' in html
     assert html.index("Quick one") > html.index('<h2 class="workflow-name">Quick</h2>')
+
+
+def test_a_responder_sets_a_public_status_from_the_update_form(people: Api) -> None:
+    declare(people, services=["checkout-api"])
+    bob = signed_in(people, "bob")
+    page = bob.get("/incidents/1").text
+    form = {"message": "Card payments fail.", "visibility": "public"}
+    posted = bob.post(
+        "/incidents/1/status-updates", {**form, "public_status:checkout-api": "degraded"}
+    )
+    unchanged = bob.post("/incidents/1/status-updates", {**form, "public_status:checkout-api": ""})
+
+    assert 'name="public_status:checkout-api"' in page
+    assert posted.status_code == 303 and unchanged.status_code == 303
+    assert people.viewer.get("/api/v1/incidents/1").json()["public_status"] == {
+        "checkout-api": "degraded"
+    }
+    assert "Unchanged (Degraded)" in bob.get("/incidents/1").text

@@ -172,10 +172,35 @@ def update(
     public: Annotated[
         bool, typer.Option("--public", help="Publish it on the status page.")
     ] = False,
+    component_status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--component-status",
+            metavar="ID=STATE",
+            help="With --public: set the public state of a service or status page component"
+            " (operational, recovering, investigating, degraded, partial_outage, major_outage)."
+            " Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Post a status update (internal unless --public)."""
-    body = {"message": message, "visibility": "public" if public else "internal"}
+    body: dict[str, object] = {"message": message, "visibility": "public" if public else "internal"}
+    if component_status:
+        body["component_status"] = _pairs(component_status, "--component-status")
     _change(ctx, "POST", f"/incidents/{incident_id}/status-updates", body)
+
+
+def _pairs(texts: list[str], option: str) -> dict[str, str]:
+    """ID=VALUE pairs from a repeatable option."""
+    pairs: dict[str, str] = {}
+    for text in texts:
+        key, found, value = text.partition("=")
+        if not found or not key or not value:
+            raise typer.BadParameter(
+                f"{text!r}: write ID=STATE, like checkout-api=degraded", param_hint=option
+            )
+        pairs[key] = value
+    return pairs
 
 
 @app.command()

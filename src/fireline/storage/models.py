@@ -140,6 +140,7 @@ class Service(Base):
     alert_grouping: Mapped[dict[str, Any] | None]
     acknowledge_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
     announcements: Mapped[list[Any]] = mapped_column(default=list)
+    status_page: Mapped[dict[str, Any] | None]  # {"auto": bool, "default_text": str}
 
 
 class Integration(Base):

@@ -190,6 +190,7 @@ def _apply_service(uow: UnitOfWork, service: ServiceSpec, report: ApplyReport) -
         if service.acknowledge_timeout
         else None,
         "announcements": _dump(service.announce),
+        "status_page": service.status_page.model_dump(mode="json") if service.status_page else None,
     }
     report.add("service", service.id, d.upsert(Service, service.id, service_values))
     for gone in d.remove_integrations(service.id, [i.id for i in service.integrations]):

@@ -182,12 +182,23 @@ def post_status_update(
             StatusUpdateCreate,
             message=form.get("message").strip(),
             visibility=form.get("visibility", "internal"),
+            component_status=_public_states(form),
         )
         return incidents.post_status_update(
             uow=uow, actor=who.principal.user_id, incident_id=incident_id, **body.model_dump()
         )
 
     return _act(request, uow, incident_id, form, "update", call)
+
+
+def _public_states(form: Form) -> dict[str, str]:
+    """The form's ``public_status:<service>`` choices; an empty one leaves that service as is."""
+    prefix = "public_status:"
+    return {
+        name.removeprefix(prefix): values[0]
+        for name, values in form.fields.items()
+        if name.startswith(prefix) and values and values[0]
+    }
 
 
 @router.post("/tasks")

@@ -13,6 +13,7 @@ from fireline.schemas import IncidentCreate
 from fireline.services.incidents import commands as incidents
 from fireline.services.incidents import my_work
 from fireline.services.incidents import views as incident_views
+from fireline.services.incidents.status_page import STATES as PUBLIC_STATES
 from fireline.storage.uow import UnitOfWork
 from fireline.web.deps import Uow
 from fireline.web.ui.forms import validated
@@ -97,6 +98,7 @@ def incident_response(
         filters=TIMELINE_FILTERS,
         problem=problem,
         values=values or {},
+        public_states=PUBLIC_STATES,
         oob=template != "incident.html",
         **(incident_panels(uow, incident_id) if template == "incident.html" else {}),
     )

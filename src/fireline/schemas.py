@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
+from fireline.domain.due import bare_day, due_on
 from fireline.domain.events import PublicState
 from fireline.domain.sla import SlaClock
 from fireline.domain.state import Incident
@@ -29,8 +30,15 @@ def _plausible_time(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _a_day_is_its_end(value: Any) -> Any:
+    day = bare_day(value)
+    return due_on(day) if day else value
+
+
 Clean = AfterValidator(_no_nul)
 Time = Annotated[AwareDatetime, AfterValidator(_plausible_time)]
+# When something is due: a time with its offset, or a date alone (the end of that day, UTC).
+Due = Annotated[AwareDatetime, BeforeValidator(_a_day_is_its_end), AfterValidator(_plausible_time)]
 Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.@-]+$")]
 Title = Annotated[str, Field(min_length=1, max_length=200), Clean]
 Summary = Annotated[str, Field(max_length=20_000), Clean]
@@ -118,13 +126,13 @@ class MetricsExclusionUpdate(Input):
 class TaskCreate(Input):
     title: Title
     owner: Ref | None = None
-    due_at: Time | None = None
+    due_at: Due | None = None
 
 
 class TaskUpdate(Input):
     title: Title | None = None
     owner: Ref | None = None
-    due_at: Time | None = None
+    due_at: Due | None = None
     done: bool | None = None
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from fireline.cli import render
+from fireline.cli import context, render
 from fireline.cli.context import Context, connected
 
 app = typer.Typer(help="Declare, list, show and work incidents.", no_args_is_help=True)
@@ -275,10 +275,16 @@ def task(
     incident_id: Id,
     title: Annotated[str, typer.Argument()],
     owner: Annotated[Opt, typer.Option(help="User id.")] = None,
-    due: Annotated[Optional[datetime], typer.Option(help="Due date (ISO 8601).")] = None,  # noqa: UP045
+    due: Annotated[
+        Opt,
+        typer.Option(
+            help="By when: a date (the end of that day, UTC) or an ISO 8601 time (UTC without"
+            " an offset)."
+        ),
+    ] = None,
 ) -> None:
     """Add a task."""
-    body = {"title": title, "owner": owner, "due_at": due}
+    body = {"title": title, "owner": owner, "due_at": context.due(due)}
     _change(ctx, "POST", f"/incidents/{incident_id}/tasks", body)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from fireline.cli import context
+from fireline.cli import context, render
 from fireline.cli.context import Context, connected
 
 postmortem_app = typer.Typer(
@@ -213,7 +213,7 @@ def _drill(r: dict[str, Any]) -> str:
         return "not yet" if seconds is None else f"{seconds / 60:.1f} min"
 
     lines = [
-        f"Drill #{r['incident_id']} {r['title']} (from detection at {r['detected_at']})",
+        f"Drill #{r['incident_id']} {r['title']} (from detection at {render.stamp(r['detected_at'])})",
         f"  first page:      {mins(r['seconds_to_first_page'])}",
         f"  acknowledged:    {mins(r['seconds_to_acknowledge'])}",
         f"  full team:       {mins(r['seconds_to_full_team'])}",
@@ -260,7 +260,7 @@ def _follow_up_table(found: dict[str, Any]) -> str:
         state = "done" if r["done"] else ("OVERDUE" if r.get("overdue") else "open")
         lines.append(
             f"{where}{r['id']} [{state}] {r['title']} — {r['type']}, {r['priority']}, "
-            f"owner {r['owner'] or 'NONE'}, due {r['due_at'] or 'NOT SET'}"
+            f"owner {r['owner'] or 'NONE'}, due {render.stamp(r['due_at']) if r['due_at'] else 'NOT SET'}"
             + (f", {r['url']}" if r["url"] else "")
         )
     return "\n".join(lines)

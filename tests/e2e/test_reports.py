@@ -181,7 +181,7 @@ def test_the_cli_table(cli: Cli) -> None:
     result = cli("report", *CLI_MARCH)
     assert result.code == 0, result.err
     lines = result.out.splitlines()
-    assert lines[0].startswith("Incidents detected from 2026-03-01T00:00:00Z")
+    assert lines[0].startswith("Incidents detected from 2026-03-01 00:00:00Z")
     assert "(left out: 1 drill, 1 excluded)" in lines[0]
     assert lines[1] == "all incidents: 10 incidents, 7 resolved, 2 reopened (reopen rate 25%)"
     resolve = next(line for line in lines if "time to resolve" in line).split()

@@ -147,7 +147,8 @@ def token_list(
         return
     for t in tokens:
         typer.echo(
-            f"{t['id']:>4}  {t['name']:<20} created {t['created_at']}  {'REVOKED' if t['revoked_at'] else ''}"
+            f"{t['id']:>4}  {t['name']:<20} created {render.stamp(t['created_at'])}"
+            f"  {'REVOKED' if t['revoked_at'] else ''}"
         )
 
 

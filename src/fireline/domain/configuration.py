@@ -207,6 +207,15 @@ class Grouping(Spec):
     window: Duration | None = None
 
 
+class ServiceStatusPage(Spec):
+    """Whether an alert's incident on this service shows "investigating" on the status page."""
+
+    auto: bool = False
+    default_text: Annotated[str, Field(min_length=1, max_length=2000)] = (
+        "We are investigating reports of a problem."
+    )
+
+
 class ServiceSpec(Spec):
     id: Slug
     name: Name
@@ -217,6 +226,7 @@ class ServiceSpec(Spec):
     auto_resolve: bool = False
     acknowledge_timeout: Annotated[Duration, AfterValidator(_positive)] | None = None
     announce: tuple[Announcement, ...] = ()
+    status_page: ServiceStatusPage | None = None
     integrations: tuple[IntegrationSpec, ...] = ()
 
 

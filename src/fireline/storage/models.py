@@ -154,6 +154,7 @@ class Service(Base):
     acknowledge_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
     announcements: Mapped[list[Any]] = mapped_column(default=list)
     managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
+    status_page: Mapped[dict[str, Any] | None]  # {"auto": bool, "default_text": str}
 
 
 class Integration(Base):

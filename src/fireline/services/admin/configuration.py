@@ -206,6 +206,7 @@ def _apply_service(uow: UnitOfWork, service: ServiceSpec, report: ApplyReport) -
         if service.acknowledge_timeout
         else None,
         "announcements": _dump(service.announce),
+        "status_page": service.status_page.model_dump(mode="json") if service.status_page else None,
     }
     _report(report, "service", service.id, d.upsert(Service, service.id, _owned(service_values)))
     named = {i.id for i in service.integrations}

@@ -381,7 +381,7 @@ class IncidentMachine(RuleBasedStateMachine):
         visited = {v.phase for v in self.state.phase_history}
         for phase in self.workflow.phases:
             titles = [t.title for t in tasks if t.source == "checklist" and t.phase == phase.id]
-            assert titles == (list(phase.checklist) if phase.id in visited else [])
+            assert titles == ([i.title for i in phase.checklist] if phase.id in visited else [])
 
     @invariant()
     def roles_belong_to_the_workflow(self) -> None:

@@ -72,6 +72,8 @@ class Task(BaseModel):
     done: bool = False
     phase: str | None = None
     source: Literal["checklist", "adhoc"] = "adhoc"
+    done_when: str | None = None
+    required: bool = False
 
 
 class FollowUp(BaseModel):
@@ -126,7 +128,13 @@ class Incident(BaseModel):
     sla_breaches: tuple[str, ...] = ()
     postmortem: str | None = None  # draft | in_review | published
     follow_ups: tuple[FollowUp, ...] = ()
+    status_updates: int = 0  # how many were posted (a task can wait for the first)
     seq: int = 0
+
+    @property
+    def closed(self) -> bool:
+        """Closed incidents are read-only, but for reopening, the postmortem and follow-ups."""
+        return self.timestamps.closed_at is not None
 
     def visited(self, phase: str) -> bool:
         return any(v.phase == phase for v in self.phase_history)
@@ -199,7 +207,9 @@ def _changed(state: Incident, event: Event) -> Incident:  # noqa: C901 - one cas
             return _task_added(state, event)
         case TaskUpdated():
             return _task_updated(state, event)
-        case NoteAdded() | StatusUpdatePosted() | News():
+        case StatusUpdatePosted():
+            return state.model_copy(update={"status_updates": state.status_updates + 1})
+        case NoteAdded() | News():
             return state  # the timeline only
         case Declared():
             raise ValueError(f"incident {state.id} is declared already")
@@ -308,6 +318,8 @@ def _task_added(state: Incident, event: TaskAdded) -> Incident:
         due_at=event.due_at,
         phase=event.phase,
         source=event.source,
+        done_when=event.done_when,
+        required=event.required,
     )
     return state.model_copy(update={"tasks": (*state.tasks, task)})
 

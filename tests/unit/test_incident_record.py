@@ -27,6 +27,7 @@ from fireline.domain.incident import (
     transition,
     update_task,
 )
+from fireline.domain.postmortem import DEFAULT_TEMPLATE, Evidence, draft
 from fireline.domain.state import Incident
 from fireline.domain.workflow import TASK_FACTS, Phase, Workflow
 from fireline.errors import ConfigInvalid, Conflict, TransitionRefused
@@ -226,3 +227,19 @@ def test_closed_follows_the_closed_timestamp() -> None:
     assert not state.model_copy(
         update={"timestamps": state.timestamps.model_copy(update={"closed_at": None})}
     ).closed
+
+
+# --- the postmortem's drafted text ----------------------------------------------------------------
+
+
+def test_the_resolution_summary_ends_its_sentence_before_the_durations() -> None:
+    story = at_phase("review")
+    story.then(resolve(story.act(), story.state, STANDARD, "Rolled back release 42"))
+    evidence = Evidence(timeline=story.events, alerts=[], names={})
+    sections = {s.id: s.body for s in draft(DEFAULT_TEMPLATE, story.state, evidence)}
+    assert "Rolled back release 42. Time to mitigate: " in sections["resolution"]
+    done = story.state.model_copy(update={"resolution_summary": "Rolled back!"})
+    assert (
+        "Rolled back! Time to mitigate"
+        in {s.id: s.body for s in draft(DEFAULT_TEMPLATE, done, evidence)}["resolution"]
+    )

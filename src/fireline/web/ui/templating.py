@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader
 
 from fireline.bootstrap import Fireline
+from fireline.domain.workflow import TASK_FACTS
 
 TEMPLATES = Path(__file__).parent / "templates"
 SECURITY_HEADERS = {
@@ -32,6 +33,7 @@ def environment() -> Environment:
     env.filters["span"] = span
     env.filters["utc"] = utc
     env.filters["label"] = label
+    env.globals["task_facts"] = TASK_FACTS  # what ticks a task, in words
     return env
 
 

@@ -163,6 +163,10 @@ def test_an_incident_is_driven_to_closed_from_the_cli(configured: Cli) -> None:
     assert next(t for t in shown["tasks"] if t["id"] == "T6")["done"] is True
     human = cli("incident", "show", incident_id)
     assert "Failed over to replica 1" in human.out and "phase closed" in human.out
+    late = cli("incident", "note", incident_id, "one more thing", "--as", "bob")
+    assert late.code == 1
+    assert late.err.startswith(f"error: incident {incident_id} is closed and read-only")
+    assert "reopen it first" in late.err
 
 
 def test_refusals_are_one_line_and_exit_1(configured: Cli) -> None:

@@ -282,6 +282,12 @@ def test_the_review_from_the_cli(
     shown = cli("postmortem", "show", number, "--json").json()
     assert shown["comments"][0]["body"] == "Good catch"
     assert "lock timeout" in {s["id"]: s["body"] for s in shown["sections"]}["root_causes"]
+    document = cli("postmortem", "show", number)
+    assert document.code == 0, document.err
+    assert document.out.startswith("# Postmortem: #1 Ledger drift\n")
+    assert "## Root causes\n\nA schema change without a lock timeout." in document.out
+    assert "words)" not in document.out  # the text, not a list of sections and word counts
+    assert "Reviewers: none" in document.out and "comment by" in document.out
     html = cli("postmortem", "export", number, "--format", "html")
     assert html.out.startswith("<!doctype html>") and "<h2>Root causes</h2>" in html.out
     assert cli("postmortem", "status", number, "shipped").code != 0

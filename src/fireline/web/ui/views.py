@@ -11,6 +11,7 @@ from typing import Any
 from fireline.domain import events
 from fireline.domain.events import BaseEvent, StatusUpdatePosted
 from fireline.domain.sla import SlaClock
+from fireline.domain.workflow import TASK_FACTS
 from fireline.storage.incidents import TimelineEntry
 from fireline.web.ui.templating import label, span
 
@@ -114,6 +115,11 @@ def _moved(data: dict[str, Any]) -> tuple[str, str]:
 
 def _task_updated(data: dict[str, Any]) -> tuple[str, str]:
     done = data["changes"].get("done")
+    if data.get("fact"):
+        return (
+            f"Task {data['task_id']} done",
+            f"ticked itself: {TASK_FACTS.get(data['fact'], data['fact'])}",
+        )
     if done and len(data["changes"]) == 1:
         return f"Task {data['task_id']} {'done' if done['after'] else 'reopened'}", ""
     return f"Task {data['task_id']} changed", _changes(data["changes"])

@@ -18,7 +18,9 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     Tag,
+    model_serializer,
     model_validator,
 )
 
@@ -153,6 +155,14 @@ class ChecklistItem(BaseModel):
     title: str = Field(min_length=1, max_length=200)
     done_when: TaskFact | None = None
     required: bool = False
+
+    @model_serializer(mode="wrap")
+    def _plain_as_title(self, handler: SerializerFunctionWrapHandler) -> object:
+        # A plain task is stored and shown as its title, as every checklist item was before
+        # tasks could name facts: stored versions and the API keep their shape.
+        if self.done_when is None and not self.required:
+            return self.title
+        return handler(self)
 
 
 Checklist = tuple[Annotated[ChecklistItem, BeforeValidator(_titled)], ...]

@@ -79,7 +79,7 @@ phases:
 def test_stored_checklists_of_plain_titles_still_read() -> None:
     stored = STANDARD.model_dump(mode="json")
     for phase in stored["phases"]:
-        phase["checklist"] = [item["title"] for item in phase["checklist"]]
+        phase["checklist"] = [i if isinstance(i, str) else i["title"] for i in phase["checklist"]]
     old = Workflow.from_stored(stored)
     assert [i.title for i in old.phase("assessment").checklist] == [
         i.title for i in STANDARD.phase("assessment").checklist

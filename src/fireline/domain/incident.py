@@ -239,7 +239,11 @@ def record_checklist(act: Act, state: Incident, workflow: Workflow, phase: str) 
     events: list[Event] = []
     for offset, item in enumerate(workflow.phase(phase).checklist, start=1):
         # Only what a task has is stored: plain tasks keep the shape they always had.
-        extra = item.model_dump(include={"done_when", "required"}, exclude_defaults=True)
+        extra: dict[str, Any] = {
+            key: value
+            for key, value in (("done_when", item.done_when), ("required", item.required))
+            if value
+        }
         events.append(
             TaskAdded(
                 at=act.now,

@@ -50,6 +50,8 @@ def _close(server: LiveServer) -> None:
         sections = {s["id"]: f"{s['title']}: what we learned." for s in draft["sections"]}
         edit = {"version": draft["version"], "sections": sections, "reviewers": ["alice"]}
         assert bob.patch("/api/v1/incidents/1/postmortem", json=edit).is_success
+        agreed = {"title": "Alert on drift", "owner": "bob", "due_at": "2030-01-01T00:00:00Z"}
+        assert bob.post("/api/v1/incidents/1/follow-ups", json=agreed).status_code == 201
         for status in ("in_review", "published"):
             body = {"status": status}
             assert bob.post("/api/v1/incidents/1/postmortem/status", json=body).is_success

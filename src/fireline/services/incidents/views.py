@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fireline.domain import metrics
-from fireline.domain.events import Acknowledged
+from fireline.domain.events import Acknowledged, FollowUpAdded, FollowUpUpdated
 from fireline.domain.state import Incident
 from fireline.domain.workflow import Phase, Workflow
 from fireline.services.admin import organisation
@@ -91,9 +91,10 @@ def incident_page(*, uow: UnitOfWork, incident_id: int, kinds: Sequence[str] = (
 
 def _durations(uow: UnitOfWork, incident: Incident) -> dict[str, float | None]:
     """A closed incident's record: the metrics' durations, and how long it stayed open."""
-    acks = [e.event for e in uow.incidents.timeline(incident.id, [Acknowledged])]
+    kinds = [Acknowledged, FollowUpAdded, FollowUpUpdated]  # what facts_from reads
+    events = [e.event for e in uow.incidents.timeline(incident.id, kinds)]
     stamps = incident.timestamps
-    found = metrics.durations(metrics.facts_from(incident, acks))
+    found = metrics.durations(metrics.facts_from(incident, events))
     if stamps.detected_at and stamps.closed_at:
         found["time_to_close"] = (stamps.closed_at - stamps.detected_at).total_seconds()
     return found

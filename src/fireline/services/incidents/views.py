@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from fireline.domain import metrics
-from fireline.domain.events import Acknowledged, FollowUpAdded, FollowUpUpdated
+from fireline.domain.events import Acknowledged, BaseEvent, FollowUpAdded, FollowUpUpdated
 from fireline.domain.state import Incident
 from fireline.domain.workflow import Phase, Workflow
 from fireline.services.admin import organisation
@@ -91,7 +91,7 @@ def incident_page(*, uow: UnitOfWork, incident_id: int, kinds: Sequence[str] = (
 
 def _durations(uow: UnitOfWork, incident: Incident) -> dict[str, float | None]:
     """A closed incident's record: the metrics' durations, and how long it stayed open."""
-    kinds = [Acknowledged, FollowUpAdded, FollowUpUpdated]  # what facts_from reads
+    kinds: list[type[BaseEvent]] = [Acknowledged, FollowUpAdded, FollowUpUpdated]  # facts_from
     events = [e.event for e in uow.incidents.timeline(incident.id, kinds)]
     stamps = incident.timestamps
     found = metrics.durations(metrics.facts_from(incident, events))

@@ -165,6 +165,8 @@ class TaskRead(Read):
     done: bool
     phase: str | None
     source: Literal["checklist", "adhoc"]
+    done_when: str | None = None  # the fact that ticks it (see docs/concepts.md)
+    required: bool = False  # a gate's required_tasks_done waits for it
 
 
 class FollowUpItemRead(Read):

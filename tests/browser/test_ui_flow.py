@@ -68,7 +68,8 @@ def test_an_incident_from_declaration_to_closed(
     page.get_by_label("Role", exact=True).select_option("commander")
     page.get_by_label("Person").select_option("alice")
     _submit(page, page.get_by_role("button", name="Assign role"))
-    _submit(page, page.get_by_role("button", name="Mark done: Assign an incident commander"))
+    # The task ticked itself when the commander was assigned (#11).
+    assert page.get_by_role("button", name="Mark not done: Assign an incident commander").count()
     _move(page, "Response")
     assert _badge(page) == "Response"
 
@@ -128,6 +129,17 @@ def _review_in_the_browser(page: Any, shots: Path) -> None:
     _submit(page, page.get_by_role("button", name="Add follow-up"))
     assert "Add a canary stage" in page.locator("#follow-ups").inner_text()
     _submit(page, page.get_by_role("button", name="Send for review"))
+    _submit(page, page.get_by_role("button", name="Publish"))
+    refused = page.get_by_role("alert").inner_text()
+    assert "a reviewer who is not the author (alice)" in refused
+    assert "write the Summary section" in refused and "Root causes" not in refused
+    for title in ("Summary", "Impact", "Trigger", "Resolution", "What went wrong"):
+        section = page.locator("section.pm-section", has_text=title).first
+        section.locator("summary").click()
+        section.get_by_label(f"{title} (Markdown)").fill(f"{title}: written by the team.")
+        _submit(page, section.get_by_role("button", name=f"Save {title}"))
+    page.get_by_label(re.compile(r"\(bob\)")).check()
+    _submit(page, page.get_by_role("button", name="Save reviewers and flag"))
     _submit(page, page.get_by_role("button", name="Publish"))
     assert page.locator("#status .badge").inner_text() == "PUBLISHED"
     page.screenshot(path=str(shots / "postmortem-published.png"), full_page=True)

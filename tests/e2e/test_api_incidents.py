@@ -89,7 +89,13 @@ def test_an_incident_goes_through_all_six_phases_to_closed(api: Api, clock: Fake
         "mitigated",
         "resolution_summary_set",
     } <= set(kinds)
-    assert all(e["actor"] == "bob" for e in timeline)
+    ticked = [e for e in timeline if e["actor"] == "fireline"]
+    assert [e["data"]["fact"] for e in ticked] == [
+        "impact_and_urgency_set",
+        "commander_assigned",
+        "status_update_posted",
+    ]
+    assert all(e["actor"] == "bob" for e in timeline if e not in ticked)
 
 
 def test_a_gate_refuses_and_says_what_is_missing(api: Api) -> None:
@@ -108,6 +114,7 @@ def test_a_gate_refuses_and_says_what_is_missing(api: Api) -> None:
         "impact must be set",
         "urgency must be set",
         "an incident commander must be assigned",
+        "finish the required tasks: Set impact and urgency; Assign an incident commander",
     ]
     assert api.viewer.get(f"/api/v1/incidents/{incident_id}").json()["phase"] == "assessment"
 
@@ -203,6 +210,8 @@ def test_tasks_notes_and_status_updates(api: Api, clock: FakeClock) -> None:
         "done": False,
         "phase": "reporting",
         "source": "adhoc",
+        "done_when": None,
+        "required": False,
     }
     done = api.responder.patch(
         f"/api/v1/incidents/{incident_id}/tasks/T1", json={"done": True}
@@ -292,6 +301,27 @@ def _review(api: Api, incident_id: int) -> None:
     )
     stale = api.responder.patch(f"{base}/postmortem", json={"version": 1, "public": True})
     assert stale.status_code == 409
-    for status in ("in_review", "published"):
-        moved = api.responder.post(f"{base}/postmortem/status", json={"status": status})
-        assert moved.status_code == 200 and moved.json()["status"] == status
+    moved = api.responder.post(f"{base}/postmortem/status", json={"status": "in_review"})
+    assert moved.status_code == 200
+    refused = api.responder.post(f"{base}/postmortem/status", json={"status": "published"})
+    assert refused.status_code == 409 and refused.headers["content-type"] == PROBLEM
+    assert refused.json()["missing"] == [
+        "a reviewer who is not the author (bob)",
+        "write the Summary section",
+        "write the Impact section",
+        "write the Trigger section",
+        "write the Resolution section",
+        "write the What went wrong section",
+    ]
+    sections = {s["id"]: f"{s['title']}: what we learned." for s in draft["sections"]}
+    written = api.responder.patch(
+        f"{base}/postmortem",
+        json={
+            "version": edited.json()["version"] + 1,
+            "sections": sections,
+            "reviewers": ["alice"],
+        },
+    )
+    assert written.status_code == 200, written.text
+    moved = api.responder.post(f"{base}/postmortem/status", json={"status": "published"})
+    assert moved.status_code == 200 and moved.json()["status"] == "published"

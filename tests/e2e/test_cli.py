@@ -119,10 +119,38 @@ def test_an_incident_is_driven_to_closed_from_the_cli(configured: Cli) -> None:
             "2026-04-01",
         ),
         ("postmortem", "status", incident_id, "in_review"),
-        ("postmortem", "status", incident_id, "published"),
-        ("incident", "close", incident_id),
     ]
     for step in steps:
+        result = cli(*step, "--as", "bob")
+        assert result.code == 0, (step, result.err)
+    refused = cli("postmortem", "status", incident_id, "published", "--as", "bob")
+    assert refused.code == 1
+    assert refused.err.startswith(
+        f"error: the postmortem of incident {incident_id} cannot be published yet: "
+        "a reviewer who is not the author (bob); write the Summary section; "
+    )
+    written = cli("postmortem", "show", incident_id, "--json").json()
+    for number, section in enumerate(written["sections"]):
+        text = f"{section['title']}: what we learned."
+        edit = ("--section", section["id"], "--text", text)
+        result = cli(
+            "postmortem", "edit", incident_id, "--version", str(written["version"] + number), *edit
+        )
+        assert result.code == 0, result.err
+    reviewed = cli(
+        "postmortem",
+        "edit",
+        incident_id,
+        "--version",
+        str(written["version"] + number + 1),
+        "--reviewer",
+        "alice",
+    )
+    assert reviewed.code == 0, reviewed.err
+    for step in [
+        ("postmortem", "status", incident_id, "published"),
+        ("incident", "close", incident_id),
+    ]:
         result = cli(*step, "--as", "bob")
         assert result.code == 0, (step, result.err)
 
@@ -130,11 +158,15 @@ def test_an_incident_is_driven_to_closed_from_the_cli(configured: Cli) -> None:
     assert shown["phase"] == "closed"
     assert shown["priority"] == "P2"
     assert all(shown["timestamps"][k] for k in TIMESTAMPS - {"impact_started_at"})
-    assert {e["actor"] for e in shown["timeline"][1:]} == {"bob"}
+    assert {e["actor"] for e in shown["timeline"][1:]} == {"bob", "fireline"}  # tasks tick
     assert {"at", "actor", "kind", "data"} <= set(shown["timeline"][0])
     assert next(t for t in shown["tasks"] if t["id"] == "T6")["done"] is True
     human = cli("incident", "show", incident_id)
     assert "Failed over to replica 1" in human.out and "phase closed" in human.out
+    late = cli("incident", "note", incident_id, "one more thing", "--as", "bob")
+    assert late.code == 1
+    assert late.err.startswith(f"error: incident {incident_id} is closed and read-only")
+    assert "reopen it first" in late.err
 
 
 def test_refusals_are_one_line_and_exit_1(configured: Cli) -> None:

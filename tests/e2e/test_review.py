@@ -31,6 +31,12 @@ postmortems:
 """
 
 
+def written(core: Fireline, incident_id: int) -> dict[str, str]:
+    """Every section written over its template text (publishing needs the required ones)."""
+    view = postmortems.get_postmortem(uow=core.uow(), incident_id=incident_id)
+    return {s.id: f"What we learned about {s.title.lower()}." for s in view.sections}
+
+
 def _to_review(core: Fireline, title: str = "Ledger drift", service: str = "ledger") -> int:
     incident = incidents.declare(
         uow=core.uow(), actor="bob", title=title, services=[service], summary="Totals disagree"
@@ -84,7 +90,13 @@ def test_export_escapes_and_the_public_version_is_only_public_sections(
 
     assert postmortems.public_sections(uow=core.uow(), incident_id=incident_id) == []
     postmortems.edit_postmortem(
-        uow=core.uow(), actor="bob", incident_id=incident_id, version=1, public=True
+        uow=core.uow(),
+        actor="bob",
+        incident_id=incident_id,
+        version=1,
+        public=True,
+        reviewers=["alice"],
+        sections=written(core, incident_id),
     )
     for status in ("in_review", "published"):
         postmortems.set_status(uow=core.uow(), actor="bob", incident_id=incident_id, status=status)
@@ -113,7 +125,12 @@ def test_review_rules(core: Fireline, paging: Receiver) -> None:
         ("alice", "impact", "Why 40s?")
     ]
     postmortems.edit_postmortem(
-        uow=core.uow(), actor="bob", incident_id=incident_id, version=1, reviewers=["alice"]
+        uow=core.uow(),
+        actor="bob",
+        incident_id=incident_id,
+        version=1,
+        reviewers=["alice"],
+        sections=written(core, incident_id),
     )
     for status in ("in_review", "published"):
         postmortems.set_status(uow=core.uow(), actor="bob", incident_id=incident_id, status=status)
@@ -265,6 +282,12 @@ def test_the_review_from_the_cli(
     shown = cli("postmortem", "show", number, "--json").json()
     assert shown["comments"][0]["body"] == "Good catch"
     assert "lock timeout" in {s["id"]: s["body"] for s in shown["sections"]}["root_causes"]
+    document = cli("postmortem", "show", number)
+    assert document.code == 0, document.err
+    assert document.out.startswith("# Postmortem: #1 Ledger drift\n")
+    assert "## Root causes\n\nA schema change without a lock timeout." in document.out
+    assert "words)" not in document.out  # the text, not a list of sections and word counts
+    assert "Reviewers: none" in document.out and "comment by" in document.out
     html = cli("postmortem", "export", number, "--format", "html")
     assert html.out.startswith("<!doctype html>") and "<h2>Root causes</h2>" in html.out
     assert cli("postmortem", "status", number, "shipped").code != 0

@@ -11,7 +11,7 @@ from fireline.services.admin.configuration import apply_config
 from fireline.services.incidents import commands as incidents
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Api
-from tests.e2e.ui_support import PASSWORD, WebUser, set_passwords
+from tests.e2e.ui_support import PASSWORD, WebUser, set_passwords, write_every_section
 
 PAGES = ["/", "/incidents/new", "/incidents/1", "/incidents/1/live", "/account"]
 XSS = "<script>alert(1)</script>"
@@ -237,13 +237,18 @@ def test_responders_work_an_incident_to_closed(people: Api) -> None:
     if people.responder.get("/api/v1/incidents/1/postmortem").status_code == 200:
         _, refused = _refused(bob, "/incidents/1/transition", {"phase": "closed"})
         assert "postmortem" in refused
+        write_every_section(people)
+        people.responder.patch(
+            "/api/v1/incidents/1/postmortem", json={"version": 2, "reviewers": ["alice"]}
+        )
         for status in ("in_review", "published"):  # the review tool's job, not this page's
             people.responder.post("/api/v1/incidents/1/postmortem/status", json={"status": status})
     assert bob.post("/incidents/1/transition", {"phase": "closed"}).status_code == 303
     incident = people.viewer.get("/api/v1/incidents/1").json()
     assert incident["phase"] == "closed" and incident["severity"] == "SEV1"
     assert incident["roles"] == {"commander": "bob"}
-    assert [t["done"] for t in incident["tasks"]][:2] == [True, False]
+    # T1 by hand; T2 and T3 ticked themselves (impact and urgency set, a commander assigned)
+    assert [t["done"] for t in incident["tasks"]][:6] == [True, True, True, False, True, False]
     reopened = bob.post("/incidents/1/transition", {"phase": "response", "reason": "it is back"})
     assert reopened.status_code == 303
     assert people.viewer.get("/api/v1/incidents/1").json()["timestamps"]["resolved_at"] is None

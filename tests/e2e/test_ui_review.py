@@ -13,7 +13,7 @@ from fireline.services.incidents import commands as incidents
 from fireline.services.review import follow_ups, postmortems
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Api
-from tests.e2e.ui_support import WebUser, set_passwords
+from tests.e2e.ui_support import WebUser, set_passwords, write_every_section
 
 XSS = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -194,8 +194,12 @@ def test_review_publish_and_settings_from_the_page(people: Api) -> None:
     settings = {"version": "1", "reviewers": "alice", "public": "true"}
     assert bob.post("/incidents/1/postmortem/settings", settings).status_code == 303
     assert bob.post("/incidents/1/postmortem/comments", {"body": XSS}).status_code == 303
-    for status in ("in_review", "published"):
-        assert bob.post("/incidents/1/postmortem/status", {"status": status}).status_code == 303
+    assert bob.post("/incidents/1/postmortem/status", {"status": "in_review"}).status_code == 303
+    unwritten = bob.post("/incidents/1/postmortem/status", {"status": "published"})
+    assert unwritten.status_code == 409
+    assert "cannot be published yet: write the Summary section" in unwritten.text
+    write_every_section(people)
+    assert bob.post("/incidents/1/postmortem/status", {"status": "published"}).status_code == 303
 
     found = postmortem(people)
     assert (found["status"], found["reviewers"], found["public"]) == ("published", ["alice"], True)

@@ -168,6 +168,7 @@ def test_the_domain_rule_and_the_service_agree(core: Fireline, clock: FakeClock)
 def test_an_incident_follows_the_rules_of_its_own_workflow_version(
     core: Fireline, clock: FakeClock
 ) -> None:
+    from fireline.domain.workflow import ChecklistItem
     from fireline.errors import TransitionRefused
 
     old = _declare(core, title="Before the change")
@@ -175,7 +176,9 @@ def test_an_incident_follows_the_rules_of_its_own_workflow_version(
     relaxed = standard.model_copy(
         update={
             "phases": tuple(
-                p.model_copy(update={"requires": (), "checklist": ("Only in v2",)})
+                p.model_copy(
+                    update={"requires": (), "checklist": (ChecklistItem(title="Only in v2"),)}
+                )
                 if p.id == "response"
                 else p
                 for p in standard.phases

@@ -45,6 +45,7 @@ RESPONSE_NEEDS = [
     "urgency must be set",
     "an incident commander must be assigned",
 ]
+TASKS_NEEDED = "finish the required tasks: "
 
 
 def at(minutes: float) -> datetime:
@@ -262,7 +263,9 @@ def test_declaring_in_a_phase_with_a_checklist_creates_its_tasks() -> None:
     assert state.phase == "detection_analysis"
     assert kinds(story.events) == ["declared"] + ["task_added"] * 4
     assert [t.id for t in state.tasks] == ["T1", "T2", "T3", "T4"]
-    assert [t.title for t in state.tasks] == list(SECURITY.phase("detection_analysis").checklist)
+    assert [t.title for t in state.tasks] == [
+        i.title for i in SECURITY.phase("detection_analysis").checklist
+    ]
     assert all(t.source == "checklist" and t.phase == "detection_analysis" for t in state.tasks)
     assert not any(t.done for t in state.tasks)
     assert state.timestamps.reported_at == T0
@@ -308,7 +311,9 @@ def test_forward_move_enters_the_next_phase_with_its_checklist() -> None:
         ("reporting", T0, at(2)),
         ("assessment", at(2), None),
     ]
-    assert [t.title for t in state.tasks] == list(STANDARD.phase("assessment").checklist)
+    assert [t.title for t in state.tasks] == [
+        i.title for i in STANDARD.phase("assessment").checklist
+    ]
     assert [t.id for t in state.tasks] == ["T1", "T2", "T3"]
     assert kinds(story.events) == ["declared", "phase_changed"] + ["task_added"] * 3
 
@@ -352,8 +357,9 @@ def test_entering_response_needs_impact_urgency_and_commander() -> None:
     story.move("assessment")
     with pytest.raises(TransitionRefused) as caught:
         transition(story.act(1), story.state, STANDARD, "response")
-    assert caught.value.missing == RESPONSE_NEEDS
-    assert caught.value.message == "cannot enter response: " + "; ".join(RESPONSE_NEEDS) + " first"
+    needs = [*RESPONSE_NEEDS, f"{TASKS_NEEDED}Set impact and urgency; Assign an incident commander"]
+    assert caught.value.missing == needs
+    assert caught.value.message == "cannot enter response: " + "; ".join(needs) + " first"
     assert caught.value.status == 409
     assert isinstance(caught.value, Conflict)
 
@@ -364,11 +370,16 @@ def test_gate_lists_only_what_is_still_missing() -> None:
     story.then(change(story.act(), story.state, ITIL, {"impact": "low"}))
     with pytest.raises(TransitionRefused) as caught:
         transition(story.act(1), story.state, STANDARD, "response")
-    assert caught.value.missing == RESPONSE_NEEDS[1:]
+    both = f"{TASKS_NEEDED}Set impact and urgency; Assign an incident commander"
+    assert caught.value.missing == [*RESPONSE_NEEDS[1:], both]
     story.then(change(story.act(), story.state, ITIL, {"urgency": "low"}))
     with pytest.raises(TransitionRefused) as caught:
         transition(story.act(1), story.state, STANDARD, "response")
-    assert caught.value.missing == RESPONSE_NEEDS[2:]
+    # impact and urgency are set: that task counts as done before it ticks itself
+    assert caught.value.missing == [
+        *RESPONSE_NEEDS[2:],
+        f"{TASKS_NEEDED}Assign an incident commander",
+    ]
     story.then(assign_role(story.act(), story.state, "operations", "bob"))
     with pytest.raises(TransitionRefused):
         transition(story.act(1), story.state, STANDARD, "response")
@@ -674,7 +685,12 @@ def test_skipped_phases_that_set_a_mark_bring_their_gates() -> None:
 
 
 def test_shipped_gates() -> None:
-    assert gate(STANDARD, "reporting", "response") == ["impact", "urgency", "commander"]
+    assert gate(STANDARD, "reporting", "response") == [
+        "impact",
+        "urgency",
+        "commander",
+        "required_tasks_done",
+    ]
     assert gate(STANDARD, "detection", "assessment") == []
     assert gate(STANDARD, "assessment", "review") == ["resolution_summary"]
     assert gate(STANDARD, "response", "closed") == [
@@ -775,7 +791,7 @@ def test_resolve_on_security_goes_to_post_incident() -> None:
     assert [t.phase for t in story.state.tasks].count("post_incident") == 2
 
 
-@pytest.mark.parametrize("phase", ["resolution", "review", "closed"])
+@pytest.mark.parametrize("phase", ["resolution", "review"])
 def test_resolve_at_or_past_resolution_only_updates_the_summary(phase: str) -> None:
     story = at_phase(phase)
     before = story.state
@@ -1072,7 +1088,7 @@ def test_notes_and_status_updates_only_extend_the_timeline() -> None:
     assert new[0].data == {"text": "looking at the logs"}
     new = story.then(post_status_update(story.act(2), story.state, "We are on it", "public"))
     assert new[0].data == {"message": "We are on it", "visibility": "public"}
-    assert story.state == before.model_copy(update={"seq": 3})
+    assert story.state == before.model_copy(update={"seq": 3, "status_updates": 1})
 
 
 def test_a_public_update_sets_public_states_and_the_newest_one_is_kept() -> None:

@@ -63,6 +63,13 @@ class IncidentMachine(RuleBasedStateMachine):
         assert self.state is not None
         return self.state
 
+    def refused_as_closed(self, was_closed: bool, error: Exception | None) -> bool:
+        """A closed incident refuses every change but reopening (#11): True when it did."""
+        if not was_closed:
+            return False
+        assert isinstance(error, Conflict) and "is closed" in error.message
+        return True
+
     def attempt(self, command: Command, wait: int) -> tuple[list[Event] | None, Exception | None]:
         """Run a command; refused ones must leave the state exactly as it was."""
         before = self.incident
@@ -159,7 +166,10 @@ class IncidentMachine(RuleBasedStateMachine):
     def prepare(self, commander: str, wait: int) -> None:
         """Satisfy every gate of the shipped workflows but the resolution summary."""
         fields = {"impact": "high", "urgency": "low", "severity": "SEV2"}
+        closed = self.incident.closed
         events, error = self.attempt(lambda act: change(act, self.incident, POLICY, fields), wait)
+        if self.refused_as_closed(closed, error):
+            return
         assert error is None and events is not None
         events, error = self.attempt(
             lambda act: assign_role(act, self.incident, "commander", commander), 0
@@ -172,7 +182,10 @@ class IncidentMachine(RuleBasedStateMachine):
     def acknowledge_rule(self, wait: int) -> None:
         was = self.incident.timestamps.acknowledged_at
         resolved = self.incident.timestamps.resolved_at is not None
+        closed = self.incident.closed
         events, error = self.attempt(lambda act: acknowledge(act, self.incident), wait)
+        if self.refused_as_closed(closed, error):
+            return
         if resolved and not was:
             assert isinstance(error, Conflict)  # nothing to take on once resolved
             return
@@ -183,7 +196,10 @@ class IncidentMachine(RuleBasedStateMachine):
     @rule(wait=WAIT)
     def mitigate_rule(self, wait: int) -> None:
         was = self.incident.timestamps.mitigated_at
+        closed = self.incident.closed
         events, error = self.attempt(lambda act: mitigate(act, self.incident), wait)
+        if self.refused_as_closed(closed, error):
+            return
         assert error is None and events is not None
         assert len(events) == (0 if was else 1)
         assert self.incident.timestamps.mitigated_at == (was or self.now)
@@ -192,6 +208,8 @@ class IncidentMachine(RuleBasedStateMachine):
     def resolve_rule(self, summary: str, wait: int) -> None:
         before = self.incident
         events, error = self.attempt(lambda act: resolve(act, before, self.workflow, summary), wait)
+        if self.refused_as_closed(before.closed, error):
+            return
         if error is not None:
             assert isinstance(error, InvalidInput)
             assert not summary.strip()
@@ -228,6 +246,8 @@ class IncidentMachine(RuleBasedStateMachine):
     def change_fields(self, changes: dict[str, Any], wait: int) -> None:
         before = self.incident
         events, error = self.attempt(lambda act: change(act, before, POLICY, changes), wait)
+        if self.refused_as_closed(before.closed, error):
+            return
         assert error is None and events is not None
         differs = {k for k, v in changes.items() if getattr(before, k) != v}
         assert bool(events) == bool(differs)
@@ -249,6 +269,8 @@ class IncidentMachine(RuleBasedStateMachine):
         role = self.workflow.roles[role_index % len(self.workflow.roles)]
         before = self.incident
         events, error = self.attempt(lambda act: assign_role(act, before, role, user), wait)
+        if self.refused_as_closed(before.closed, error):
+            return
         if error is not None:
             assert isinstance(error, NotFound)
             assert user is None and role not in before.roles
@@ -261,6 +283,8 @@ class IncidentMachine(RuleBasedStateMachine):
     def add_task_rule(self, title: str, wait: int) -> None:
         before = self.incident
         events, error = self.attempt(lambda act: add_task(act, before, title, None, None), wait)
+        if self.refused_as_closed(before.closed, error):
+            return
         assert error is None and events is not None
         assert self.incident.tasks[-1].title == title
         assert self.incident.tasks[-1].phase == before.phase
@@ -273,6 +297,8 @@ class IncidentMachine(RuleBasedStateMachine):
         events, error = self.attempt(
             lambda act: update_task(act, before, task_id, {"done": done}), wait
         )
+        if self.refused_as_closed(before.closed, error):
+            return
         if error is not None:
             assert isinstance(error, NotFound)
             assert before.task(task_id) is None
@@ -284,6 +310,8 @@ class IncidentMachine(RuleBasedStateMachine):
     def note(self, text: str, wait: int) -> None:
         before = self.incident
         events, error = self.attempt(lambda act: add_note(act, before, text), wait)
+        if self.refused_as_closed(before.closed, error):
+            return
         assert error is None and events is not None
         assert self.incident == before.model_copy(update={"seq": before.seq + 1})
 
@@ -381,7 +409,7 @@ class IncidentMachine(RuleBasedStateMachine):
         visited = {v.phase for v in self.state.phase_history}
         for phase in self.workflow.phases:
             titles = [t.title for t in tasks if t.source == "checklist" and t.phase == phase.id]
-            assert titles == (list(phase.checklist) if phase.id in visited else [])
+            assert titles == ([i.title for i in phase.checklist] if phase.id in visited else [])
 
     @invariant()
     def roles_belong_to_the_workflow(self) -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from fireline.domain.incident import Act, declare
-from fireline.domain.postmortem import Section
+from fireline.domain.postmortem import DEFAULT_TEMPLATE, Section, publication_missing, unwritten
 from fireline.domain.priority import PriorityPolicy
 from fireline.domain.review import start_postmortem
-from fireline.errors import Conflict, InvalidInput, StaleState
+from fireline.errors import Conflict, InvalidInput, StaleState, TransitionRefused
 from fireline.services.review.postmortems import edit_postmortem, edited_postmortem, set_status
 from fireline.storage.models import User
 from fireline.storage.review import PostmortemRecord
@@ -27,7 +28,7 @@ DRAFT = PostmortemRecord(
     template="default",
     status="draft",
     sections=SECTIONS,
-    reviewers=(),
+    reviewers=("bob",),
     public=False,
     version=1,
     created_at=NOW,
@@ -154,9 +155,62 @@ def test_an_edit_is_a_new_record_the_old_one_unchanged() -> None:
     )
     assert edited.sections == (Section("summary", "Summary", "New.", True), SECTIONS[1])
     assert (edited.reviewers, edited.public, edited.version, edited.updated_at) == (
-        (),
+        ("bob",),
         False,
         1,  # the repository numbers the saved version
         LATER,
     )
     assert DRAFT.sections[0].body == "What happened."
+
+
+# --- publishing needs a reviewer who is not the author and the required sections written (#11)
+
+
+def _in_review(uow: FakeUnitOfWork, **changes: object) -> None:
+    uow.data.postmortems[7] = replace(DRAFT, **changes)  # type: ignore[arg-type]
+    set_status(uow=uow, actor="alice", incident_id=7, status="in_review")
+
+
+@pytest.mark.parametrize("reviewers", [(), ("alice",)])
+def test_publishing_needs_a_reviewer_who_is_not_the_author(
+    uow: FakeUnitOfWork, reviewers: tuple[str, ...]
+) -> None:
+    _in_review(uow, reviewers=reviewers)
+    with pytest.raises(TransitionRefused) as caught:
+        set_status(uow=uow, actor="bob", incident_id=7, status="published")
+    assert caught.value.missing == ["a reviewer who is not the author (alice)"]
+    assert caught.value.status == 409
+    assert uow.data.incidents[7].postmortem == "in_review"
+
+
+def test_publishing_names_the_required_sections_still_holding_the_template_text(
+    uow: FakeUnitOfWork,
+) -> None:
+    drafted = (
+        Section(
+            "summary",
+            "Summary",
+            "**Checkout is down**\n\n_What happened, in two or three sentences._",
+            True,
+        ),
+        Section("impact", "Impact", "  ", True),
+        Section("trigger", "Trigger", "A bad config push.", False),
+        Section("lucky", "Where we got lucky", "_What could have made it much worse._", False),
+    )
+    _in_review(uow, sections=drafted)
+    with pytest.raises(TransitionRefused) as caught:
+        set_status(uow=uow, actor="alice", incident_id=7, status="published")
+    assert caught.value.missing == ["write the Summary section", "write the Impact section"]
+    assert "write the Summary section; write the Impact section" in caught.value.message
+
+
+def test_the_default_template_requires_the_analysis_sections() -> None:
+    required = [s.id for s in DEFAULT_TEMPLATE.sections if s.required]
+    assert required == ["summary", "impact", "root_causes", "trigger", "resolution", "went_wrong"]
+    blank = [Section(s.id, s.title, s.prompt, s.public) for s in DEFAULT_TEMPLATE.sections]
+    assert unwritten(DEFAULT_TEMPLATE, blank) == [
+        s.title for s in DEFAULT_TEMPLATE.sections if s.required
+    ]
+    assert publication_missing(DEFAULT_TEMPLATE, blank[:1], ["bob", "alice"], "alice") == [
+        "write the Summary section"
+    ]

@@ -80,7 +80,12 @@ def test_standard_workflow() -> None:
     assert standard.marked("resolved") == "resolution"
     assert standard.marked("closed") == "closed"
     assert standard.roles == ("commander", "operations", "communications", "scribe")
-    assert standard.phase("response").requires == ("impact", "urgency", "commander")
+    assert standard.phase("response").requires == (
+        "impact",
+        "urgency",
+        "commander",
+        "required_tasks_done",
+    )
     assert standard.phase("resolution").requires == ("resolution_summary",)
     assert standard.phase("closed").requires == (
         "resolution_summary",

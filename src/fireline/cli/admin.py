@@ -225,10 +225,19 @@ def _render_workflow(d: dict[str, Any]) -> str:
     for phase in definition["phases"]:
         gate = f"  requires: {', '.join(phase['requires'])}" if phase["requires"] else ""
         lines.append(f"  {phase['id']:<20} {phase['name']}{gate}")
-        lines += [f"      - {item}" for item in phase["checklist"]]
+        lines += [f"      - {_task_line(item)}" for item in phase["checklist"]]
     moves = definition["transitions"]
     lines.append(f"  moves: forward {moves['forward']}, back {moves['back']}, skip {moves['skip']}")
     return "\n".join(lines)
+
+
+def _task_line(item: str | dict[str, Any]) -> str:
+    """A checklist item: its title, and what ticks it or whether a gate needs it."""
+    if isinstance(item, str):
+        return item
+    notes = [f"done when {item['done_when']}"] if item.get("done_when") else []
+    notes += ["required"] if item.get("required") else []
+    return f"{item['title']} ({', '.join(notes)})"
 
 
 def read(file: Path) -> str:

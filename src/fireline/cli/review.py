@@ -27,8 +27,13 @@ DUE_HELP = "By when: a date (the end of that day, UTC) or an ISO 8601 time (UTC 
 @postmortem_app.command("show")
 @connected
 def show(ctx: Context, incident_id: Id) -> None:
-    """The postmortem: status, version, reviewers, sections, comments."""
-    ctx.emit(ctx.call("GET", f"/incidents/{incident_id}/postmortem"), _summary)
+    """The postmortem as a Markdown document, then its reviewers, version and comments."""
+    view = ctx.call("GET", f"/incidents/{incident_id}/postmortem")
+    if ctx.as_json:
+        ctx.emit(view, _summary)
+        return
+    document = ctx.text(f"/incidents/{incident_id}/postmortem/export", format="markdown")
+    sys.stdout.write(document.rstrip("\n") + "\n\n---\n\n" + _review_state(view) + "\n")
 
 
 @postmortem_app.command("create")
@@ -233,21 +238,35 @@ def _read(text: str | None, file: Path | None) -> str:
 
 
 def _summary(view: dict[str, Any]) -> str:
-    lines = [
-        f"Postmortem of #{view['incident_id']} {view['title']}: {view['status']} "
-        f"(version {view['version']}, template {view['template']})",
-        f"Reviewers: {', '.join(view['reviewers']) or 'none'}; "
-        f"public on the status page: {'yes' if view['public'] else 'no'}",
-    ]
+    lines = _head(view)
     for s in view["sections"]:
         words = len(s["body"].split())
         lines.append(
             f"  {s['id']:<24} {s['title']} ({words} words){' [public]' if s['public'] else ''}"
         )
+    return "\n".join(lines + _comments(view))
+
+
+def _review_state(view: dict[str, Any]) -> str:
+    """What the document does not say: version, reviewers, the public flag, the comments."""
+    return "\n".join(_head(view) + _comments(view))
+
+
+def _head(view: dict[str, Any]) -> list[str]:
+    return [
+        f"Postmortem of #{view['incident_id']} {view['title']}: {view['status']} "
+        f"(version {view['version']}, template {view['template']})",
+        f"Reviewers: {', '.join(view['reviewers']) or 'none'}; "
+        f"public on the status page: {'yes' if view['public'] else 'no'}",
+    ]
+
+
+def _comments(view: dict[str, Any]) -> list[str]:
+    lines = []
     for c in view["comments"]:
         where = f" on {c['section']}" if c["section"] else ""
         lines.append(f"  comment by {c['author']}{where}: {c['body']}")
-    return "\n".join(lines)
+    return lines
 
 
 def _follow_up_table(found: dict[str, Any]) -> str:

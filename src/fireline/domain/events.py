@@ -172,12 +172,15 @@ class TaskAdded(BaseEvent):
     due_at: Time | None = None
     phase: str | None = None
     source: Literal["checklist", "adhoc"] = "adhoc"
+    done_when: str | None = None  # the fact that ticks it (workflow.TASK_FACTS)
+    required: bool = False  # a gate's `required_tasks_done` waits for it
 
 
 class TaskUpdated(BaseEvent):
     kind: Literal["task_updated"] = "task_updated"
     task_id: str
     changes: Changes
+    fact: str | None = None  # set when the task ticked itself: the fact that completed it
 
 
 class NoteAdded(BaseEvent):

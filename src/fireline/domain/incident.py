@@ -15,6 +15,7 @@ from typing import Any
 from fireline.domain.events import (
     Acknowledged,
     AcknowledgementExpired,
+    Change,
     Declared,
     Event,
     FieldsChanged,
@@ -33,13 +34,14 @@ from fireline.domain.events import (
     TaskUpdated,
 )
 from fireline.domain.priority import LEVELS, PriorityPolicy
-from fireline.domain.state import Incident, apply, iso
-from fireline.domain.workflow import FACTS, ROLE_FACT, Mark, Move, Workflow
+from fireline.domain.state import Incident, Task, apply, iso
+from fireline.domain.workflow import FACTS, ROLE_FACT, TASK_FACTS, Mark, Move, Workflow
 from fireline.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 
 Outcome = tuple[Incident, list[Event]]
 REOPEN_CLEARS: tuple[Mark, ...] = ("resolved", "closed")
 TASK_FIELDS = ("title", "owner", "due_at", "done")
+SYSTEM = "fireline"  # the actor of what Fireline records by itself, like a task ticking
 EDITABLE = ("title", "summary", "impact", "urgency", "severity", "services", "impact_started_at")
 
 
@@ -117,12 +119,25 @@ def transition(
     if target == state.phase:
         raise TransitionRefused(f"incident {state.id} is already in {target}")
     move = workflow.classify(state.phase, target)
+    if move != "back":
+        ensure_open(state)
     _check_policy(workflow, move, state.phase, target)
     facts = [] if move == "back" else missing_facts(state, gate(workflow, state.phase, target))
-    reasonless = workflow.policy(move) == "with_reason" and not (reason and reason.strip())
+    needs_reason = workflow.policy(move) == "with_reason" or state.closed  # reopening says why
+    reasonless = needs_reason and not (reason and reason.strip())
     if reasonless or facts:
         raise _refusal(move, state.phase, target, reasonless, facts)
     return _enter(act, state, workflow, target, move, reason)
+
+
+def ensure_open(state: Incident) -> None:
+    """Refuse a change to a closed incident: only reopening, the postmortem and follow-ups remain."""
+    if state.closed:
+        raise Conflict(
+            f"incident {state.id} is closed and read-only (its postmortem and follow-ups stay "
+            "editable); to change anything else, reopen it first: move it back to an earlier "
+            "phase with a reason"
+        )
 
 
 def _refusal(
@@ -156,12 +171,15 @@ def options(state: Incident, workflow: Workflow) -> list[MoveOption]:
         if phase.id == state.phase:
             continue
         move = workflow.classify(state.phase, phase.id)
+        if state.closed and move != "back":
+            continue  # a closed incident can only be reopened
         policy = workflow.policy(move)
         missing = (
             [] if move == "back" else missing_facts(state, gate(workflow, state.phase, phase.id))
         )
         allowed = policy != "forbidden" and not missing
-        found.append(MoveOption(phase.id, move, allowed, policy == "with_reason", missing))
+        needs_reason = policy == "with_reason" or state.closed
+        found.append(MoveOption(phase.id, move, allowed, needs_reason, missing))
     return found
 
 
@@ -220,17 +238,24 @@ def _is_set(state: Incident, mark: str) -> bool:
 def record_checklist(act: Act, state: Incident, workflow: Workflow, phase: str) -> Outcome:
     """Add the phase's checklist as tasks (on the first entry into the phase only)."""
     events: list[Event] = []
-    for offset, title in enumerate(workflow.phase(phase).checklist, start=1):
+    for offset, item in enumerate(workflow.phase(phase).checklist, start=1):
+        # Only what a task has is stored: plain tasks keep the shape they always had.
+        extra: dict[str, Any] = {
+            key: value
+            for key, value in (("done_when", item.done_when), ("required", item.required))
+            if value
+        }
         events.append(
             TaskAdded(
                 at=act.now,
                 actor=act.actor,
                 task_id=f"T{len(state.tasks) + offset}",
-                title=title,
+                title=item.title,
                 owner=None,
                 due_at=None,
                 phase=phase,
                 source="checklist",
+                **extra,
             )
         )
     return (state, []) if not events else record(state, events)
@@ -243,7 +268,9 @@ def missing_facts(state: Incident, requires: Collection[str]) -> list[str]:
         role = ROLE_FACT.match(fact)
         if role and role.group(1) not in state.roles:
             missing.append(f"assign the {role.group(1)} role")
-        elif not role and not _holds(state, fact):
+        elif fact == "required_tasks_done" and (open_tasks := _open_required(state)):
+            missing.append("finish the required tasks: " + "; ".join(t.title for t in open_tasks))
+        elif not role and fact != "required_tasks_done" and not _holds(state, fact):
             missing.append(
                 FACTS[fact].replace(" is ", " must be ", 1)
                 if " is " in FACTS[fact]
@@ -266,10 +293,61 @@ def _holds(state: Incident, fact: str) -> bool:
         "checklist_done": all(
             t.done for t in state.tasks if t.source == "checklist" and t.phase == state.phase
         ),
+        "required_tasks_done": not _open_required(state),
         "postmortem_published": state.postmortem == "published",
         "follow_ups_have_owners": all(f.owner and f.due_at for f in state.follow_ups),
     }
     return checks[fact]
+
+
+def _open_required(state: Incident) -> list[Task]:
+    """The current phase's required tasks not done yet (ad-hoc tasks are never required).
+
+    A task whose ``done_when`` fact holds counts as done even before it ticks itself.
+    """
+    return [
+        t
+        for t in state.tasks
+        if t.required
+        and t.phase == state.phase
+        and not t.done
+        and not (t.done_when and task_fact_holds(state, t.done_when))
+    ]
+
+
+def task_fact_holds(state: Incident, fact: str) -> bool:
+    """Whether a task's ``done_when`` fact (workflow.TASK_FACTS) holds for the incident."""
+    stamps = state.timestamps
+    holds = {
+        "impact_and_urgency_set": state.impact is not None and state.urgency is not None,
+        "commander_assigned": "commander" in state.roles,
+        "status_update_posted": state.status_updates > 0,
+        "acknowledged": stamps.acknowledged_at is not None,
+        "mitigated": stamps.mitigated_at is not None,
+        "resolution_summary_written": bool(state.resolution_summary),
+        "postmortem_published": state.postmortem == "published",
+    }
+    return holds[fact] if fact in TASK_FACTS else False
+
+
+def complete_tasks(now: datetime, state: Incident) -> Outcome:
+    """Tick every open task whose ``done_when`` fact holds, as Fireline, naming the fact.
+
+    Called when something the facts depend on happened; a task a person un-ticked ticks
+    again only if its fact still holds at the next such moment.
+    """
+    events: list[Event] = [
+        TaskUpdated(
+            at=now,
+            actor=SYSTEM,
+            task_id=task.id,
+            changes={"done": Change(before=False, after=True)},
+            fact=task.done_when,
+        )
+        for task in state.tasks
+        if task.done_when and not task.done and task_fact_holds(state, task.done_when)
+    ]
+    return (state, []) if not events else record(state, events)
 
 
 def acknowledge(act: Act, state: Incident) -> Outcome:
@@ -277,6 +355,7 @@ def acknowledge(act: Act, state: Incident) -> Outcome:
 
     A resolved incident cannot be acknowledged any more: there is nothing left to take on.
     """
+    ensure_open(state)
     if state.timestamps.acknowledged_at is not None:
         return state, []
     if state.timestamps.resolved_at is not None:
@@ -342,6 +421,7 @@ def set_metrics_exclusion(act: Act, state: Incident, excluded: bool, reason: str
 
 def mitigate(act: Act, state: Incident) -> Outcome:
     """Record that the impact has stopped; mitigating again changes nothing."""
+    ensure_open(state)
     if state.timestamps.mitigated_at is not None:
         return state, []
     return record(state, [Mitigated(at=act.now, actor=act.actor)])
@@ -354,6 +434,7 @@ def resolve(act: Act, state: Incident, workflow: Workflow, summary: str) -> Outc
     as its recorded reason. An incident already at or past that phase only
     gets its summary updated.
     """
+    ensure_open(state)
     if not summary.strip():
         raise InvalidInput("a resolution summary must say what was done", field="summary")
     events: list[Event] = []
@@ -378,6 +459,7 @@ def change(
     The priority follows impact and urgency through the configured matrix.
     Fields given with their current value are not recorded.
     """
+    ensure_open(state)
     for field, value in changes.items():
         if field not in EDITABLE:
             raise InvalidInput(f"{field} cannot be changed this way", field=field)
@@ -403,6 +485,7 @@ def change(
 
 def assign_role(act: Act, state: Incident, role: str, user: str | None) -> Outcome:
     """Give a role to a user (a handover when someone held it), or free it with None."""
+    ensure_open(state)
     before = state.roles.get(role)
     if user is None and before is None:
         raise NotFound(f"nobody holds the {role} role on incident {state.id}")
@@ -420,6 +503,7 @@ def record_news(state: Incident, news: NewsEvent) -> Outcome:
 
 def add_note(act: Act, state: Incident, text: str, pinned: bool = False) -> Outcome:
     """Append a note to the timeline; a pinned one is a key event for the postmortem."""
+    ensure_open(state)
     extra = {"pinned": True} if pinned else {}
     return record(state, [NoteAdded(at=act.now, actor=act.actor, text=text, **extra)])
 
@@ -436,6 +520,7 @@ def post_status_update(
     A public update may set the public state of components (by service or component id):
     the status page shows what responders decided, nothing more.
     """
+    ensure_open(state)
     if component_status and visibility != "public":
         raise InvalidInput(
             "only a public status update can set a component's public status",
@@ -452,6 +537,7 @@ def add_task(
     act: Act, state: Incident, title: str, owner: str | None, due_at: datetime | None
 ) -> Outcome:
     """Add an ad-hoc task to the incident."""
+    ensure_open(state)
     event = TaskAdded(
         at=act.now,
         actor=act.actor,
@@ -467,6 +553,7 @@ def add_task(
 
 def update_task(act: Act, state: Incident, task_id: str, changes: dict[str, Any]) -> Outcome:
     """Change a task's title, owner, due date or done flag."""
+    ensure_open(state)
     task = state.task(task_id)
     if task is None:
         raise NotFound(f"incident {state.id} has no task {task_id}")

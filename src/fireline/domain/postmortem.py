@@ -46,6 +46,12 @@ class SectionSpec(BaseModel):
     title: str = Field(min_length=1, max_length=120)
     guidance: str = Field(default="", max_length=2000)
     public: bool = False  # shown in the public version on the status page
+    required: bool = True  # written (changed from the template's text) before publishing
+
+    @property
+    def prompt(self) -> str:
+        """The template's text a draft puts in the section for people to replace."""
+        return f"_{self.guidance}_" if self.guidance else ""
 
 
 class Template(BaseModel):
@@ -66,24 +72,36 @@ class Template(BaseModel):
         return self
 
 
-def _section(id_: str, title: str, guidance: str, public: bool = False) -> SectionSpec:
-    return SectionSpec(id=id_, title=title, guidance=guidance, public=public)
+def _section(
+    id_: str, title: str, guidance: str, public: bool = False, required: bool = False
+) -> SectionSpec:
+    return SectionSpec(id=id_, title=title, guidance=guidance, public=public, required=required)
 
 
 DEFAULT_TEMPLATE = Template(
     id="default",
     name="Blameless postmortem",
     sections=(
-        _section("summary", "Summary", "What happened, in two or three sentences.", True),
-        _section("impact", "Impact", "Who was affected, how, and for how long.", True),
+        _section("summary", "Summary", "What happened, in two or three sentences.", True, True),
+        _section("impact", "Impact", "Who was affected, how, and for how long.", True, True),
         _section(
-            "root_causes", "Root causes", "The conditions that made this possible (not people)."
+            "root_causes",
+            "Root causes",
+            "The conditions that made this possible (not people).",
+            required=True,
         ),
-        _section("trigger", "Trigger", "What set it off."),
+        _section("trigger", "Trigger", "What set it off.", required=True),
         _section("detection", "Detection", "How we found out, and how long it took."),
-        _section("resolution", "Resolution", "What stopped the impact and fixed the cause.", True),
+        _section(
+            "resolution", "Resolution", "What stopped the impact and fixed the cause.", True, True
+        ),
         _section("went_well", "What went well", "Keep doing these."),
-        _section("went_wrong", "What went wrong", "Where the systems or the process let us down."),
+        _section(
+            "went_wrong",
+            "What went wrong",
+            "Where the systems or the process let us down.",
+            required=True,
+        ),
         _section("lucky", "Where we got lucky", "What could have made it much worse."),
         _section("action_items", "Action items", "The follow-ups, each owned and dated."),
         _section("timeline", "Timeline", "The key events, in UTC."),
@@ -123,10 +141,33 @@ def draft(template: Template, incident: Incident, evidence: Evidence) -> list[Se
     sections = []
     for spec in template.sections:
         known = writers[spec.id](incident, evidence) if spec.id in writers else ""
-        prompt = f"_{spec.guidance}_" if spec.guidance else ""
-        body = "\n\n".join(part for part in (known, prompt) if part)
+        body = "\n\n".join(part for part in (known, spec.prompt) if part)
         sections.append(Section(spec.id, spec.title, body, spec.public))
     return sections
+
+
+def unwritten(template: Template, sections: Sequence[Section]) -> list[str]:
+    """The titles of required sections still empty or still holding the template's text."""
+    specs = {spec.id: spec for spec in template.sections}
+    return [
+        section.title
+        for section in sections
+        if (spec := specs.get(section.id)) is not None
+        and spec.required
+        and (not section.body.strip() or (spec.prompt and spec.prompt in section.body))
+    ]
+
+
+def publication_missing(
+    template: Template, sections: Sequence[Section], reviewers: Sequence[str], author: str | None
+) -> list[str]:
+    """What stands between a postmortem and its publication, in words a person can act on:
+    a reviewer who is not its author, and every required section written."""
+    missing = []
+    if not [r for r in reviewers if r != author]:
+        missing.append("a reviewer who is not the author" + (f" ({author})" if author else ""))
+    missing += [f"write the {title} section" for title in unwritten(template, sections)]
+    return missing
 
 
 def to_markdown(incident: Incident, status: str, sections: Sequence[Section]) -> str:
@@ -190,7 +231,7 @@ def _detection(incident: Incident, evidence: Evidence) -> str:
 
 
 def _resolution(incident: Incident, evidence: Evidence) -> str:
-    lines = [incident.resolution_summary or ""]
+    lines = [_sentence(incident.resolution_summary or "")]
     stamps = incident.timestamps
     if stamps.detected_at and stamps.mitigated_at:
         lines.append(f"Time to mitigate: {_duration(stamps.mitigated_at - stamps.detected_at)}.")
@@ -269,6 +310,12 @@ def _describe(event: Event, evidence: Evidence) -> str:  # noqa: C901 - one case
         case AlertAttached():
             return f"Alert attached: {event.summary}"
     return ""
+
+
+def _sentence(text: str) -> str:
+    """Text that ends a sentence, so the next one does not run into it."""
+    text = text.strip()
+    return text if not text or text[-1] in ".!?…" else text + "."
 
 
 def _role_history(evidence: Evidence) -> list[str]:

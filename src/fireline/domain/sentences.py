@@ -14,6 +14,7 @@ from typing import assert_never
 
 from fireline.domain import events as e
 from fireline.domain.durations import span
+from fireline.domain.workflow import TASK_FACTS
 
 _POSTMORTEM = {"draft": "drafted", "in_review": "sent for review", "published": "published"}
 
@@ -80,6 +81,9 @@ def describe(event: e.Event) -> Sentence:  # noqa: C901 - one case per kind
             return _role(event)
         case e.TaskAdded():
             return Sentence(f"Task {event.task_id} added: {event.title}")
+        case e.TaskUpdated() if event.fact:
+            fact = TASK_FACTS.get(event.fact, event.fact)
+            return Sentence(f"Task {event.task_id} done", f"ticked itself: {fact}")
         case e.TaskUpdated():
             return _updated("Task", event.task_id, event.changes)
         case e.NoteAdded():

@@ -73,6 +73,8 @@ class Task(BaseModel):
     done: bool = False
     phase: str | None = None
     source: Literal["checklist", "adhoc"] = "adhoc"
+    done_when: str | None = None
+    required: bool = False
 
 
 class FollowUp(BaseModel):
@@ -137,7 +139,13 @@ class Incident(BaseModel):
     postmortem: str | None = None  # draft | in_review | published
     follow_ups: tuple[FollowUp, ...] = ()
     public_status: dict[str, PublicStatus] = {}  # service or component id -> what was set
+    status_updates: int = 0  # how many were posted (a task can wait for the first)
     seq: int = 0
+
+    @property
+    def closed(self) -> bool:
+        """Closed incidents are read-only, but for reopening, the postmortem and follow-ups."""
+        return self.timestamps.closed_at is not None
 
     def visited(self, phase: str) -> bool:
         return any(v.phase == phase for v in self.phase_history)
@@ -321,6 +329,8 @@ def _task_added(state: Incident, event: TaskAdded) -> Incident:
         due_at=event.due_at,
         phase=event.phase,
         source=event.source,
+        done_when=event.done_when,
+        required=event.required,
     )
     return state.model_copy(update={"tasks": (*state.tasks, task)})
 
@@ -332,6 +342,7 @@ def _task_updated(state: Incident, event: TaskUpdated) -> Incident:
 
 
 def _status_update_posted(state: Incident, event: StatusUpdatePosted) -> Incident:
+    state = state.model_copy(update={"status_updates": state.status_updates + 1})
     if not event.component_status:
         return state
     seq = state.seq + 1

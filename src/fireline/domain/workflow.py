@@ -12,12 +12,15 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
     Tag,
+    model_serializer,
     model_validator,
 )
 
@@ -38,9 +41,30 @@ FACTS: dict[str, str] = {
     "mitigated": "the incident is mitigated",
     "resolution_summary": "a resolution summary is written",
     "checklist_done": "every checklist task of the current phase is done",
+    "required_tasks_done": "every required task of the current phase is done",
     "postmortem_published": "the postmortem is published",
     "follow_ups_have_owners": "every follow-up is owned and dated",
 }
+# Facts a checklist task may name in `done_when`: the task ticks itself (on the timeline,
+# by "fireline") when the fact holds.
+TASK_FACTS: dict[str, str] = {
+    "impact_and_urgency_set": "impact and urgency are set",
+    "commander_assigned": "an incident commander is assigned",
+    "status_update_posted": "a status update is posted",
+    "acknowledged": "the incident is acknowledged",
+    "mitigated": "the incident is mitigated",
+    "resolution_summary_written": "a resolution summary is written",
+    "postmortem_published": "the postmortem is published",
+}
+
+
+def _task_fact(value: object) -> object:
+    if isinstance(value, str) and value not in TASK_FACTS:
+        raise ValueError(f"unknown fact {value!r}; known: {', '.join(TASK_FACTS)}")
+    return value
+
+
+TaskFact = Annotated[str, AfterValidator(_task_fact)]
 ROLE_FACT = re.compile(r"^role:([a-z][a-z0-9_-]{0,39})$")
 DEFAULT_ROLES = ("commander", "operations", "communications", "scribe")
 
@@ -114,6 +138,36 @@ Action = Annotated[
 ]
 
 
+def _titled(value: object) -> object:
+    """A checklist entry may be just its title."""
+    return {"title": value} if isinstance(value, str) else value
+
+
+class ChecklistItem(BaseModel):
+    """One checklist task: its title, the fact that ticks it, and whether the gate needs it.
+
+    ``required`` tasks are what a gate's ``required_tasks_done`` waits for; the
+    others (and ad-hoc tasks) never block a move.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=1, max_length=200)
+    done_when: TaskFact | None = None
+    required: bool = False
+
+    @model_serializer(mode="wrap")
+    def _plain_as_title(self, handler: SerializerFunctionWrapHandler) -> object:
+        # A plain task is stored and shown as its title, as every checklist item was before
+        # tasks could name facts: stored versions and the API keep their shape.
+        if self.done_when is None and not self.required:
+            return self.title
+        return handler(self)
+
+
+Checklist = tuple[Annotated[ChecklistItem, BeforeValidator(_titled)], ...]
+
+
 class Phase(BaseModel):
     """One phase: what it is, what must hold to enter it, and what entering it does."""
 
@@ -123,7 +177,7 @@ class Phase(BaseModel):
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
     requires: tuple[str, ...] = ()
-    checklist: tuple[Annotated[str, Field(min_length=1, max_length=200)], ...] = ()
+    checklist: Checklist = ()
     marks: tuple[Mark, ...] = ()
     on_enter: tuple[Action, ...] = ()
 

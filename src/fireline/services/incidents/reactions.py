@@ -1,5 +1,6 @@
-"""Reactions of the incident concept: its clocks follow its priority and milestones; taking
-the commander role acknowledges."""
+"""Reactions of the incident concept: its clocks follow its priority and milestones, taking
+the commander role acknowledges, and checklist tasks tick themselves when the fact they wait
+for happens."""
 
 from __future__ import annotations
 
@@ -11,10 +12,14 @@ from fireline.domain.events import (
     FieldsChanged,
     Mitigated,
     PhaseChanged,
+    PostmortemStatusChanged,
+    ResolutionSummarySet,
     RoleAssigned,
+    StatusUpdatePosted,
+    TaskAdded,
 )
 from fireline.domain.incident import Act
-from fireline.services.incidents import reminders, sla_watch
+from fireline.services.incidents import checklists, reminders, sla_watch
 from fireline.services.reactions import Registry
 from fireline.storage.incidents import Saved
 from fireline.storage.uow import UnitOfWork
@@ -58,12 +63,34 @@ def acknowledge_by_commander(uow: UnitOfWork, event: RoleAssigned, saved: Saved)
         uow.incidents.save(state, events)
 
 
+# What a task's `done_when` fact can follow from (a new task may be done already).
+FactEvent = (
+    TaskAdded
+    | FieldsChanged
+    | RoleAssigned
+    | StatusUpdatePosted
+    | Acknowledged
+    | Mitigated
+    | ResolutionSummarySet
+    | PostmortemStatusChanged
+)
+
+
+def tick_tasks(uow: UnitOfWork, event: FactEvent, saved: Saved) -> None:
+    """A checklist task whose fact now holds ticks itself, on the timeline."""
+    checklists.tick_done_tasks(uow, saved.incident.id)
+
+
 REACTIONS: Registry = {
     Declared: (plan_clocks,),
     PhaseChanged: (plan_clocks,),
-    Acknowledged: (plan_clocks,),
+    Acknowledged: (plan_clocks, tick_tasks),
     AcknowledgementExpired: (plan_clocks,),
-    Mitigated: (plan_clocks,),
-    FieldsChanged: (plan_clocks,),
-    RoleAssigned: (acknowledge_by_commander,),
+    Mitigated: (plan_clocks, tick_tasks),
+    FieldsChanged: (plan_clocks, tick_tasks),
+    TaskAdded: (tick_tasks,),
+    RoleAssigned: (acknowledge_by_commander, tick_tasks),
+    StatusUpdatePosted: (tick_tasks,),
+    ResolutionSummarySet: (tick_tasks,),
+    PostmortemStatusChanged: (tick_tasks,),
 }

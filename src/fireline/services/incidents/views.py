@@ -5,8 +5,11 @@ with the directory and workflow data a page needs. Reads only; every change goes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from fireline.domain import metrics
+from fireline.domain.events import Acknowledged, BaseEvent, FollowUpAdded, FollowUpUpdated
+from fireline.domain.state import Incident
 from fireline.domain.workflow import Phase, Workflow
 from fireline.services.admin import organisation
 from fireline.services.incidents import commands as incidents
@@ -45,6 +48,7 @@ class IncidentPage:
     workflow: Workflow
     roles: list[str]
     directory: Directory
+    durations: dict[str, float | None] = field(default_factory=dict)  # once closed: seconds
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,19 @@ def incident_page(*, uow: UnitOfWork, incident_id: int, kinds: Sequence[str] = (
         workflow = uow.workflows.get(detail.incident.workflow, detail.incident.workflow_version)
         roles = organisation.allowed_roles(uow, workflow)
         found = _directory(uow)
-    return IncidentPage(detail, workflow, roles, found)
+        durations = _durations(uow, detail.incident) if detail.incident.closed else {}
+    return IncidentPage(detail, workflow, roles, found, durations)
+
+
+def _durations(uow: UnitOfWork, incident: Incident) -> dict[str, float | None]:
+    """A closed incident's record: the metrics' durations, and how long it stayed open."""
+    kinds: list[type[BaseEvent]] = [Acknowledged, FollowUpAdded, FollowUpUpdated]  # facts_from
+    events = [e.event for e in uow.incidents.timeline(incident.id, kinds)]
+    stamps = incident.timestamps
+    found = metrics.durations(metrics.facts_from(incident, events))
+    if stamps.detected_at and stamps.closed_at:
+        found["time_to_close"] = (stamps.closed_at - stamps.detected_at).total_seconds()
+    return found
 
 
 def incident_version(*, uow: UnitOfWork, incident_id: int) -> int:

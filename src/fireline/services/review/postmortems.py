@@ -17,7 +17,7 @@ from markdown_it import MarkdownIt
 from pydantic import BaseModel
 
 from fireline.domain import review as rules
-from fireline.domain.events import Event, PhaseChanged
+from fireline.domain.events import Event, PhaseChanged, PostmortemStatusChanged
 from fireline.domain.incident import Act, Outcome
 from fireline.domain.postmortem import (
     BLAMELESS,
@@ -26,10 +26,11 @@ from fireline.domain.postmortem import (
     Section,
     Template,
     draft,
+    publication_missing,
     to_markdown,
 )
 from fireline.domain.state import FollowUp, Incident
-from fireline.errors import Conflict, InvalidInput, NotFound
+from fireline.errors import Conflict, InvalidInput, NotFound, TransitionRefused
 from fireline.storage.models import PostmortemComment, Service, User
 from fireline.storage.review import PostmortemRecord
 from fireline.storage.uow import UnitOfWork
@@ -266,6 +267,8 @@ def set_status(*, uow: UnitOfWork, actor: str, incident_id: int, status: str) ->
         record = _record(uow, incident_id)
         now = uow.now()
         state, events = rules.change_postmortem_status(Act(actor, now), incident, status)
+        if events and status == "published":
+            _check_publishable(uow, incident, record)
         if events:
             uow.incidents.save(state, events)
             published_at = now if status == "published" else record.published_at
@@ -273,6 +276,28 @@ def set_status(*, uow: UnitOfWork, actor: str, incident_id: int, status: str) ->
             uow.review.save_postmortem(changed, record.version)
         uow.commit()
     return get_postmortem(uow=uow, incident_id=incident_id)
+
+
+def _check_publishable(uow: UnitOfWork, incident: Incident, record: PostmortemRecord) -> None:
+    """Publishing needs a reviewer who is not the author and every required section written."""
+    template = template_for(uow, incident, record.template)
+    missing = publication_missing(
+        template, record.sections, record.reviewers, _author(uow, incident)
+    )
+    if missing:
+        raise TransitionRefused(
+            f"the postmortem of incident {incident.id} cannot be published yet: "
+            + "; ".join(missing),
+            missing=missing,
+        )
+
+
+def _author(uow: UnitOfWork, incident: Incident) -> str | None:
+    """Who drafted the postmortem (by hand, or by moving the incident into review)."""
+    for entry in uow.incidents.timeline(incident.id, [PostmortemStatusChanged]):
+        if isinstance(entry.event, PostmortemStatusChanged) and entry.event.before is None:
+            return entry.event.actor
+    return None
 
 
 def add_comment(

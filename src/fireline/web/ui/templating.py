@@ -13,6 +13,7 @@ from jinja2 import Environment, FileSystemLoader
 from fireline.bootstrap import Fireline
 from fireline.domain.durations import span
 from fireline.domain.sentences import label
+from fireline.domain.workflow import TASK_FACTS
 
 TEMPLATES = Path(__file__).parent / "templates"
 SECURITY_HEADERS = {
@@ -37,6 +38,7 @@ def environment() -> Environment:
     env.filters["utc_seconds"] = utc_seconds
     env.globals["event_time"] = event_time
     env.filters["label"] = label
+    env.globals["task_facts"] = TASK_FACTS  # what ticks a task, in words
     return env
 
 

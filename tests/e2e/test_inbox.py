@@ -110,17 +110,21 @@ users:
 
 
 def test_the_inbox_is_throttled_like_any_channel(database_url: str, clock: FakeClock) -> None:
+    """A repeat page to a full window is coalesced into the digest, as on any channel."""
     from fireline.bootstrap import build
+    from fireline.services.paging.escalation import reassign
 
     core = build(Settings(database_url=database_url, throttle_limit=1), clock=clock)
     try:
         for path in (EXAMPLE, TOUR):
             apply_config(uow=core.uow(), text=path.read_text(), source=path.name)
-        declare(core)
-        declare(core)
+        number = declare(core)
+        work(core)
+        clock.advance(seconds=30)
+        reassign(uow=core.uow(), actor="bob", incident_id=number, user="admin")  # a repeat
         work(core)
         statuses = sorted(d.status for d in delivery.list_deliveries(uow=core.uow()))
-        assert statuses == ["sent", "throttled"]
+        assert statuses == ["coalesced", "sent"]
         assert len(inbox.my_inbox(uow=core.uow(), user_id="admin").items) == 1
     finally:
         core.close()

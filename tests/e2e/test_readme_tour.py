@@ -18,7 +18,8 @@ ROOT = Path(__file__).parents[2]
 
 
 def tour_blocks() -> list[list[list[str]]]:
-    """The `fireline …` lines of each shell block of the tour, split as a shell would."""
+    """The `fireline …` and `curl …` lines of each shell block of the tour, split as a shell
+    would."""
     readme = (ROOT / "README.md").read_text()
     tour = readme[readme.index("## A five-minute tour") : readme.index("Every command takes")]
     blocks = re.findall(r"```sh\n(.*?)```", tour, re.S)
@@ -26,10 +27,20 @@ def tour_blocks() -> list[list[list[str]]]:
         [
             shlex.split(line, comments=True)
             for line in b.splitlines()
-            if line.startswith("fireline ")
+            if line.startswith(("fireline ", "curl "))
         ]
         for b in blocks
     ]
+
+
+def curl(server: Server, args: list[str]) -> int:
+    """The tour's `curl -d DATA URL` (a JSON POST), sent to the server under test."""
+    data = args[args.index("-d") + 1]
+    path = "/" + args[-1].split("/", 3)[3]
+    answer = httpx.post(
+        server.url + path, content=data, headers={"Content-Type": "application/json"}
+    )
+    return answer.status_code
 
 
 def inbox_of_admin(server: Server) -> dict[str, object]:
@@ -46,15 +57,16 @@ def inbox_of_admin(server: Server) -> dict[str, object]:
 def test_the_readme_tour_pages_the_inbox_and_acknowledges(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    start, declare, drive = tour_blocks()
-    assert start == [] and declare[-2][:3] == ["fireline", "incident", "declare"]
+    start, alert, drive = tour_blocks()
+    assert start == [] and alert[-2][0] == "curl"
     monkeypatch.chdir(ROOT)  # the tour runs from the clone: examples/… are relative paths
     with start_server(tmp_path) as server:
         cli = Cli(capsys, monkeypatch, "--url", server.url, "--token", server.token)
-        for command in declare[:-1]:
+        for command in alert[:-2]:
             assert cli(*command[1:]).code == 0, command
+        assert curl(server, alert[-2]) == 200
         inbox = inbox_of_admin(server)
-        deliveries = cli(*declare[-1][1:])
+        deliveries = cli(*alert[-1][1:])
         acknowledged = cli("incident", "ack", "1")  # or the button on My work
         codes = [(" ".join(c[1:]), cli(*c[1:]).code) for c in drive]
         shown = cli("incident", "show", "1", "--json").json()
@@ -63,6 +75,7 @@ def test_the_readme_tour_pages_the_inbox_and_acknowledges(
     assert "admin/admin-inbox (inbox) sent" in deliveries.out
     assert acknowledged.code == 0
     refused = [c for c, code in codes if code != 0]
-    assert refused == ["incident transition 1 response"]  # the gate the tour shows
-    assert shown["phase"] == "closed" and shown["timestamps"]["acknowledged_at"]
+    # the refusals the tour shows: the gate, and publishing an unwritten postmortem
+    assert refused == ["incident transition 1 response", "postmortem status 1 published"]
+    assert shown["phase"] == "review" and shown["timestamps"]["acknowledged_at"]
     assert "page_sent" in [e["kind"] for e in shown["timeline"]]

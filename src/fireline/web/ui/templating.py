@@ -13,11 +13,6 @@ from jinja2 import Environment, FileSystemLoader
 from fireline.bootstrap import Fireline
 
 TEMPLATES = Path(__file__).parent / "templates"
-SECURITY_HEADERS = {
-    "X-Frame-Options": "DENY",  # no clickjacking of the action buttons
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 STATIC = Path(__file__).parent / "static"
 
 
@@ -77,7 +72,6 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         **context,
     )
     response = HTMLResponse(html, status_code=status)
-    response.headers.update(SECURITY_HEADERS)
     if login is not None:
         response.headers["Cache-Control"] = "no-store"  # incident data stays off shared caches
     return response

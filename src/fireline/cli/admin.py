@@ -1,4 +1,4 @@
-"""Running and keeping Fireline: serve, worker, db, apply, token, user and workflow commands.
+"""Running and keeping Fireline: serve, worker, db, apply, secret, token, user and workflow commands.
 
 `apply`, `workflow list` and `workflow show` go through the API like every other command.
 The rest have no API route, or must work before a server runs, so they call services on the
@@ -22,6 +22,7 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
+secret_app = typer.Typer(help="Fireline's signing keys, one per purpose.", no_args_is_help=True)
 
 
 def serve(
@@ -82,6 +83,23 @@ def apply(ctx: Context, file: Annotated[Path, typer.Argument(help="Config file (
     """Make the database match a config file (idempotent; all or nothing)."""
     report = ctx.upload("/config/apply", read(file), "application/yaml", source=file.name)
     ctx.emit(report, render.apply_report)
+
+
+@secret_app.command("list")
+@connected
+def secret_list(ctx: Context) -> None:
+    """List the signing keys: what each is for and when it was made (never the values)."""
+    ctx.emit(ctx.call("GET", "/secrets"), render.secrets)
+
+
+@secret_app.command("rotate")
+@connected
+def secret_rotate(
+    ctx: Context,
+    purpose: Annotated[str, typer.Argument(help="ack-links or calendar-feeds.")],
+) -> None:
+    """Replace a signing key; every link signed with the old one stops working at once."""
+    ctx.emit(ctx.call("POST", f"/secrets/{purpose}/rotate"), render.secret_rotated)
 
 
 @token_app.command("create")

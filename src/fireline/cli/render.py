@@ -64,6 +64,17 @@ def incident_table(page: Json) -> str:
     return "\n".join(rows)
 
 
+def secrets(listed: Json) -> str:
+    return "\n".join(
+        f"{s['purpose']:<15} {s['description']}  (made {s['created_at'] or 'on first use'})"
+        for s in listed["items"]
+    )
+
+
+def secret_rotated(rotated: Json) -> str:
+    return f"{rotated['purpose']} rotated: every link signed with the old key stops working now"
+
+
 def apply_report(report: Json) -> str:
     counts: dict[str, int] = {}
     for change in report["changes"]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from fireline.errors import InvalidInput
-from fireline.services.admin import auth, directory
+from fireline.services.admin import auth, directory, secrets
 from fireline.services.admin.configuration import apply_config
 from fireline.web.deps import Admin, Uow, Viewer
 from fireline.web.problems import document
@@ -169,3 +169,22 @@ def list_tokens(uow: Uow, who: Viewer) -> list[auth.TokenRead]:
 )
 def revoke_token(uow: Uow, who: Viewer, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> None:
     auth.revoke_token(uow=uow, principal=who, token_id=token_id)
+
+
+@router.get("/secrets", tags=["secrets"], response_model=list[secrets.SecretRead])
+def list_secrets(uow: Uow, _: Admin) -> list[secrets.SecretRead]:
+    """Fireline's signing keys: what each is for and when it was made (never the value)."""
+    return secrets.list_secrets(uow=uow)
+
+
+@router.post(
+    "/secrets/{purpose}/rotate",
+    tags=["secrets"],
+    response_model=secrets.SecretRead,
+    responses=document((422,)),
+)
+def rotate_secret(
+    uow: Uow, _: Admin, purpose: Annotated[str, Path(max_length=40, pattern=r"^[a-z-]+$")]
+) -> secrets.SecretRead:
+    """Replace a signing key: every link signed with the old one stops working at once."""
+    return secrets.rotate(uow=uow, purpose=purpose)

@@ -13,6 +13,7 @@ VALUES = {
     "service_id": "ledger",
     "workflow_id": "standard",
     "token_id": "999",
+    "purpose": "ack-links",
     "alert_id": "1",
     "silence_id": "1",
     "integration_id": "nope",
@@ -169,6 +170,8 @@ ADMIN_ONLY = {
     ("post", "/api/v1/integrations"),
     ("post", "/api/v1/integrations/{integration_id}/rotate"),
     ("post", "/api/v1/integrations/{integration_id}/revoke"),
+    ("get", "/api/v1/secrets"),
+    ("post", "/api/v1/secrets/{purpose}/rotate"),
 }
 ANY_USER = {("post", "/api/v1/tokens"), ("delete", "/api/v1/tokens/{token_id}")}
 

@@ -14,7 +14,11 @@ from fireline.notify import ChannelNotifier, Notifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
 from fireline.notify.webhook import WebhookNotifier
-from fireline.services.admin.organisation import register_shipped_workflows, webhook_secret
+from fireline.services.admin.organisation import (
+    install_id,
+    register_shipped_workflows,
+    webhook_secret,
+)
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
 from fireline.storage.uow import Clock, UnitOfWork
@@ -37,9 +41,9 @@ class Fireline:
         """The notifier pages go through (built on first use; tests may set ``notifier``)."""
         if self.notifier is None:
             with self.uow() as uow:
-                secret = webhook_secret(uow)
+                secret, install = webhook_secret(uow), install_id(uow)
                 uow.commit()
-            self.notifier = build_notifier(self.settings, secret)
+            self.notifier = build_notifier(self.settings, secret, install=install)
         return self.notifier
 
     def throttle(self) -> Throttle:
@@ -72,7 +76,7 @@ def prepare_database(fireline: Fireline) -> None:
         uow.commit()
 
 
-def build_notifier(settings: Settings, secret: str) -> Notifier:
+def build_notifier(settings: Settings, secret: str, *, install: str) -> Notifier:
     """Every channel Fireline delivers pages through, by contact method type."""
     client = httpx.Client()
     adapters: dict[str, Notifier] = {
@@ -86,6 +90,7 @@ def build_notifier(settings: Settings, secret: str) -> Notifier:
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_from,
+            install=install,
             starttls=settings.smtp_starttls,
             username=settings.smtp_username,
             password=settings.smtp_password,

@@ -32,8 +32,8 @@ class Receiver:
                         "path": self.path,
                         "body": json.loads(body),
                         "raw": body,
-                        "key": self.headers["Idempotency-Key"],
-                        "signature": self.headers["X-Fireline-Signature"],
+                        "key": self.headers.get("Idempotency-Key"),
+                        "signature": self.headers.get("X-Fireline-Signature"),
                     }
                 )
                 self.send_response(204)

@@ -183,7 +183,7 @@ users:
         settings = Settings(
             database_url=core.settings.database_url, smtp_host="127.0.0.1", smtp_port=smtp.port
         )
-        core.notifier = build_notifier(settings, secret)
+        core.notifier = build_notifier(settings, secret, install="test")
         incidents.declare(uow=core.uow(), actor="dana", title="Refunds stuck", services=["ledger"])
         work(core)
         clock.advance(minutes=1)

@@ -72,6 +72,17 @@ def webhook_secret(uow: UnitOfWork) -> str:
     return value
 
 
+def install_id(uow: UnitOfWork) -> str:
+    """A random name for this installation (this database), made once: it keeps the
+    Message-IDs of its mail apart from every other install's."""
+    stored = uow.settings.get("install")
+    if stored:
+        return str(stored["id"])
+    value = secrets.token_hex(8)
+    uow.settings.put("install", {"id": value})
+    return value
+
+
 def register_shipped_workflows(uow: UnitOfWork, now: datetime) -> None:
     """Store the shipped workflows; a new version only when Fireline's own copy changed.
 

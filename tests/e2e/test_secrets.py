@@ -17,6 +17,7 @@ from fireline.services.paging.ack_links import make_token
 from fireline.web.app import create_app
 from tests.conftest import FakeClock
 from tests.e2e.cli_runner import Cli
+from tests.e2e.conftest import Api
 from tests.e2e.paging_support import Receiver, work
 
 
@@ -166,3 +167,15 @@ def test_the_cli_rotates_a_secret(core: Fireline, cli: Cli, paging: Receiver) ->
     assert rotated.code == 0 and "ack-links" in rotated.out
     assert unknown.code == 1 and "ack-links, calendar-feeds" in unknown.err
     assert client.post(link).status_code == 401
+
+
+def test_contact_methods_are_shown_whole_to_their_owner_and_admins_only(api: Api) -> None:
+    mine = api.responder.get("/api/v1/me").json()["contact_methods"]
+    as_admin = api.admin.get("/api/v1/users/bob").json()["contact_methods"]
+    as_viewer = api.viewer.get("/api/v1/users/bob").json()["contact_methods"]
+    in_list = {u["id"]: u for u in api.viewer.get("/api/v1/users").json()}["bob"]
+    as_colleague = api.client_for("carol").get("/api/v1/users/bob").json()["contact_methods"]
+
+    assert mine == as_admin and any(c.get("url", "").endswith("/hooks/bob") for c in mine)
+    for shown in (as_viewer, in_list["contact_methods"], as_colleague):
+        assert shown == [{"id": "bob-mail", "type": "email"}, {"id": "bob-hook", "type": "webhook"}]

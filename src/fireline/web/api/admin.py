@@ -71,12 +71,12 @@ def _decode(body: bytes) -> str:
 
 @router.get("/me", tags=["directory"], response_model=directory.UserRead)
 def me(uow: Uow, who: Viewer) -> directory.UserRead:
-    return directory.get_user(uow=uow, user_id=who.user_id)
+    return directory.get_user(uow=uow, user_id=who.user_id, reader=who)
 
 
 @router.get("/users", tags=["directory"], response_model=list[directory.UserRead])
-def users(uow: Uow, _: Viewer) -> list[directory.UserRead]:
-    return directory.list_users(uow=uow)
+def users(uow: Uow, who: Viewer) -> list[directory.UserRead]:
+    return directory.list_users(uow=uow, reader=who)
 
 
 @router.get(
@@ -85,8 +85,8 @@ def users(uow: Uow, _: Viewer) -> list[directory.UserRead]:
     response_model=directory.UserRead,
     responses=document((404,)),
 )
-def user(uow: Uow, _: Viewer, user_id: Id) -> directory.UserRead:
-    return directory.get_user(uow=uow, user_id=user_id)
+def user(uow: Uow, who: Viewer, user_id: Id) -> directory.UserRead:
+    return directory.get_user(uow=uow, user_id=user_id, reader=who)
 
 
 @router.get("/teams", tags=["directory"], response_model=list[directory.TeamRead])

@@ -37,7 +37,7 @@ def _page(
     error: str | None = None,
     failed: str | None = None,
 ) -> Response:
-    users = directory.list_users(uow=uow)
+    users = directory.list_users(uow=uow, reader=directory.ANYONE)  # names only
     teams = directory.list_teams(uow=uow)
     return render(
         request,

@@ -58,9 +58,11 @@ def worker(database_url: DatabaseUrl = None) -> None:
     """Run a worker: due jobs (escalation steps, pages) and heartbeat checks; any number may run."""
     import threading
 
+    from fireline import logs
     from fireline.cli.direct import opened
     from fireline.worker import run
 
+    logs.configure()
     with opened(database_url) as core:
         typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
         try:

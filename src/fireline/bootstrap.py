@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import httpx
@@ -19,8 +19,10 @@ from fireline.services.admin.organisation import (
     register_shipped_workflows,
     webhook_secret,
 )
+from fireline.services.admin.throttling import Attempts
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
+from fireline.storage.rate_limits import DatabaseStorage
 from fireline.storage.uow import Clock, UnitOfWork
 
 
@@ -36,6 +38,13 @@ class Fireline:
     database: Database
     clock: Clock
     notifier: Notifier | None = None
+    _attempts: Attempts | None = field(default=None, repr=False)
+
+    def attempts(self) -> Attempts:
+        """Failed logins and tokens, counted in the database (shared by every process)."""
+        if self._attempts is None:
+            self._attempts = Attempts(DatabaseStorage(self.database.engine, self.clock), self.clock)
+        return self._attempts
 
     def pager(self) -> Notifier:
         """The notifier pages go through (built on first use; tests may set ``notifier``)."""

@@ -14,6 +14,8 @@ VALUES = {
     "workflow_id": "standard",
     "token_id": "999",
     "purpose": "ack-links",
+    "kind": "account",
+    "subject": "mallory",
     "alert_id": "1",
     "silence_id": "1",
     "integration_id": "nope",
@@ -172,6 +174,8 @@ ADMIN_ONLY = {
     ("post", "/api/v1/integrations/{integration_id}/revoke"),
     ("get", "/api/v1/secrets"),
     ("post", "/api/v1/secrets/{purpose}/rotate"),
+    ("get", "/api/v1/throttles"),
+    ("delete", "/api/v1/throttles/{kind}/{subject}"),
 }
 ANY_USER = {("post", "/api/v1/tokens"), ("delete", "/api/v1/tokens/{token_id}")}
 

@@ -23,6 +23,10 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
 secret_app = typer.Typer(help="Fireline's signing keys, one per purpose.", no_args_is_help=True)
+throttle_app = typer.Typer(
+    help="Accounts and addresses refused after too many failed logins or tokens.",
+    no_args_is_help=True,
+)
 
 
 def serve(
@@ -102,6 +106,25 @@ def secret_rotate(
 ) -> None:
     """Replace a signing key; every link signed with the old one stops working at once."""
     ctx.emit(ctx.call("POST", f"/secrets/{purpose}/rotate"), render.secret_rotated)
+
+
+@throttle_app.command("list")
+@connected
+def throttle_list(ctx: Context) -> None:
+    """List who is refused now: kind, account or address, failures counted, until when."""
+    ctx.emit(ctx.call("GET", "/throttles"), render.throttles)
+
+
+@throttle_app.command("clear")
+@connected
+def throttle_clear(
+    ctx: Context,
+    kind: Annotated[str, typer.Argument(help="account, address or token-address.")],
+    subject: Annotated[str, typer.Argument(help="The account (user id) or the address.")],
+) -> None:
+    """Lift a refusal at once (and forget the failures counted)."""
+    ctx.call("DELETE", f"/throttles/{kind}/{subject}")
+    typer.echo(f"{kind} {subject} may try again now")
 
 
 @token_app.command("create")

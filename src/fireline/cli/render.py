@@ -71,6 +71,14 @@ def secrets(listed: Json) -> str:
     )
 
 
+def throttles(listed: Json) -> str:
+    rows = [
+        f"{t['kind']:<14} {t['subject']:<32} {t['failures']:>4} failures  until {t['until']}"
+        for t in listed["items"]
+    ]
+    return "\n".join(rows) or "nobody is throttled"
+
+
 def secret_rotated(rotated: Json) -> str:
     return f"{rotated['purpose']} rotated: every link signed with the old key stops working now"
 

@@ -369,6 +369,16 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
 
 
+class RateLimit(Base):
+    """One fixed-window counter of the ``limits`` package (logins and tokens that failed):
+    ``key`` names the limit and who it counts, ``hits`` how many until ``expires_at``."""
+
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    hits: Mapped[int]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class PostmortemRow(Base):
     """An incident's postmortem: Markdown sections, review status, reviewers.
 

@@ -12,6 +12,7 @@ from argon2.exceptions import VerificationError
 from pydantic import BaseModel
 
 from fireline.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from fireline.services.admin.throttling import Attempts
 from fireline.storage.models import User
 from fireline.storage.uow import UnitOfWork
 
@@ -64,6 +65,18 @@ class TokenRead(BaseModel):
     name: str
     created_at: datetime
     revoked_at: datetime | None
+
+
+def authenticate_from(
+    *, uow: UnitOfWork, attempts: Attempts, token: str, address: str
+) -> Principal:
+    """``authenticate``, refusing an address that sent too many invalid tokens (TooManyAttempts)."""
+    attempts.check("token-address", address)
+    try:
+        return authenticate(uow=uow, token=token)
+    except Unauthenticated:
+        attempts.failed("token-address", address)
+        raise
 
 
 def list_tokens(*, uow: UnitOfWork, user_id: str) -> list[TokenRead]:

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 from fireline.errors import InvalidInput
 from fireline.services.admin import auth, directory, secrets
 from fireline.services.admin.configuration import apply_config
-from fireline.web.deps import Admin, Uow, Viewer
+from fireline.services.admin.throttling import ThrottleRead
+from fireline.web.deps import Admin, Core, Uow, Viewer
 from fireline.web.problems import document
 
 router = APIRouter(responses=document((401, 403)))
@@ -188,3 +189,25 @@ def rotate_secret(
 ) -> secrets.SecretRead:
     """Replace a signing key: every link signed with the old one stops working at once."""
     return secrets.rotate(uow=uow, purpose=purpose)
+
+
+@router.get("/throttles", tags=["security"], response_model=list[ThrottleRead])
+def throttles(core: Core, _: Admin) -> list[ThrottleRead]:
+    """Accounts and addresses refused now for too many failed logins or invalid tokens."""
+    return core.attempts().throttled()
+
+
+@router.delete(
+    "/throttles/{kind}/{subject}",
+    tags=["security"],
+    status_code=204,
+    responses=document((422,)),
+)
+def clear_throttle(
+    core: Core,
+    _: Admin,
+    kind: Annotated[str, Path(max_length=20)],
+    subject: Annotated[str, Path(max_length=254, pattern=r"^[^\x00]+$")],
+) -> None:
+    """Lift a refusal: the account or address may try again at once."""
+    core.attempts().clear(kind, subject)

@@ -1,0 +1,30 @@
+"""rate limits kept in the database: failed logins and API tokens, shared by every process
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-03 13:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from fireline.storage.models import UTCDateTime
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "rate_limits",
+        sa.Column("key", sa.String(320), primary_key=True),
+        sa.Column("hits", sa.Integer, nullable=False),
+        sa.Column("expires_at", UTCDateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_rate_limits_expires_at", "rate_limits", ["expires_at"])
+
+
+def downgrade() -> None:
+    op.drop_table("rate_limits")

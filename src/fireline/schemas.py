@@ -7,9 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from fireline.domain.sentences import describe
 from fireline.domain.sla import SlaClock
 from fireline.domain.state import Incident
 from fireline.services.incidents.commands import IncidentDetail, IncidentView, Page
+from fireline.storage.incidents import TimelineEntry
 
 Level = Literal["high", "medium", "low"]
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -62,6 +64,11 @@ class IncidentCreate(Input):
     detected_at: Time | None = None
     workflow: Ref | None = None
     drill: bool = False
+    page: bool | None = Field(
+        default=None,
+        description="Page the services' on-call; null: as the workflow says (its "
+        "page_on_declare). The declarer is never paged for their own incident.",
+    )
 
 
 class IncidentUpdate(Input):
@@ -205,11 +212,16 @@ class IncidentRead(Read):
 
 
 class TimelineEventRead(Read):
+    """One event: its stored details (``data``), and the same in words (``sentence``, and the
+    free text it carries, ``detail``) as the web UI shows them."""
+
     seq: int
     at: datetime
     actor: str
     kind: str
     data: dict[str, Any]
+    sentence: str
+    detail: str
 
 
 class MoveRead(Read):
@@ -227,16 +239,7 @@ class IncidentDetailRead(IncidentRead):
     @classmethod
     def of_detail(cls, detail: IncidentDetail) -> IncidentDetailRead:
         fields = _incident_fields(detail.incident, detail.sla)
-        fields["timeline"] = [
-            {
-                "seq": e.seq,
-                "at": e.event.at,
-                "actor": e.event.actor,
-                "kind": e.event.kind,
-                "data": e.event.data,
-            }
-            for e in detail.timeline
-        ]
+        fields["timeline"] = [_timeline_event(e) for e in detail.timeline]
         fields["moves"] = detail.moves
         return cls.model_validate(fields)
 
@@ -255,6 +258,19 @@ class IncidentPage(Read):
             limit=limit,
             offset=offset,
         )
+
+
+def _timeline_event(entry: TimelineEntry) -> dict[str, Any]:
+    event, words = entry.event, describe(entry.event)
+    return {
+        "seq": entry.seq,
+        "at": event.at,
+        "actor": event.actor,
+        "kind": event.kind,
+        "data": event.data,
+        "sentence": words.text,
+        "detail": words.detail,
+    }
 
 
 def _incident_fields(incident: Incident, sla: list[SlaClock]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from fireline.bootstrap import Fireline
@@ -85,3 +86,18 @@ def timeline(core: Fireline, incident_id: int, kind: str) -> list[dict[str, Any]
         e.event.data
         for e in incidents.get(uow=core.uow(), incident_id=incident_id, kinds=[kind]).timeline
     ]
+
+
+STANDARD = Path(__file__).parents[2] / "src/fireline/workflows/standard.yaml"
+
+
+def with_quiet_workflow(config: str, *teams: str) -> str:
+    """The config plus `quiet`, the standard workflow with `page_on_declare: false`, run by
+    these teams."""
+    text = STANDARD.read_text().replace("id: standard\n", "id: quiet\npage_on_declare: false\n", 1)
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    definition = ["    - " + lines[0], *("      " + line for line in lines[1:])]
+    by_team = [f"    {team}: quiet" for team in teams]
+    section = "\n".join(["workflows:", "  definitions:", *definition]) + "\n"
+    config = config.replace("workflows:\n", section, 1)
+    return config.replace("  by_team:\n", "  by_team:\n" + "".join(f"{b}\n" for b in by_team), 1)

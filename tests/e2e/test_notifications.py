@@ -1,4 +1,4 @@
-"""The delivery log, per-contact throttling, stakeholder announcements, acknowledgement
+"""The delivery log, stakeholder announcements, acknowledgement
 timeouts, SLA-breach checks and jobs that give up — end to end with a real HTTP receiver."""
 
 from __future__ import annotations
@@ -98,34 +98,6 @@ def test_the_delivery_log_over_the_api(core: Fireline, api: Api, notified: Recei
     bad = api.viewer.get("/api/v1/deliveries", params={"status": "lost"})
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
     assert api.anonymous.get("/api/v1/deliveries").status_code == 401
-
-
-def test_a_flapping_service_cannot_flood_one_contact(
-    core: Fireline, clock: FakeClock, notified: Receiver
-) -> None:
-    core.settings = core.settings.model_copy(update={"throttle_limit": 2})
-    ids = [
-        incidents.declare(
-            uow=core.uow(), actor="dana", title=f"Ledger drift {n}", services=["ledger"]
-        ).incident.id
-        for n in range(3)
-    ]
-    work(core)
-    assert _paged(notified) == ["carol", "carol"]  # the third page waits for the window
-    held = list_deliveries(uow=core.uow(), incident_id=ids[2])[0]
-    assert held.status == "throttled" and held.reason.startswith("held: 2 notifications")
-    assert timeline(core, ids[2], "page_throttled")[0]["user"] == "carol"
-
-    clock.advance(minutes=4, seconds=59)
-    work(core)  # the window (15 minutes from the first page) is still full
-    assert len(_paged(notified)) == 2
-    incidents.acknowledge(uow=core.uow(), actor="carol", incident_id=ids[0])
-    clock.advance(minutes=10, seconds=1)
-    work(core)  # held page goes out; steps 2 of the unacknowledged ones are throttled in turn
-    assert list_deliveries(uow=core.uow(), incident_id=ids[2])[-1].status == "sent"
-    held_keys = [e["idempotency_key"] for e in timeline(core, ids[2], "page_throttled")]
-    assert held_keys[0] == held.idempotency_key
-    assert len(held_keys) == len(set(held_keys))  # recorded once per page, however long held
 
 
 def test_stakeholders_hear_what_their_channels_asked_for(

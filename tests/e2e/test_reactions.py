@@ -97,3 +97,36 @@ def _all() -> object:
     from fireline.storage.incidents import IncidentFilter
 
     return IncidentFilter()
+
+
+def test_taking_the_commander_role_acknowledges_for_that_person_and_quiets_the_pager(
+    core: Fireline, clock: FakeClock, paging: Receiver
+) -> None:
+    incident = incidents.declare(
+        uow=core.uow(), actor="dana", title="Checkout 502", services=["checkout-api"]
+    ).incident
+    work(core)
+    assert paging.who() == ["carol"]
+
+    incidents.assign_role(
+        uow=core.uow(), actor="dana", incident_id=incident.id, role="scribe", user="alice"
+    )
+    assert (
+        incidents.get(uow=core.uow(), incident_id=incident.id).incident.timestamps.acknowledged_at
+        is None
+    )
+    view = incidents.assign_role(
+        uow=core.uow(), actor="dana", incident_id=incident.id, role="commander", user="bob"
+    )
+    assert view.incident.timestamps.acknowledged_at == clock()
+    detail = incidents.get(uow=core.uow(), incident_id=incident.id, kinds=["acknowledged"])
+    (ack,) = detail.timeline
+    assert (ack.event.actor, ack.event.data) == ("bob", {"role": "commander"})
+
+    clock.advance(minutes=5)
+    work(core)
+    assert paging.who() == ["carol"]  # step 2 was cancelled with the acknowledgement
+    incidents.assign_role(
+        uow=core.uow(), actor="bob", incident_id=incident.id, role="commander", user="alice"
+    )
+    assert len(timeline(core, incident.id, "acknowledged")) == 1  # a handover acks nothing new

@@ -12,6 +12,7 @@ from fireline.domain.jobs import (
     JOB_TYPES,
     AckTimeout,
     Claimed,
+    Digest,
     Escalate,
     FollowUpDue,
     Job,
@@ -108,6 +109,11 @@ OLD_ROWS: list[tuple[str, dict[str, Any], Job]] = [
         FollowUpDue(incident_id=7, follow_up="F1", due_at=datetime(2026, 3, 9, 12, tzinfo=UTC)),
     ),
     ("recurrence_check", {"incident_id": 7}, RecurrenceCheck(incident_id=7)),
+    (
+        "digest",
+        {"incident_id": 7, "recipient": "carol", "contact": HOOK, "window_seconds": 900},
+        Digest(incident_id=7, recipient="carol", contact=HOOK, window_seconds=900),
+    ),
 ]
 
 
@@ -158,6 +164,14 @@ def test_every_kind_has_an_old_row_in_these_tests() -> None:
             "follow_up:7:F1:2026-03-01T00:00:00+00:00:2026-03-02T09:30:00+00:00",
         ),
         (RecurrenceCheck(incident_id=7), "recurrence:7"),
+        (
+            Digest(incident_id=7, recipient="carol", contact=HOOK, window_seconds=900),
+            "digest:carol:carol-hook:2026-03-02T09:30:00+00:00",
+        ),
+        (
+            Notice(incident_id=7, purpose="digest", recipient="carol", contact=HOOK, label="x"),
+            "digest:7:x:carol:carol-hook",
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
@@ -201,7 +215,7 @@ def test_a_row_no_class_describes_is_unreadable(
 
 
 def test_kinds_are_unique_and_named_by_their_class() -> None:
-    assert len(set(JOB_KINDS)) == len(JOB_TYPES) == 8
+    assert len(set(JOB_KINDS)) == len(JOB_TYPES) == 9
     assert kind_of(Page) == "notify" and kind_of(Notice) == "message"
 
 

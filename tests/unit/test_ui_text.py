@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from fireline.domain.durations import span
+from fireline.domain.sentences import label
 from fireline.domain.sla import SlaClock
 from fireline.services.incidents.status_page import worst
-from fireline.web.ui.templating import label, span
 from fireline.web.ui.views import clock_text, worst_clock
 
 DUE = datetime(2026, 3, 2, 9, 5, tzinfo=UTC)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -524,3 +526,15 @@ def test_a_stored_version_keeps_what_it_did_when_it_was_stored() -> None:
     assert Workflow.from_stored(shipped_workflow("security").model_dump()) == shipped_workflow(
         "security"
     )
+
+
+def test_declaring_pages_as_the_workflow_says_else_as_its_entry_phase_does() -> None:
+    standard = shipped_workflow("standard")
+    assert standard.page_on_declare is None and standard.pages_on_declare()
+    quiet = standard.model_copy(update={"page_on_declare": False})
+    assert not quiet.pages_on_declare()
+    # Versions stored before the key existed keep their fingerprint; setting it makes a new one.
+    before = standard.model_dump(mode="json", exclude={"page_on_declare"})
+    fingerprint = hashlib.sha256(json.dumps(before, sort_keys=True).encode()).hexdigest()
+    assert Workflow.from_stored(before).digest() == standard.digest() == fingerprint
+    assert quiet.digest() != standard.digest()

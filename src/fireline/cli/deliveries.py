@@ -9,7 +9,16 @@ import typer
 from fireline.cli.context import Context, connected
 
 app = typer.Typer(help="The delivery log: pages and announcements.", no_args_is_help=True)
-STATUSES = ("queued", "sending", "sent", "failed", "throttled", "cancelled")
+STATUSES = (
+    "queued",
+    "sending",
+    "sent",
+    "failed",
+    "throttled",
+    "coalesced",
+    "digested",
+    "cancelled",
+)
 
 
 @app.command("list")

@@ -41,6 +41,14 @@ def declare(
     drill: Annotated[
         bool, typer.Option("--drill", help="A practice incident, kept out of metrics.")
     ] = False,
+    page: Annotated[
+        bool | None,
+        typer.Option(
+            "--page/--no-page",
+            help="Page the services' on-call (default: as the workflow says). "
+            "You are never paged for your own incident.",
+        ),
+    ] = None,  # noqa: UP045
 ) -> None:
     """Declare an incident."""
     body = {
@@ -53,6 +61,7 @@ def declare(
         "impact_started_at": impact_started_at,
         "workflow": workflow,
         "drill": drill,
+        "page": page,
     }
     _change(ctx, "POST", "/incidents", body)
 

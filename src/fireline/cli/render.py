@@ -32,23 +32,17 @@ def incident(d: Json) -> str:
 
 def incident_detail(d: Json) -> str:
     lines = [incident(d), "", "Timeline:"]
-    lines += [
-        f"  {e['at']}  {e['actor']:<12} {e['kind']:<22} {_brief(e['data'])}" for e in d["timeline"]
-    ]
+    lines += [f"  {e['at']}  {e['actor']:<12} {e['kind']:<22} {_words(e)}" for e in d["timeline"]]
     return "\n".join(lines)
 
 
-def _brief(data: Json) -> str:
-    for key in ("text", "message", "summary", "title", "reason"):
-        if data.get(key):
-            return str(data[key])[:80]
-    if "to" in data:
-        return f"{data.get('from')} → {data['to']}"
-    if "role" in data:
-        return f"{data['role']}: {data.get('before') or '-'} → {data.get('after') or '-'}"
-    if "changes" in data:
-        return ", ".join(f"{k}: {v['before']} → {v['after']}" for k, v in data["changes"].items())
-    return ""
+def _words(event: Json) -> str:
+    """The event's sentence, and the start of the free text it carries."""
+    detail = " ".join(event["detail"].split())
+    if not detail:
+        return str(event["sentence"])
+    short = detail if len(detail) <= 80 else detail[:79] + "…"
+    return f"{event['sentence']}: {short}"
 
 
 def incident_table(page: Json) -> str:

@@ -76,6 +76,7 @@ class Declared(BaseEvent):
     severity: str | None = None
     impact_started_at: Time | None = None
     drill: bool = False
+    page: bool | None = None  # page the services' on-call; none (before #11): as on_enter says
 
 
 class PhaseChanged(BaseEvent):
@@ -94,7 +95,10 @@ class FieldsChanged(BaseEvent):
 
 
 class Acknowledged(BaseEvent):
+    """Someone answered the page; ``role`` when they did it by taking an incident role."""
+
     kind: Literal["acknowledged"] = "acknowledged"
+    role: str | None = None
 
 
 class AcknowledgementExpired(BaseEvent):
@@ -209,6 +213,7 @@ class EscalationStepFired(News):
     round: int
     users: list[str]
     unreachable: list[str] = []
+    declarer: str | None = None  # a target not paged: they declared the incident themselves
 
 
 class EscalatedNow(News):
@@ -249,8 +254,27 @@ class PageFailed(PageNews):
 
 
 class PageThrottled(PageNews):
+    """A page held until its contact's throttle window had room. Pages are coalesced into a
+    digest now (:class:`PageCoalesced`); the kind stays so older timelines read."""
+
     kind: Literal["page_throttled"] = "page_throttled"
     until: Time
+
+
+class PageCoalesced(PageNews):
+    """A repeat page to a contact whose throttle window was full: it goes in the digest sent
+    at ``digest_at`` (or when the window next has room)."""
+
+    kind: Literal["page_coalesced"] = "page_coalesced"
+    digest_at: Time
+
+
+class DigestSent(PageNews):
+    """One message to a contact that tells the repeat pages coalesced for it (``text``)."""
+
+    kind: Literal["digest_sent"] = "digest_sent"
+    attempts: int
+    text: str
 
 
 class JobFailed(News):
@@ -293,6 +317,8 @@ NewsEvent = (
     | PageSent
     | PageFailed
     | PageThrottled
+    | PageCoalesced
+    | DigestSent
     | JobFailed
     | FollowUpOverdue
     | RecurrenceSuspected

@@ -283,6 +283,15 @@ def acknowledge(act: Act, state: Incident) -> Outcome:
     return record(state, [Acknowledged(at=act.now, actor=act.actor)])
 
 
+def acknowledge_by_role(act: Act, state: Incident, role: str) -> Outcome:
+    """Taking a role that runs the incident acknowledges it for that person (``act.actor``),
+    unless it is acknowledged or resolved already: nobody needs paging for it any more."""
+    stamps = state.timestamps
+    if stamps.acknowledged_at is not None or stamps.resolved_at is not None:
+        return state, []
+    return record(state, [Acknowledged(at=act.now, actor=act.actor, role=role)])
+
+
 def expire_acknowledgement(act: Act, state: Incident, timeout: timedelta) -> Outcome:
     """Nobody resolved or mitigated within the acknowledgement timeout: back to unacknowledged.
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from fireline.domain.events import Time  # ISO 8601 text with its offset, as before typing
 
-Purpose = Literal["page", "announcement", "reminder"]
+Purpose = Literal["page", "announcement", "reminder", "digest"]
 MAX_ATTEMPTS = 5
 
 
@@ -52,13 +52,15 @@ class BaseJob(BaseModel):
 class Escalate(BaseJob):
     """Page the step at ``position`` of a policy snapshotted when paging started; queue the next.
 
-    ``run`` tells a restart (after an acknowledgement expired) from the first escalation.
+    ``run`` tells a restart (after an acknowledgement expired) from the first escalation;
+    the ``declarer`` of the incident is not paged for it.
     """
 
     kind: Literal["escalate"] = "escalate"
     policy: dict[str, Any]
     position: int = 0
     run: str = ""
+    declarer: str = ""
 
     def key(self, at: datetime) -> str:
         return f"escalate:{self.incident_id}:{self.position}{self.run}"
@@ -96,10 +98,26 @@ class Page(Notification):
 
 
 class Notice(Notification):
-    """An announcement to a stakeholder channel, or a reminder to a person: it only tells."""
+    """An announcement to a stakeholder channel, a reminder to a person, or a digest of the
+    repeat pages a person's contact did not get: it only tells."""
 
     kind: Literal["message"] = "message"
-    purpose: Literal["announcement", "reminder"]
+    purpose: Literal["announcement", "reminder", "digest"]
+
+
+class Digest(BaseJob):
+    """Gather the pages coalesced for one contact into one digest notice and queue it.
+
+    ``incident_id`` is the incident whose page first waited for this digest.
+    """
+
+    kind: Literal["digest"] = "digest"
+    recipient: str
+    contact: dict[str, Any]
+    window_seconds: int  # the throttle window the pages were coalesced in
+
+    def key(self, at: datetime) -> str:
+        return f"digest:{self.recipient}:{self.contact['id']}:{at.isoformat()}"
 
 
 class StatusReminder(BaseJob):
@@ -157,6 +175,7 @@ Job = Annotated[
     Escalate
     | Page
     | Notice
+    | Digest
     | StatusReminder
     | AckTimeout
     | SlaCheck

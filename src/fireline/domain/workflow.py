@@ -189,6 +189,9 @@ class Workflow(BaseModel):
     transitions: Transitions = Transitions()
     entry: Entry = Entry()
     roles: tuple[Slug, ...] = DEFAULT_ROLES
+    # Whether declaring pages the services' on-call unless the declarer says; none: as the
+    # declared entry phase's on_enter says.
+    page_on_declare: bool | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Workflow:
@@ -243,6 +246,13 @@ class Workflow(BaseModel):
         chosen = self.entry.declared if origin == "declared" else self.entry.alert
         return chosen or self.phases[0].id
 
+    def pages_on_declare(self) -> bool:
+        """Whether declaring an incident pages the services' on-call when the declarer does
+        not say: ``page_on_declare``, else whether the declared entry phase pages on entry."""
+        if self.page_on_declare is not None:
+            return self.page_on_declare
+        return self.phase(self.entry_phase("declared")).pages
+
     def marked(self, mark: Mark) -> str:
         """The id of the phase whose entry sets this timestamp."""
         return next(p.id for p in self.phases if mark in p.marks)
@@ -278,7 +288,11 @@ class Workflow(BaseModel):
 
     def digest(self) -> str:
         """A stable fingerprint of the definition, to tell versions apart."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        # Unset, page_on_declare is left out: versions stored before it existed keep their digest.
+        dump = self.model_dump(
+            mode="json", exclude={"page_on_declare"} if self.page_on_declare is None else set()
+        )
+        canonical = json.dumps(dump, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -13,7 +13,8 @@ class Message:
 
     A *page* asks ``user`` to act and carries a signed ``ack_url``; an *announcement*
     tells a stakeholder channel what happened (``text``); a *reminder* tells ``user``
-    what is overdue (``text``). Only pages have an ``ack_url``.
+    what is overdue (``text``); a *digest* tells ``user`` the repeat pages their contact
+    did not get while its throttle window was full (``text``). Only pages have an ``ack_url``.
     """
 
     incident_id: int
@@ -22,7 +23,7 @@ class Message:
     phase: str
     idempotency_key: str
     url: str
-    kind: Literal["page", "announcement", "reminder"] = "page"
+    kind: Literal["page", "announcement", "reminder", "digest"] = "page"
     user: str = ""
     ack_url: str = ""
     text: str = ""

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from fireline.storage.models import Delivery
+from fireline.storage.models import Delivery, IncidentRow
 
-OPEN = ("queued", "throttled")
+OPEN = ("queued", "throttled", "coalesced")
 
 
 class DeliveryRepository:
@@ -90,6 +90,52 @@ class DeliveryRepository:
             .limit(limit)
         )
         return sorted(at for at in self.session.execute(query).scalars() if at is not None)
+
+    def priorities_since(self, recipient: str, contact: str, since: datetime) -> list[str | None]:
+        """The priorities of the incidents this contact was paged for since ``since``."""
+        query = (
+            select(IncidentRow.priority)
+            .join(Delivery, Delivery.incident_id == IncidentRow.id)
+            .where(
+                Delivery.recipient == recipient,
+                Delivery.contact == contact,
+                Delivery.sent_at >= since,
+            )
+            .distinct()
+        )
+        return list(self.session.execute(query).scalars())
+
+    def paged_before(self, incident_id: int, recipient: str, contact: str) -> bool:
+        """Whether a page of this incident already reached this contact."""
+        query = select(Delivery.id).where(
+            Delivery.incident_id == incident_id,
+            Delivery.recipient == recipient,
+            Delivery.contact == contact,
+            Delivery.purpose == "page",
+            Delivery.sent_at.is_not(None),
+        )
+        return self.session.execute(query.limit(1)).first() is not None
+
+    def take_coalesced(self, recipient: str, contact: str, now: datetime) -> list[int]:
+        """Mark the pages waiting for this contact's digest as ``digested``; their incidents
+        (one per page). A concurrent digest for the same contact takes none of them."""
+        waiting = (
+            Delivery.recipient == recipient,
+            Delivery.contact == contact,
+            Delivery.status == "coalesced",
+        )
+        rows = self.session.execute(
+            select(Delivery.id, Delivery.incident_id).where(*waiting).with_for_update()
+        ).all()
+        ids = [row.id for row in rows]
+        if ids:
+            self.session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), *waiting)
+                .values(status="digested", reason="sent in a digest", updated_at=now),
+                execution_options={"synchronize_session": False},
+            )
+        return [row.incident_id for row in rows if row.incident_id is not None]
 
     def list_matching(
         self,

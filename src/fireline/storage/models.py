@@ -341,13 +341,13 @@ class Delivery(Base):
         ForeignKey("incidents.id", ondelete="SET NULL"), index=True
     )
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    purpose: Mapped[str] = mapped_column(String(16))  # page | announcement
+    purpose: Mapped[str] = mapped_column(String(16))  # page | announcement | reminder | digest
     recipient: Mapped[str] = mapped_column(String(80))
     contact: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(
         String(16)
-    )  # queued|sending|sent|failed|throttled|cancelled
+    )  # queued|sending|sent|failed|throttled|coalesced|digested|cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(1000), default="")
     queued_at: Mapped[datetime]

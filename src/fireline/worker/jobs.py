@@ -25,6 +25,7 @@ from fireline.domain.jobs import (
     AckTimeout,
     BaseJob,
     Claimed,
+    Digest,
     Escalate,
     FollowUpDue,
     Job,
@@ -41,10 +42,11 @@ from fireline.domain.jobs import (
 )
 from fireline.notify import DeliveryFailed
 from fireline.services.incidents import reminders, sla_watch
-from fireline.services.paging import delivery
+from fireline.services.paging import delivery, digests
 from fireline.services.paging import escalation as paging
 from fireline.services.paging.delivery import (
     Cancel,
+    Coalesce,
     Decision,
     Failed,
     Hold,
@@ -171,6 +173,8 @@ def _apply(
             uow.jobs.hold(claimed.id, until=until, reason=reason)
         case Cancel():
             uow.jobs.finish(claimed.id, now, "cancelled")
+        case Coalesce():
+            uow.jobs.finish(claimed.id, now)  # handed to the contact's digest
         case _:
             assert_never(decision)
 
@@ -239,6 +243,7 @@ _ONE_PER_JOB_CLASS = (
     InOneTransaction(Escalate, paging.run_escalation_step),
     Deliver(Page),
     Deliver(Notice),
+    InOneTransaction(Digest, digests.gather),
     InOneTransaction(StatusReminder, reminders.remind),
     InOneTransaction(AckTimeout, paging.expire_acknowledgement),
     InOneTransaction(SlaCheck, sla_watch.check),

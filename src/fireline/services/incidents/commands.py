@@ -55,10 +55,13 @@ def declare(
     detected_at: datetime | None = None,
     workflow: str | None = None,
     drill: bool = False,
+    page: bool | None = None,
 ) -> IncidentView:
     """Declare an incident: it starts in the workflow's entry phase with its checklist.
 
-    Impact defaults to the first service's impact; the workflow to the team's.
+    Impact defaults to the first service's impact; the workflow to the team's. ``page`` says
+    whether to page the services' on-call (none: the workflow's default); the declarer is
+    never paged for their own incident.
     """
     with uow:
         act = Act(actor, uow.now())
@@ -82,6 +85,7 @@ def declare(
             severity=severity,
             impact_started_at=impact_started_at,
             drill=drill,
+            page=chosen.pages_on_declare() if page is None else page,
         )
         uow.incidents.add(incident, events)
         return _committed(uow, incident.id, policy)

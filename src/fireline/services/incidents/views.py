@@ -32,6 +32,14 @@ class Directory:
 
 
 @dataclass(frozen=True)
+class PagingDefaults:
+    """Whether declaring pages by default: with no service, and per service (its workflow's)."""
+
+    without_service: bool
+    by_service: dict[str, bool]
+
+
+@dataclass(frozen=True)
 class IncidentPage:
     detail: IncidentDetail
     workflow: Workflow
@@ -72,6 +80,18 @@ def _directory(uow: UnitOfWork) -> Directory:
         ],
         severities=list(organisation.severities(uow)),
     )
+
+
+def paging_defaults(*, uow: UnitOfWork) -> PagingDefaults:
+    """What the declare form's "page the on-call" box starts as, by the service chosen."""
+    with uow.read():
+        services = uow.directory.list_all(Service)
+        by_service = {
+            s.id: organisation.choose_workflow(uow, None, [s])[1].pages_on_declare()
+            for s in services
+        }
+        without = organisation.choose_workflow(uow, None, [])[1].pages_on_declare()
+    return PagingDefaults(without, by_service)
 
 
 def incident_page(*, uow: UnitOfWork, incident_id: int, kinds: Sequence[str] = ()) -> IncidentPage:

@@ -4,26 +4,35 @@ Every notification — a page to a person (a :class:`Page` job), an announcement
 a stakeholder channel or a reminder to a follow-up's owner (a :class:`Notice`;
 acknowledging does not cancel those) — is a job plus a row in the delivery log,
 queued in the transaction that caused it. When it is due, :func:`prepare`
-decides: send it, cancel it (no longer needed) or hold it (throttled); the
-worker applies the decision to the job. The send happens outside any
-transaction; :func:`after_send` says whether it is done or to be retried, and a
-retry after a crash carries the same idempotency key.
+decides: send it, cancel it (no longer needed), hold it (a notice to a contact
+whose throttle window is full) or coalesce it (a repeat page to such a contact:
+it goes out in the contact's next digest, see :mod:`digests`); the worker
+applies the decision to the job. The send happens outside any transaction;
+:func:`after_send` says whether it is done or to be retried, and a retry after
+a crash carries the same idempotency key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, assert_never
 
 from pydantic import BaseModel, ConfigDict
 
 from fireline.domain import incident as rules
-from fireline.domain.events import JobFailed, PageFailed, PageSent, PageThrottled
+from fireline.domain.events import (
+    DigestSent,
+    JobFailed,
+    PageCoalesced,
+    PageFailed,
+    PageSent,
+)
 from fireline.domain.jobs import (
     MAX_ATTEMPTS,
     Claimed,
+    Digest,
     Job,
     Notice,
     Notification,
@@ -32,7 +41,7 @@ from fireline.domain.jobs import (
     backoff,
 )
 from fireline.domain.state import Incident
-from fireline.domain.throttle import Throttle
+from fireline.domain.throttle import Throttle, Window, page_goes_through
 from fireline.notify import DeliveryFailed, Message, Notifier
 from fireline.services.paging.ack_links import link_for
 from fireline.storage.uow import UnitOfWork
@@ -63,7 +72,16 @@ class Hold:
     reason: str
 
 
-Decision = Send | Cancel | Hold
+@dataclass(frozen=True)
+class Coalesce:
+    """A repeat page to a full window: it goes out in the contact's digest, due at ``until``."""
+
+    until: datetime
+    reason: str
+    window: timedelta
+
+
+Decision = Send | Cancel | Hold | Coalesce
 
 
 @dataclass(frozen=True)
@@ -111,14 +129,22 @@ def prepare(
     throttle: Throttle,
     now: datetime,
 ) -> Decision:
-    """What to do with a notification that is due: send, cancel or hold it (this only reads)."""
+    """What to do with a notification that is due: send, cancel, hold or coalesce it (this only
+    reads)."""
     job = claimed.job
     incident = uow.incidents.get(job.incident_id)
     stamps = incident.timestamps
-    sent = _sent_recently(uow, job, throttle, now)
-    acknowledged, resolved = stamps.acknowledged_at is not None, stamps.resolved_at is not None
+    window = _window(uow, job, throttle, now)
+    first = not uow.deliveries.paged_before(job.incident_id, job.recipient, job.contact["id"])
     not_now = decide(
-        job, acknowledged=acknowledged, resolved=resolved, sent=sent, throttle=throttle, now=now
+        job,
+        acknowledged=stamps.acknowledged_at is not None,
+        resolved=stamps.resolved_at is not None,
+        window=window,
+        first=first,
+        priority=incident.priority,
+        throttle=throttle,
+        now=now,
     )
     return not_now or Send(_message(uow, claimed, incident, base_url))
 
@@ -128,31 +154,39 @@ def decide(
     *,
     acknowledged: bool,
     resolved: bool,
-    sent: Sequence[datetime],
+    window: Window,
     throttle: Throttle,
     now: datetime,
-) -> Cancel | Hold | None:
-    """Cancel a page its incident no longer needs; hold what would overflow the contact's
-    window (``sent``: when it was last sent something); None: send it now."""
-    if job.purpose == "page" and (resolved or (acknowledged and not job.reassigned)):
+    first: bool = False,
+    priority: str | None = None,
+) -> Cancel | Hold | Coalesce | None:
+    """Cancel a page its incident no longer needs; None: send it now.
+
+    When the contact's ``window`` is full, a page still goes if it is the ``first`` of its
+    incident to this contact or its ``priority`` outranks everything in the window; another
+    page is coalesced into the contact's digest, and any other notification is held.
+    """
+    page = job.purpose == "page"
+    if page and (resolved or (acknowledged and not job.reassigned)):
         return Cancel(NOT_NEEDED)
-    slot = throttle.next_slot(sent, now)
-    if slot is None:
+    slot = throttle.next_slot(window.sent, now)
+    if slot is None or (page and page_goes_through(first=first, priority=priority, window=window)):
         return None
-    reason = (
-        f"held: {throttle.limit} notifications reached this contact within "
-        f"{throttle.window}; next at {slot.isoformat()}"
-    )
-    return Hold(slot, reason)
+    full = f"{throttle.limit} notifications reached this contact within {throttle.window}"
+    if page:
+        reason = f"coalesced: {full}; in the digest at {slot.isoformat()}"
+        return Coalesce(slot, reason, throttle.window)
+    return Hold(slot, f"held: {full}; next at {slot.isoformat()}")
 
 
-def _sent_recently(
-    uow: UnitOfWork, job: Notification, throttle: Throttle, now: datetime
-) -> list[datetime]:
+def _window(uow: UnitOfWork, job: Notification, throttle: Throttle, now: datetime) -> Window:
     if throttle.limit <= 0:
-        return []
-    since = now - throttle.window
-    return uow.deliveries.sent_since(job.recipient, job.contact["id"], since, throttle.limit)
+        return Window(sent=(), priorities=())
+    since, contact = now - throttle.window, job.contact["id"]
+    return Window(
+        sent=uow.deliveries.sent_since(job.recipient, contact, since, throttle.limit),
+        priorities=uow.deliveries.priorities_since(job.recipient, contact, since),
+    )
 
 
 def _message(
@@ -178,20 +212,32 @@ def _message(
 def log_decision(
     uow: UnitOfWork, claimed: Claimed[Notification], decision: Decision, now: datetime
 ) -> None:
-    """The delivery log says what was decided; a page held the first time, the timeline too."""
+    """The delivery log says what was decided; a coalesced page goes on the timeline too, and
+    its contact's digest is planned for when the window has room (one per due time)."""
     key = claimed.key
     match decision:
         case Send():
             uow.deliveries.mark(key, "sending", now, attempts=claimed.attempts)
         case Cancel(reason=reason):
             uow.deliveries.mark(key, "cancelled", now, reason=reason)
-        case Hold(until=until, reason=reason):
-            first_time = uow.deliveries.status_of(key) != "throttled"
+        case Hold(reason=reason):
             uow.deliveries.mark(key, "throttled", now, reason=reason)
-            if first_time and claimed.job.purpose == "page":
-                _on_timeline(uow, claimed, PageThrottled, now, until=until)
+        case Coalesce(until=until, reason=reason, window=window):
+            uow.deliveries.mark(key, "coalesced", now, reason=reason)
+            _on_timeline(uow, claimed, PageCoalesced, now, digest_at=until)
+            uow.jobs.add(_digest_for(claimed.job, window), due_at=until, now=now)
         case _:
             assert_never(decision)
+
+
+def _digest_for(job: Notification, window: timedelta) -> Digest:
+    seconds = int(window.total_seconds())
+    return Digest(
+        incident_id=job.incident_id,
+        recipient=job.recipient,
+        contact=job.contact,
+        window_seconds=seconds,
+    )
 
 
 def send(notifier: Notifier, contact: dict[str, Any], message: Message) -> DeliveryFailed | None:
@@ -217,7 +263,7 @@ def after_send(failure: DeliveryFailed | None, attempts: int, now: datetime) -> 
 def record(
     uow: UnitOfWork, claimed: Claimed[Notification], outcome: Outcome, now: datetime
 ) -> None:
-    """Log what the send did; a page sent or failed goes on the timeline too."""
+    """Log what the send did; a page sent or failed, or a digest sent, goes on the timeline too."""
     key, attempts = claimed.key, claimed.attempts
     if isinstance(outcome, Retry):
         reason = f"attempt {attempts} failed: {outcome.error}; retrying at {outcome.at.isoformat()}"
@@ -226,6 +272,8 @@ def record(
     status = "sent" if isinstance(outcome, Sent) else "failed"
     reason = outcome.reason if isinstance(outcome, Failed) else ""
     uow.deliveries.mark(key, status, now, reason=reason, attempts=attempts)
+    if claimed.job.purpose == "digest" and isinstance(outcome, Sent):
+        _on_timeline(uow, claimed, DigestSent, now, attempts=attempts, text=claimed.job.text)
     if claimed.job.purpose == "page":
         details: dict[str, Any] = {"attempts": attempts}
         if isinstance(outcome, Failed):
@@ -247,7 +295,7 @@ def give_up(uow: UnitOfWork, held: Claimed[Job] | Unreadable, error: str, now: d
 def _on_timeline(
     uow: UnitOfWork,
     claimed: Claimed[Notification],
-    kind: type[PageSent | PageFailed | PageThrottled],
+    kind: type[PageSent | PageFailed | PageCoalesced | DigestSent],
     now: datetime,
     **details: Any,
 ) -> None:

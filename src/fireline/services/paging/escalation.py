@@ -33,18 +33,21 @@ def pages_on_entry(workflow: Workflow, phase: str) -> bool:
     return workflow.phase(phase).pages
 
 
-def start_paging(uow: UnitOfWork, incident: Incident, now: datetime, *, run: str = "") -> bool:
+def start_paging(
+    uow: UnitOfWork, incident: Incident, now: datetime, *, run: str = "", declarer: str = ""
+) -> bool:
     """Queue the first step of the first affected service's escalation policy (once per run).
 
     The policy is snapshotted into the job: editing it later never breaks this escalation.
-    ``run`` tells a restart (after an acknowledgement expired) from the first escalation.
+    ``run`` tells a restart (after an acknowledgement expired) from the first escalation;
+    the ``declarer`` of the incident is not paged for it.
     """
     if incident.timestamps.resolved_at is not None:
         return False
     policy = _policy_of(uow, incident)
     if policy is None:
         return False
-    job = Escalate(incident_id=incident.id, policy=policy, run=run)
+    job = Escalate(incident_id=incident.id, policy=policy, run=run, declarer=declarer)
     return uow.jobs.add(job, due_at=now, now=now)
 
 
@@ -105,7 +108,8 @@ def run_escalation_step(uow: UnitOfWork, claimed: Claimed[Escalate], now: dateti
     if found is None:
         return
     step, round_ = found
-    users = _targets(uow, step.users, step.schedules, step.teams, now)
+    targets = _targets(uow, step.users, step.schedules, step.teams, now)
+    users = [u for u in targets if u != job.declarer]
     label = f"{position}{run}"
     unreachable = [u for u in users if not queue_deliveries(uow, incident.id, u, label, now)]
     fired = EscalationStepFired(
@@ -116,6 +120,7 @@ def run_escalation_step(uow: UnitOfWork, claimed: Claimed[Escalate], now: dateti
         round=round_ + 1,
         users=users,
         unreachable=unreachable,
+        **({"declarer": job.declarer} if job.declarer in targets else {}),
     )
     state, events = rules.record_news(incident, fired)
     uow.incidents.save(state, events)

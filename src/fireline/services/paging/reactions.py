@@ -18,11 +18,17 @@ from fireline.storage.uow import UnitOfWork
 
 
 def start_paging_on_entry(uow: UnitOfWork, event: Declared | PhaseChanged, saved: Saved) -> None:
-    """Entering a phase whose ``on_enter`` pages starts the service's escalation policy."""
+    """Entering a phase whose ``on_enter`` pages starts the service's escalation policy;
+    declaring pages as the declarer chose (never the declarer themselves)."""
     phase = event.phase if isinstance(event, Declared) else event.to
     incident = saved.incident
     if incident.phase != phase:
         return  # moved on within the same change
+    if isinstance(event, Declared) and event.page is not None:
+        if event.page:
+            declarer = event.actor if event.origin == "declared" else ""
+            paging.start_paging(uow, incident, uow.now(), declarer=declarer)
+        return
     workflow = uow.workflows.get(incident.workflow, incident.workflow_version)
     if paging.pages_on_entry(workflow, phase):
         paging.start_paging(uow, incident, uow.now())

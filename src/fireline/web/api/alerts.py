@@ -189,7 +189,9 @@ def revoke(uow: Uow, _: Admin, integration_id: Slug) -> integrations.Integration
     return integrations.revoke(uow=uow, integration_id=integration_id)
 
 
-DeliveryStatus = Literal["queued", "sending", "sent", "failed", "throttled", "cancelled"]
+DeliveryStatus = Literal[
+    "queued", "sending", "sent", "failed", "throttled", "coalesced", "digested", "cancelled"
+]
 
 
 @router.get(
@@ -202,7 +204,7 @@ def list_deliveries(
     uow: Uow,
     _: Viewer,
     incident: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
-    status: Annotated[list[DeliveryStatus] | None, Query(max_length=6)] = None,
+    status: Annotated[list[DeliveryStatus] | None, Query(max_length=8)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     before: Annotated[
         int | None, Query(ge=1, le=2**31 - 1, description="Only rows with a smaller id (paging).")

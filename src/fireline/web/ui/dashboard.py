@@ -15,13 +15,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from fireline.domain.metrics import DURATIONS, GROUP_BY
+from fireline.domain.sentences import label
 from fireline.errors import FirelineError
 from fireline.services.review import reports
 from fireline.services.review.reports import GroupMetricsRead, MetricsReportRead
 from fireline.storage.uow import UnitOfWork
 from fireline.web.deps import Uow
 from fireline.web.ui.session import SignedIn
-from fireline.web.ui.templating import label, render
+from fireline.web.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
 PERIODS = {7: "7 days", 30: "30 days", 90: "90 days", 365: "1 year"}

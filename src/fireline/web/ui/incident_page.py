@@ -17,7 +17,7 @@ from fireline.storage.uow import UnitOfWork
 from fireline.web.deps import Uow
 from fireline.web.ui.forms import validated
 from fireline.web.ui.incident_panels import incident_panels
-from fireline.web.ui.session import FormBody, ResponderActs, SignedIn
+from fireline.web.ui.session import Form, FormBody, ResponderActs, SignedIn
 from fireline.web.ui.templating import render
 from fireline.web.ui.views import TIMELINE_FILTERS, clock_text, describe, worst_clock
 
@@ -115,8 +115,15 @@ def _declare_page(
     values: dict[str, str] | None = None,
 ) -> Response:
     found = incident_views.directory(uow=uow)
+    paging = incident_views.paging_defaults(uow=uow)
     return render(
-        request, "declare.html", status, directory=found, error=error, values=values or {}
+        request,
+        "declare.html",
+        status,
+        directory=found,
+        paging=paging,
+        error=error,
+        values=values or {},
     )
 
 
@@ -132,14 +139,25 @@ def declare(request: Request, uow: Uow, who: ResponderActs, form: FormBody) -> R
             impact=form.optional("impact"),
             urgency=form.optional("urgency"),
             severity=form.optional("severity"),
+            page=_page_choice(form),
         )
         view = incidents.declare(uow=uow, actor=who.principal.user_id, **body.model_dump())
     except FirelineError as error:
         values = {
-            k: form.get(k) for k in ("title", "summary", "service", "impact", "urgency", "severity")
+            k: form.get(k)
+            for k in ("title", "summary", "service", "impact", "urgency", "severity", "page")
         }
+        values["page"] = "1" if values["page"] else "0"
         return _declare_page(request, uow, error.status, error.message, values)
     return RedirectResponse(f"/incidents/{view.incident.id}", status_code=303)
+
+
+def _page_choice(form: Form) -> bool | None:
+    """The form's "page the on-call" box: an unticked box sends nothing, so the form says it
+    showed the box; a post without the box (a script) gets the workflow's default."""
+    if form.optional("page_shown") is None:
+        return None
+    return form.optional("page") is not None
 
 
 @router.get("/incidents/{incident_id}")

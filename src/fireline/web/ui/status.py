@@ -7,10 +7,11 @@ from xml.etree import ElementTree
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from fireline.domain.sentences import label
 from fireline.services.incidents import status_page
 from fireline.services.incidents.status_page import PublicIncident, StatusPage
 from fireline.web.deps import Uow
-from fireline.web.ui.templating import label, render
+from fireline.web.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
 ATOM = "http://www.w3.org/2005/Atom"

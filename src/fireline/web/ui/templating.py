@@ -11,6 +11,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader
 
 from fireline.bootstrap import Fireline
+from fireline.domain.durations import span
+from fireline.domain.sentences import label
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -30,33 +32,10 @@ def environment() -> Environment:
     return env
 
 
-def span(seconds: float) -> str:
-    """A duration in words a tired person reads at a glance: ``45 s``, ``12 min``, ``3 h 05 min``."""
-    seconds = abs(int(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes = seconds // 60
-    if minutes < 60:
-        return f"{minutes} min"
-    hours, minutes = divmod(minutes, 60)
-    if hours < 48:
-        return f"{hours} h {minutes:02d} min"
-    days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h"
-
-
 def utc(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def label(slug: str | None) -> str:
-    """``partial_outage`` → ``Partial outage``."""
-    if not slug:
-        return "—"
-    text = slug.replace("_", " ").replace("-", " ")
-    return text[:1].upper() + text[1:]
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -14,11 +14,7 @@ from fireline.notify import ChannelNotifier, Notifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
 from fireline.notify.webhook import WebhookNotifier
-from fireline.services.admin.organisation import (
-    install_id,
-    register_shipped_workflows,
-    webhook_secret,
-)
+from fireline.services.admin.organisation import install_id, register_shipped_workflows
 from fireline.services.admin.throttling import Attempts
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
@@ -50,9 +46,9 @@ class Fireline:
         """The notifier pages go through (built on first use; tests may set ``notifier``)."""
         if self.notifier is None:
             with self.uow() as uow:
-                secret, install = webhook_secret(uow), install_id(uow)
+                install = install_id(uow)
                 uow.commit()
-            self.notifier = build_notifier(self.settings, secret, install=install)
+            self.notifier = build_notifier(self.settings, install=install)
         return self.notifier
 
     def throttle(self) -> Throttle:
@@ -85,11 +81,11 @@ def prepare_database(fireline: Fireline) -> None:
         uow.commit()
 
 
-def build_notifier(settings: Settings, secret: str, *, install: str) -> Notifier:
+def build_notifier(settings: Settings, *, install: str) -> Notifier:
     """Every channel Fireline delivers pages through, by contact method type."""
     client = httpx.Client()
     adapters: dict[str, Notifier] = {
-        "webhook": WebhookNotifier(client, secret.encode()),
+        "webhook": WebhookNotifier(client),
         "slack": ChatNotifier(client, slack_message),
         "mattermost": ChatNotifier(client, slack_message),
         "teams": ChatNotifier(client, teams_message),

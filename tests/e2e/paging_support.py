@@ -34,7 +34,7 @@ class Receiver:
                         "body": json.loads(body),
                         "raw": body,
                         "key": self.headers.get("Idempotency-Key"),
-                        "signature": self.headers.get("X-Fireline-Signature"),
+                        "headers": dict(self.headers),
                     }
                 )
                 self.send_response(204)

@@ -16,6 +16,8 @@ VALUES = {
     "purpose": "ack-links",
     "kind": "account",
     "subject": "mallory",
+    "owner": "bob",
+    "contact_id": "bob-hook",
     "alert_id": "1",
     "silence_id": "1",
     "integration_id": "nope",
@@ -176,6 +178,7 @@ ADMIN_ONLY = {
     ("post", "/api/v1/secrets/{purpose}/rotate"),
     ("get", "/api/v1/throttles"),
     ("delete", "/api/v1/throttles/{kind}/{subject}"),
+    ("post", "/api/v1/contacts/{owner}/{contact_id}/secret"),
 }
 ANY_USER = {("post", "/api/v1/tokens"), ("delete", "/api/v1/tokens/{token_id}")}
 

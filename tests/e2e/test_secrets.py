@@ -8,12 +8,13 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from standardwebhooks.webhooks import Webhook
 
 from fireline.bootstrap import Fireline
 from fireline.services.admin import auth, secrets
-from fireline.services.admin.organisation import webhook_secret
 from fireline.services.incidents import commands as incidents
 from fireline.services.paging.ack_links import make_token
+from fireline.services.paging.escalation import reassign
 from fireline.web.app import create_app
 from tests.conftest import FakeClock
 from tests.e2e.cli_runner import Cli
@@ -50,18 +51,68 @@ def _ical(client: TestClient, user: str) -> str:
     return str(urls["mine"]).removeprefix("http://127.0.0.1:8080")
 
 
-def test_the_webhook_key_cannot_mint_an_acknowledge_link(
+def test_what_a_webhook_receiver_holds_cannot_mint_an_acknowledge_link(
     core: Fireline, client: TestClient, paging: Receiver
 ) -> None:
     incident_id, _ = _page_link(core, paging)
     with core.uow() as uow:
-        leaked = webhook_secret(uow)
-        uow.commit()
+        receivers = uow.webhook_secrets.get("carol", "carol-hook")
+    assert receivers is not None
 
-    minted = client.post(f"/ack/{_token(core, leaked, incident_id, 'carol')}")
-
-    assert minted.status_code == 401
+    for leaked in (receivers, receivers.removeprefix("whsec_")):
+        minted = client.post(f"/ack/{_token(core, leaked, incident_id, 'carol', days=1)}")
+        assert minted.status_code == 401
     assert _acknowledged_by(core, incident_id) == []
+
+
+def test_each_webhook_contact_has_its_own_secret_and_an_admin_gets_a_new_one_once(
+    core: Fireline, client: TestClient, paging: Receiver, cli: Cli, clock: FakeClock
+) -> None:
+    incident = incidents.declare(
+        uow=core.uow(), actor="dana", title="x", services=["checkout-api"]
+    ).incident
+    incidents.declare(uow=core.uow(), actor="dana", title="y", services=["ledger"])
+    reassign(uow=core.uow(), actor="alice", incident_id=incident.id, user="bob")
+    work(core)
+    paged = {p["path"].rsplit("/", 1)[-1] for p in paging.pages}
+    with core.uow() as uow:
+        made = {u: uow.webhook_secrets.get(u, f"{u}-hook") for u in ("bob", "carol")}
+    assert paged == {"bob", "carol"} and None not in made.values()
+    assert made["bob"] != made["carol"]  # one secret per contact
+
+    issued = cli("contact", "secret", "bob", "bob-hook", "--json")
+    again = cli("contact", "secret", "bob", "bob-hook")
+    not_a_webhook = cli("contact", "secret", "bob", "bob-mail")
+    nobody = cli("contact", "secret", "zed", "zed-hook")
+
+    assert issued.code == 0 and issued.json()["secret"].startswith("whsec_")
+    assert again.code == 0 and "whsec_" in again.out and issued.json()["secret"] not in again.out
+    assert not_a_webhook.code == 1 and "only webhook contacts are signed" in not_a_webhook.err
+    assert nobody.code == 1
+    paging.pages.clear()
+    clock.advance(minutes=1)  # a second page to bob, signed with the new secret
+
+    reassign(uow=core.uow(), actor="alice", incident_id=incident.id, user="bob")
+    work(core)
+    sent = [p for p in paging.pages if p["path"].endswith("/bob")]
+    secret = again.out.split()[-1]
+    assert sent and all(Webhook(secret).verify(p["raw"], p["headers"]) for p in sent)
+
+
+def test_only_admins_issue_webhook_secrets(core: Fireline, client: TestClient) -> None:
+    def bearer(user: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {auth.create_token(uow=core.uow(), user_id=user)}"}
+
+    path = "/api/v1/contacts/bob/bob-hook/secret"
+    assert client.post(path, headers=bearer("bob")).status_code == 403
+    issued = client.post(path, headers=bearer("alice"))
+    assert issued.status_code == 200 and issued.json()["secret"].startswith("whsec_")
+    assert (
+        client.post(
+            "/api/v1/contacts/team:payments/nope/secret", headers=bearer("alice")
+        ).status_code
+        == 404
+    )
 
 
 def test_the_calendar_key_cannot_mint_an_acknowledge_link(

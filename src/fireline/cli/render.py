@@ -73,6 +73,13 @@ def throttles(listed: Json) -> str:
     return "\n".join(rows) or "nobody is throttled"
 
 
+def webhook_secret(issued: Json) -> str:
+    return (
+        f"New signing secret for {issued['owner']}'s {issued['contact']} (shown once; the old "
+        f"one no longer signs):\n{issued['secret']}"
+    )
+
+
 def secret_rotated(rotated: Json) -> str:
     return f"{rotated['purpose']} rotated: every link signed with the old key stops working now"
 

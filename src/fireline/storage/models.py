@@ -379,6 +379,18 @@ class RateLimit(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class WebhookSecret(Base):
+    """The Standard Webhooks signing secret (``whsec_…``) of one webhook contact method:
+    ``owner`` is the user id, or ``team:ID`` / ``service:ID`` for an announcement channel."""
+
+    __tablename__ = "webhook_secrets"
+    owner: Mapped[str] = mapped_column(String(60), primary_key=True)
+    contact: Mapped[str] = mapped_column(String(40), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(16))  # config | generated
+    created_at: Mapped[datetime]
+
+
 class PostmortemRow(Base):
     """An incident's postmortem: Markdown sections, review status, reviewers.
 

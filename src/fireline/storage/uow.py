@@ -24,6 +24,7 @@ from fireline.storage.search import SearchRepository
 from fireline.storage.status_page import StatusPageRepository
 from fireline.storage.tokens import TokenRepository
 from fireline.storage.web_sessions import WebSessionRepository
+from fireline.storage.webhook_secrets import WebhookSecretRepository
 from fireline.storage.workflows import WorkflowRepository
 
 Clock = Callable[[], datetime]
@@ -83,6 +84,7 @@ class UnitOfWork:
         self.reports = ReportRepository(session)
         self.review = ReviewRepository(session)
         self.search = SearchRepository(session)
+        self.webhook_secrets = WebhookSecretRepository(session)
         return self
 
     def __exit__(

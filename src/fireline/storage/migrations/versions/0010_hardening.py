@@ -1,4 +1,5 @@
-"""rate limits kept in the database: failed logins and API tokens, shared by every process
+"""rate limits kept in the database (failed logins and API tokens, shared by every process);
+Standard Webhooks secrets, one per webhook contact
 
 Revision ID: 0010
 Revises: 0009
@@ -24,7 +25,17 @@ def upgrade() -> None:
         sa.Column("expires_at", UTCDateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_rate_limits_expires_at", "rate_limits", ["expires_at"])
+    op.create_table(
+        "webhook_secrets",
+        sa.Column("owner", sa.String(60), primary_key=True),
+        sa.Column("contact", sa.String(40), primary_key=True),
+        sa.Column("secret", sa.String(120), nullable=False),
+        sa.Column("source", sa.String(16), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+    )
+    op.execute("DELETE FROM settings WHERE key = 'webhook_secret'")  # one secret signed everything
 
 
 def downgrade() -> None:
+    op.drop_table("webhook_secrets")
     op.drop_table("rate_limits")

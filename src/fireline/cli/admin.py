@@ -23,6 +23,7 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
 secret_app = typer.Typer(help="Fireline's signing keys, one per purpose.", no_args_is_help=True)
+audit_app = typer.Typer(help="Who changed what, and when.", no_args_is_help=True)
 contact_app = typer.Typer(help="People's contact methods.", no_args_is_help=True)
 throttle_app = typer.Typer(
     help="Accounts and addresses refused after too many failed logins or tokens.",
@@ -109,6 +110,22 @@ def secret_rotate(
     ctx.emit(ctx.call("POST", f"/secrets/{purpose}/rotate"), render.secret_rotated)
 
 
+@audit_app.command("list")
+@connected
+def audit_list(
+    ctx: Context,
+    limit: Annotated[
+        int, typer.Option(help="How many entries, newest first.", min=1, max=500)
+    ] = 50,
+    action: Annotated[
+        str | None, typer.Option(help="Only this action, like token.created.")
+    ] = None,
+    before: Annotated[int | None, typer.Option(help="Entries older than this id.")] = None,
+) -> None:
+    """The audit log: config applied, tokens, passwords, keys, secrets, silences, refusals."""
+    ctx.emit(ctx.call("GET", "/audit", limit=limit, action=action, before=before), render.audit_log)
+
+
 @contact_app.command("secret")
 @connected
 def contact_secret(
@@ -151,7 +168,7 @@ def token_create(
     from fireline.services.admin import auth
 
     with opened(database_url) as core:
-        token = auth.create_token(uow=core.uow(), user_id=user, name=name)
+        token = auth.create_token(uow=core.uow(), user_id=user, name=name, actor="cli")
     typer.echo(json.dumps({"token": token, "user": user, "name": name}) if as_json else token)
 
 
@@ -209,7 +226,7 @@ def user_password(
         )
     password = sys.stdin.readline().rstrip("\r\n")
     with opened(database_url) as core:
-        auth.set_password(uow=core.uow(), user_id=user_id, password=password)
+        auth.set_password(uow=core.uow(), user_id=user_id, password=password, actor="cli")
     typer.echo(f"password set for {user_id}")
 
 

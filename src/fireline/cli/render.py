@@ -73,6 +73,20 @@ def throttles(listed: Json) -> str:
     return "\n".join(rows) or "nobody is throttled"
 
 
+def audit_log(listed: Json) -> str:
+    rows = [
+        f"{e['id']:>5}  {e['at'][:19].replace('T', ' ')}Z  {e['actor']:<12} {e['action']:<22} "
+        f"{e['subject']}"
+        + (
+            "  " + ", ".join(f"{k}={v}" for k, v in e["details"].items() if k != "changes")
+            if e["details"]
+            else ""
+        )
+        for e in listed["items"]
+    ]
+    return "\n".join(rows) or "the audit log is empty"
+
+
 def webhook_secret(issued: Json) -> str:
     return (
         f"New signing secret for {issued['owner']}'s {issued['contact']} (shown once; the old "

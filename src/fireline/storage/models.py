@@ -379,6 +379,20 @@ class RateLimit(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class AuditEntry(Base):
+    """One administrative change, written in the same transaction as the change; never updated
+    or deleted by Fireline."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = {"sqlite_autoincrement": True}
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]]
+
+
 class WebhookSecret(Base):
     """The Standard Webhooks signing secret (``whsec_…``) of one webhook contact method:
     ``owner`` is the user id, or ``team:ID`` / ``service:ID`` for an announcement channel."""

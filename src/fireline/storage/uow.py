@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fireline.errors import Conflict, StaleState
 from fireline.storage.alerts import AlertRepository, SilenceRepository
+from fireline.storage.audit import AuditRepository
 from fireline.storage.db import READ_ONLY
 from fireline.storage.deliveries import DeliveryRepository
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
@@ -85,6 +86,7 @@ class UnitOfWork:
         self.review = ReviewRepository(session)
         self.search = SearchRepository(session)
         self.webhook_secrets = WebhookSecretRepository(session)
+        self.audit = AuditRepository(session)
         return self
 
     def __exit__(

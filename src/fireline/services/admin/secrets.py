@@ -15,6 +15,7 @@ from typing import Literal, get_args
 from pydantic import BaseModel
 
 from fireline.errors import InvalidInput
+from fireline.services.admin import audit
 from fireline.storage.uow import UnitOfWork
 
 Purpose = Literal["ack-links", "calendar-feeds"]
@@ -41,11 +42,12 @@ def key(uow: UnitOfWork, purpose: Purpose) -> bytes:
     return _new(uow, purpose)
 
 
-def rotate(*, uow: UnitOfWork, purpose: str) -> SecretRead:
+def rotate(*, uow: UnitOfWork, actor: str, purpose: str) -> SecretRead:
     """Replace the key for ``purpose``; everything signed with the old one stops working."""
     chosen = _purpose(purpose)
     with uow:
         _new(uow, chosen)
+        audit.record(uow, actor, "secret.rotated", chosen)
         read = _read(uow, chosen)
         uow.commit()
     return read

@@ -21,6 +21,7 @@ from limits.strategies import FixedWindowRateLimiter
 from pydantic import BaseModel
 
 from fireline.errors import InvalidInput, TooManyAttempts
+from fireline.services.admin import audit
 from fireline.storage.rate_limits import DatabaseStorage
 from fireline.storage.uow import UnitOfWork
 
@@ -72,11 +73,17 @@ class Attempts:
                 retry_after=wait,
             )
 
-    def failed(self, kind: Kind, subject: str) -> None:
+    def failed(self, kind: Kind, subject: str) -> bool:
+        """Count a failure; True when it is the one that makes ``subject`` refused."""
         key = quote(subject, safe="")
-        over = [not self.limiter.hit(item, kind, key) for item in LIMITS[kind]]
-        if any(over):
+        newly = False
+        for item in LIMITS[kind]:
+            was_open = self.limiter.test(item, kind, key)
+            self.limiter.hit(item, kind, key)
+            newly |= was_open and not self.limiter.test(item, kind, key)
+        if newly:
             log.warning("throttled: %s %s", WHAT[kind], subject)
+        return newly
 
     def forget(self, kind: Kind, subject: str) -> None:
         key = quote(subject, safe="")
@@ -104,6 +111,22 @@ class Attempts:
         if kind not in KINDS:
             raise InvalidInput(f"no such kind {kind!r}; kinds: {', '.join(KINDS)}", field="kind")
         self.forget(kind, subject)
+
+
+def failed(uow: UnitOfWork, attempts: Attempts, kind: Kind, subject: str, address: str) -> None:
+    """Count a failure, and note in the audit log when it makes ``subject`` refused."""
+    if attempts.failed(kind, subject):
+        with uow:
+            audit.record(uow, "fireline", "login.throttled", f"{kind} {subject}", address=address)
+            uow.commit()
+
+
+def lift(*, uow: UnitOfWork, attempts: Attempts, actor: str, kind: str, subject: str) -> None:
+    """An admin lets ``subject`` try again now."""
+    attempts.clear(kind, subject)
+    with uow:
+        audit.record(uow, actor, "throttle.cleared", f"{kind} {subject}")
+        uow.commit()
 
 
 def account_of(uow: UnitOfWork, login: str) -> str:

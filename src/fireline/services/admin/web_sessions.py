@@ -50,8 +50,8 @@ def log_in(*, uow: UnitOfWork, attempts: Attempts, login: str, password: str, ad
     try:
         principal = auth.check_password(uow=uow, login=login, password=password)
     except Unauthenticated:
-        attempts.failed("account", account)
-        attempts.failed("address", address)
+        throttling.failed(uow, attempts, "account", account, address)
+        throttling.failed(uow, attempts, "address", address, address)
         raise
     attempts.forget("account", account)
     return open_session(uow=uow, user_id=principal.user_id)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from fireline.domain.durations import parse_duration
 from fireline.errors import Conflict, InvalidInput
+from fireline.services.admin import audit
 from fireline.storage.directory import IntegrationRecord
 from fireline.storage.models import Integration, Service
 from fireline.storage.uow import UnitOfWork
@@ -62,7 +63,13 @@ def list_integrations(*, uow: UnitOfWork, show_keys: bool) -> list[IntegrationRe
 
 
 def create_integration(
-    *, uow: UnitOfWork, integration_id: str, service: str, kind: str, settings: dict[str, Any]
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    integration_id: str,
+    service: str,
+    kind: str,
+    settings: dict[str, Any],
 ) -> IntegrationRead:
     """Add an integration to a service with a fresh key."""
     with uow:
@@ -84,6 +91,7 @@ def create_integration(
             )
         )
         created = read_integration(uow.directory.integration(integration_id), show_key=True)
+        audit.record(uow, actor, "integration.created", integration_id, service=service, type=kind)
         uow.commit()
     return created
 
@@ -96,12 +104,16 @@ def parse_grace(text: str) -> timedelta:
         raise InvalidInput(str(error), field="grace") from None
 
 
-def rotate_key(*, uow: UnitOfWork, integration_id: str, grace: timedelta) -> IntegrationRead:
+def rotate_key(
+    *, uow: UnitOfWork, actor: str, integration_id: str, grace: timedelta
+) -> IntegrationRead:
     """Give the integration a new key; the current one keeps working for ``grace``."""
     with uow:
         integration = uow.directory.integration(integration_id)
         integration = rotated(integration, key=new_key(), grace=grace, now=uow.now())
         uow.directory.rotate_key(integration)
+        seconds = int(grace.total_seconds())
+        audit.record(uow, actor, "integration.rotated", integration_id, grace_seconds=seconds)
         uow.commit()
     return read_integration(integration, show_key=True)
 
@@ -121,11 +133,12 @@ def rotated(
     )
 
 
-def revoke(*, uow: UnitOfWork, integration_id: str) -> IntegrationRead:
+def revoke(*, uow: UnitOfWork, actor: str, integration_id: str) -> IntegrationRead:
     """Stop accepting alerts on this integration's keys, at once."""
     with uow:
         integration = revoked(uow.directory.integration(integration_id), now=uow.now())
         uow.directory.revoke_integration(integration)
+        audit.record(uow, actor, "integration.revoked", integration_id)
         uow.commit()
     return read_integration(integration, show_key=True)
 

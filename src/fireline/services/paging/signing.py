@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from fireline.errors import InvalidInput, NotFound
+from fireline.services.admin import audit
 from fireline.storage.models import Service, Team, User
 from fireline.storage.uow import UnitOfWork
 
@@ -48,7 +49,7 @@ def configure(uow: UnitOfWork, owner: str, contact_id: str, secret: str) -> bool
     return uow.webhook_secrets.put(owner, contact_id, secret, source="config", now=uow.now())
 
 
-def issue(*, uow: UnitOfWork, owner: str, contact_id: str) -> SecretIssued:
+def issue(*, uow: UnitOfWork, actor: str, owner: str, contact_id: str) -> SecretIssued:
     """A new secret for a webhook contact, replacing the old one at once."""
     with uow:
         contact = _contact(uow, owner, contact_id)
@@ -59,6 +60,7 @@ def issue(*, uow: UnitOfWork, owner: str, contact_id: str) -> SecretIssued:
             )
         made = new_secret()
         uow.webhook_secrets.put(owner, contact_id, made, source="generated", now=uow.now())
+        audit.record(uow, actor, "webhook_secret.issued", f"{owner}/{contact_id}")
         uow.commit()
     return SecretIssued(owner=owner, contact=contact_id, secret=made)
 

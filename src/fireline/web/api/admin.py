@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from fireline.errors import InvalidInput
-from fireline.services.admin import auth, directory, secrets
+from fireline.services.admin import audit, auth, directory, secrets, throttling
 from fireline.services.admin.configuration import apply_config
 from fireline.services.admin.throttling import ThrottleRead
 from fireline.services.paging import signing
@@ -186,10 +186,10 @@ def list_secrets(uow: Uow, _: Admin) -> list[secrets.SecretRead]:
     responses=document((422,)),
 )
 def rotate_secret(
-    uow: Uow, _: Admin, purpose: Annotated[str, Path(max_length=40, pattern=r"^[a-z-]+$")]
+    uow: Uow, who: Admin, purpose: Annotated[str, Path(max_length=40, pattern=r"^[a-z-]+$")]
 ) -> secrets.SecretRead:
     """Replace a signing key: every link signed with the old one stops working at once."""
-    return secrets.rotate(uow=uow, purpose=purpose)
+    return secrets.rotate(uow=uow, actor=who.user_id, purpose=purpose)
 
 
 @router.get("/throttles", tags=["security"], response_model=list[ThrottleRead])
@@ -206,12 +206,14 @@ def throttles(core: Core, _: Admin) -> list[ThrottleRead]:
 )
 def clear_throttle(
     core: Core,
-    _: Admin,
+    who: Admin,
     kind: Annotated[str, Path(max_length=20)],
     subject: Annotated[str, Path(max_length=254, pattern=r"^[^\x00]+$")],
 ) -> None:
     """Lift a refusal: the account or address may try again at once."""
-    core.attempts().clear(kind, subject)
+    throttling.lift(
+        uow=core.uow(), attempts=core.attempts(), actor=who.user_id, kind=kind, subject=subject
+    )
 
 
 @router.post(
@@ -222,10 +224,23 @@ def clear_throttle(
 )
 def issue_webhook_secret(
     uow: Uow,
-    _: Admin,
+    who: Admin,
     owner: Annotated[str, Path(pattern=r"^(?:team:|service:)?[a-z][a-z0-9_-]{0,39}$")],
     contact_id: Id,
 ) -> signing.SecretIssued:
     """A new Standard Webhooks secret for a webhook contact (a user's, or ``team:ID`` /
     ``service:ID`` for an announcement channel), shown this once; the old one stops at once."""
-    return signing.issue(uow=uow, owner=owner, contact_id=contact_id)
+    return signing.issue(uow=uow, actor=who.user_id, owner=owner, contact_id=contact_id)
+
+
+@router.get("/audit", tags=["security"], response_model=list[audit.AuditRead])
+def audit_log(
+    uow: Uow,
+    _: Admin,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before: Annotated[int | None, Query(ge=1, le=2**62, description="Older than this id.")] = None,
+    action: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_.]+$")] = None,
+) -> list[audit.AuditRead]:
+    """Who changed what, newest first: config, tokens, passwords, integration keys, secrets,
+    silences, login refusals."""
+    return audit.list_audit(uow=uow, limit=limit, before=before, action=action)

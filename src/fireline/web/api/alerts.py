@@ -112,8 +112,8 @@ def create_silence(uow: Uow, who: Responder, body: SilenceCreate) -> silences.Si
     responses=document((404,)),
     summary="End a silence now",
 )
-def expire_silence(uow: Uow, _: Responder, silence_id: Number) -> silences.SilenceRead:
-    return silences.expire_silence(uow=uow, silence_id=silence_id)
+def expire_silence(uow: Uow, who: Responder, silence_id: Number) -> silences.SilenceRead:
+    return silences.expire_silence(uow=uow, actor=who.user_id, silence_id=silence_id)
 
 
 class IntegrationCreate(Input):
@@ -154,9 +154,12 @@ def list_integrations(uow: Uow, who: Viewer) -> list[integrations.IntegrationRea
     response_model=integrations.IntegrationRead,
     responses=document((409,)),
 )
-def create_integration(uow: Uow, _: Admin, body: IntegrationCreate) -> integrations.IntegrationRead:
+def create_integration(
+    uow: Uow, who: Admin, body: IntegrationCreate
+) -> integrations.IntegrationRead:
     return integrations.create_integration(
         uow=uow,
+        actor=who.user_id,
         integration_id=body.id,
         service=body.service,
         kind=body.type,
@@ -172,10 +175,12 @@ def create_integration(uow: Uow, _: Admin, body: IntegrationCreate) -> integrati
     summary="New key; the old one keeps working for the grace period",
 )
 def rotate(
-    uow: Uow, _: Admin, integration_id: Slug, body: Rotation | None = None
+    uow: Uow, who: Admin, integration_id: Slug, body: Rotation | None = None
 ) -> integrations.IntegrationRead:
     grace = integrations.parse_grace((body or Rotation()).grace)
-    return integrations.rotate_key(uow=uow, integration_id=integration_id, grace=grace)
+    return integrations.rotate_key(
+        uow=uow, actor=who.user_id, integration_id=integration_id, grace=grace
+    )
 
 
 @router.post(
@@ -185,8 +190,8 @@ def rotate(
     responses=document((404,)),
     summary="Stop accepting alerts on this integration at once",
 )
-def revoke(uow: Uow, _: Admin, integration_id: Slug) -> integrations.IntegrationRead:
-    return integrations.revoke(uow=uow, integration_id=integration_id)
+def revoke(uow: Uow, who: Admin, integration_id: Slug) -> integrations.IntegrationRead:
+    return integrations.revoke(uow=uow, actor=who.user_id, integration_id=integration_id)
 
 
 DeliveryStatus = Literal[

@@ -1,5 +1,5 @@
 """rate limits kept in the database (failed logins and API tokens, shared by every process);
-Standard Webhooks secrets, one per webhook contact
+Standard Webhooks secrets, one per webhook contact; the audit log
 
 Revision ID: 0010
 Revises: 0009
@@ -9,7 +9,7 @@ Create Date: 2026-12-03 13:00:00
 import sqlalchemy as sa
 from alembic import op
 
-from fireline.storage.models import UTCDateTime
+from fireline.storage.models import JSONType, UTCDateTime
 
 revision = "0010"
 down_revision = "0009"
@@ -33,9 +33,22 @@ def upgrade() -> None:
         sa.Column("source", sa.String(16), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
     )
+    op.create_table(
+        "audit_log",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(64), nullable=False),
+        sa.Column("action", sa.String(40), nullable=False),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("details", JSONType, nullable=False),
+        sqlite_autoincrement=True,
+    )
+    op.create_index("ix_audit_log_at", "audit_log", ["at"])
+    op.create_index("ix_audit_log_action", "audit_log", ["action"])
     op.execute("DELETE FROM settings WHERE key = 'webhook_secret'")  # one secret signed everything
 
 
 def downgrade() -> None:
+    op.drop_table("audit_log")
     op.drop_table("webhook_secrets")
     op.drop_table("rate_limits")

@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+PORT ?= 8080
 
 .PHONY: run test check lint typecheck unit bench clean
 
@@ -15,8 +16,8 @@ $(VENV)/.dev: $(BIN)/fireline
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-run: $(BIN)/fireline  ## start Fireline on ./fireline.db at http://127.0.0.1:8080
-	$(BIN)/fireline serve
+run: $(BIN)/fireline  ## start Fireline on ./fireline.db at http://127.0.0.1:8080 (make run PORT=9000)
+	$(BIN)/fireline serve --port $(PORT)
 
 test: check  ## lint, type-check and run the whole suite
 	$(BIN)/pytest

@@ -51,3 +51,16 @@ def test_every_setting_is_documented(name: str) -> None:
 @pytest.mark.parametrize("section", sorted(ConfigDocument.model_fields))
 def test_every_config_section_is_documented(section: str) -> None:
     assert f"`{section}`" in (DOCS / "configuration.md").read_text()
+
+
+def test_the_docs_promise_nothing_that_already_shipped() -> None:
+    stale = [p.name for p in DOCS.glob("*.md") if "arrives later" in p.read_text()]
+    assert stale == []
+
+
+def test_make_run_takes_a_port_and_the_readme_says_so() -> None:
+    root = DOCS.parent
+    makefile, readme = (root / "Makefile").read_text(), (root / "README.md").read_text()
+    assert "PORT ?= 8080" in makefile and "serve --port $(PORT)" in makefile
+    assert readme.startswith("# Fireline\n\n```sh\nmake run")
+    assert "make run PORT=9000" in readme

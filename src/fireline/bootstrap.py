@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 
 from fireline import bus
 from fireline.config import Settings
 from fireline.domain.throttle import Throttle
-from fireline.notify import ChannelNotifier, Notifier
+from fireline.notify import ChannelNotifier, Message, Notifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
+from fireline.notify.inbox import InboxNotifier, Keep
 from fireline.notify.webhook import WebhookNotifier
+from fireline.services.admin import base_url
 from fireline.services.admin.organisation import install_id, register_shipped_workflows
 from fireline.services.admin.throttling import Attempts
+from fireline.services.paging import inbox
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
 from fireline.storage.rate_limits import DatabaseStorage
@@ -48,8 +52,15 @@ class Fireline:
             with self.uow() as uow:
                 install = install_id(uow)
                 uow.commit()
-            self.notifier = build_notifier(self.settings, install=install)
+            self.notifier = build_notifier(self.settings, install=install, keep=self._keep_in_inbox)
         return self.notifier
+
+    def _keep_in_inbox(self, contact: dict[str, Any], message: Message) -> None:
+        inbox.keep(uow=self.uow(), contact=contact, message=message)
+
+    def base_url(self) -> str:
+        """Where pages, feeds and integration URLs point (services/admin/base_url.py)."""
+        return base_url.current(self.uow(), self.settings.base_url)
 
     def throttle(self) -> Throttle:
         """How many notifications one contact may receive per window."""
@@ -81,8 +92,10 @@ def prepare_database(fireline: Fireline) -> None:
         uow.commit()
 
 
-def build_notifier(settings: Settings, *, install: str) -> Notifier:
-    """Every channel Fireline delivers pages through, by contact method type."""
+def build_notifier(settings: Settings, *, install: str, keep: Keep | None = None) -> Notifier:
+    """Every channel Fireline delivers pages through, by contact method type (the inbox when
+    given a way to ``keep`` its messages: the core's database); ``install`` names this
+    installation in mail Message-IDs."""
     client = httpx.Client()
     adapters: dict[str, Notifier] = {
         "webhook": WebhookNotifier(client),
@@ -90,6 +103,8 @@ def build_notifier(settings: Settings, *, install: str) -> Notifier:
         "mattermost": ChatNotifier(client, slack_message),
         "teams": ChatNotifier(client, teams_message),
     }
+    if keep is not None:
+        adapters["inbox"] = InboxNotifier(keep)
     if settings.smtp_host:
         adapters["email"] = EmailNotifier(
             settings.smtp_host,

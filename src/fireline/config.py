@@ -36,8 +36,11 @@ class Settings(BaseSettings):
         description="Requests a second each integration key may send (bursts of twice that); 0: no limit.",
     )
     base_url: str = Field(
-        default="http://127.0.0.1:8080",
-        description="How people reach this server; pages link to incidents under it.",
+        default="",
+        description=(
+            "How people reach this server; pages link to incidents under it. Empty: the "
+            "address `fireline serve` listens on (0.0.0.0 as 127.0.0.1)."
+        ),
     )
     smtp_host: str = Field(
         default="", description="Mail server for email pages; empty: email is not sent."

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 
+from fireline.domain.due import bare_day, due_on
+from fireline.domain.events import PublicState
 from fireline.domain.sentences import describe
 from fireline.domain.sla import SlaClock
 from fireline.domain.state import Incident
@@ -30,8 +32,15 @@ def _plausible_time(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+def _a_day_is_its_end(value: Any) -> Any:
+    day = bare_day(value)
+    return due_on(day) if day else value
+
+
 Clean = AfterValidator(_no_nul)
 Time = Annotated[AwareDatetime, AfterValidator(_plausible_time)]
+# When something is due: a time with its offset, or a date alone (the end of that day, UTC).
+Due = Annotated[AwareDatetime, BeforeValidator(_a_day_is_its_end), AfterValidator(_plausible_time)]
 Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.@-]+$")]
 Title = Annotated[str, Field(min_length=1, max_length=200), Clean]
 Summary = Annotated[str, Field(max_length=20_000), Clean]
@@ -106,6 +115,12 @@ class NoteCreate(Input):
 class StatusUpdateCreate(Input):
     message: LongText
     visibility: Literal["internal", "public"] = "internal"
+    component_status: dict[str, PublicState] = Field(
+        default_factory=dict,
+        description="Public updates only: service or status page component id -> the public"
+        " state it shows from now on (operational, recovering, investigating, degraded,"
+        " partial_outage, major_outage).",
+    )
 
 
 class MetricsExclusionUpdate(Input):
@@ -118,13 +133,13 @@ class MetricsExclusionUpdate(Input):
 class TaskCreate(Input):
     title: Title
     owner: Ref | None = None
-    due_at: Time | None = None
+    due_at: Due | None = None
 
 
 class TaskUpdate(Input):
     title: Title | None = None
     owner: Ref | None = None
-    due_at: Time | None = None
+    due_at: Due | None = None
     done: bool | None = None
 
 
@@ -202,6 +217,7 @@ class IncidentRead(Read):
     sla_breaches: list[str] = []
     postmortem: Literal["draft", "in_review", "published"] | None = None
     follow_ups: list[FollowUpItemRead] = []
+    public_status: dict[str, PublicState] = {}
     phases: list[PhaseVisitRead]
     sla: list[SlaClockRead]
     version: int
@@ -276,6 +292,7 @@ def _timeline_event(entry: TimelineEntry) -> dict[str, Any]:
 def _incident_fields(incident: Incident, sla: list[SlaClock]) -> dict[str, Any]:
     fields = incident.model_dump(exclude={"seq", "phase_history"})
     fields["version"] = incident.seq
+    fields["public_status"] = {k: v.state for k, v in incident.public_status.items()}
     fields["phases"] = incident.phase_history
     fields["sla"] = [{**vars(c), "breached": c.breached} for c in sla]
     return fields

@@ -171,6 +171,7 @@ def test_config_errors_name_the_source_given(api: Api) -> None:
 
 ADMIN_ONLY = {
     ("post", "/api/v1/config/apply"),
+    ("post", "/api/v1/config/plan"),
     ("post", "/api/v1/integrations"),
     ("post", "/api/v1/integrations/{integration_id}/rotate"),
     ("post", "/api/v1/integrations/{integration_id}/revoke"),

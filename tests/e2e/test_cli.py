@@ -210,3 +210,41 @@ def test_workflow_commands(cli: Cli, tmp_path: Path) -> None:
     )
     good = Path(__file__).parents[2] / "src" / "fireline" / "workflows" / "standard.yaml"
     assert cli("workflow", "validate", str(good), connection=False).code == 0
+
+
+def test_a_public_update_sets_a_components_public_status(configured: Cli) -> None:
+    cli = configured
+    declared = cli(
+        "incident", "declare", "--title", "Checkout errors", "--service", "checkout-api", "--json"
+    )
+    number = str(declared.json()["id"])
+    update = ("incident", "update", number, "Card payments fail.", "--as", "bob")
+
+    set_ = cli(*update, "--public", "--component-status", "checkout-api=partial_outage", "--json")
+    internal = cli(*update, "--component-status", "checkout-api=degraded")
+    malformed = cli(*update, "--public", "--component-status", "checkout-api")
+
+    assert set_.code == 0, set_.err
+    assert set_.json()["public_status"] == {"checkout-api": "partial_outage"}
+    assert internal.code == 1 and "public status update" in internal.err
+    assert malformed.code == 2 and "ID=STATE" in malformed.err
+
+
+STAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z"
+
+
+def test_people_read_times_without_microseconds_and_json_keeps_iso(configured: Cli) -> None:
+    import re
+
+    cli = configured
+    declared = cli("incident", "declare", "--title", "Slow ledger", "--service", "ledger", "--json")
+    number = str(declared.json()["id"])
+    assert cli("incident", "note", number, "Looking", "--as", "bob").code == 0
+    shown = cli("incident", "show", number)
+    as_json = cli("incident", "show", number, "--json").json()
+
+    assert re.search(rf"^  detected {STAMP}$", shown.out, re.MULTILINE), shown.out
+    timeline = shown.out[shown.out.index("Timeline:") :].splitlines()[1:]
+    assert timeline and all(re.match(rf"  {STAMP}  ", line) for line in timeline), timeline
+    assert not re.search(r"\d{2}:\d{2}:\d{2}\.\d+|\+00:00", shown.out), shown.out
+    assert "T" in as_json["timeline"][0]["at"]  # --json keeps ISO 8601

@@ -293,3 +293,24 @@ def test_the_review_from_the_cli(
     assert "no similar incidents" in cli("incident", "similar", number).out
     refused = cli("drill", "report", number)
     assert refused.code == 1 and "is not a drill" in refused.err
+
+
+def test_a_due_date_alone_is_the_end_of_that_day_utc_everywhere(
+    core: Fireline, paging: Receiver, cli: Cli
+) -> None:
+    number = str(_to_review(core))
+    by_cli = cli("follow-up", "add", number, "From the CLI", "--due", "2026-12-15", "--json")
+    timed = cli("follow-up", "add", number, "At a time", "--due", "2026-12-15T17:00", "--json")
+    task = cli("incident", "task", number, "A task", "--due", "2026-12-15", "--json")
+    bad = cli("follow-up", "add", number, "Bad", "--due", "mid-December")
+
+    assert by_cli.code == 0, by_cli.err
+    due = {f["title"]: f["due_at"] for f in by_cli.json()["items"]}
+    assert due["From the CLI"] == "2026-12-15T23:59:00Z"
+    assert {f["title"]: f["due_at"] for f in timed.json()["items"]}["At a time"] == (
+        "2026-12-15T17:00:00Z"
+    )
+    assert [t["due_at"] for t in task.json()["tasks"] if t["title"] == "A task"] == [
+        "2026-12-15T23:59:00Z"
+    ]
+    assert bad.code == 2 and "2026-12-15" in bad.err

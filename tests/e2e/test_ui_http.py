@@ -183,14 +183,35 @@ def test_user_text_is_shown_as_text_everywhere(people: Api) -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, path
 
 
-def test_a_refused_move_explains_the_gate_and_keeps_the_reason(people: Api) -> None:
+def _refused(browser: WebUser, path: str, form: dict[str, str]) -> tuple[str, str]:
+    """POST, follow the redirect back as a browser does: (where it landed, the page)."""
+    response = browser.post(path, form)
+    assert response.status_code == 303, response.text
+    landed = response.headers["location"]
+    return landed, browser.get(landed.split("#")[0]).text
+
+
+def test_a_refused_move_comes_back_to_the_incident_page_with_the_reason(people: Api) -> None:
     declare(people)
     bob = signed_in(people, "bob")
+    landed, page = _refused(
+        bob, "/incidents/1/transition", {"phase": "response", "reason": "hurry"}
+    )
+    again = bob.get("/incidents/1").text
+
+    assert landed == "/incidents/1#phase"  # a page the browser can reload, not a POST-only URL
+    assert "cannot enter response: impact must be set; urgency must be set" in page
+    assert "<li>an incident commander must be assigned</li>" in page
+    assert 'name="reason" maxlength="2000" value="hurry"' in page
+    assert "cannot enter response" not in again  # shown once
+
+
+def test_a_refusal_cannot_be_forged_for_someone_else(people: Api) -> None:
+    declare(people)
+    bob, alice = signed_in(people, "bob"), signed_in(people, "alice")
     response = bob.post("/incidents/1/transition", {"phase": "response", "reason": "hurry"})
-    assert response.status_code == 409
-    assert "cannot enter response: impact must be set; urgency must be set" in response.text
-    assert "<li>an incident commander must be assigned</li>" in response.text
-    assert 'name="reason" maxlength="2000" value="hurry"' in response.text
+    alice.client.cookies.set("fireline_refusal", response.cookies["fireline_refusal"])
+    assert "cannot enter response" not in alice.get("/incidents/1").text
 
 
 def test_responders_work_an_incident_to_closed(people: Api) -> None:
@@ -214,8 +235,8 @@ def test_responders_work_an_incident_to_closed(people: Api) -> None:
         response = bob.post(path, form)
         assert response.status_code == 303, (path, response.text)
     if people.responder.get("/api/v1/incidents/1/postmortem").status_code == 200:
-        refused = bob.post("/incidents/1/transition", {"phase": "closed"})
-        assert refused.status_code == 409 and "postmortem" in refused.text
+        _, refused = _refused(bob, "/incidents/1/transition", {"phase": "closed"})
+        assert "postmortem" in refused
         for status in ("in_review", "published"):  # the review tool's job, not this page's
             people.responder.post("/api/v1/incidents/1/postmortem/status", json={"status": status})
     assert bob.post("/incidents/1/transition", {"phase": "closed"}).status_code == 303
@@ -385,8 +406,8 @@ def test_page_someone_now(people: Api) -> None:
     declare(people, services=["checkout-api"])
     bob = signed_in(people, "bob")
     assert bob.post("/incidents/1/reassign", {"user": "carol"}).status_code == 303
-    refused = bob.post("/incidents/1/reassign", {"user": "dana"})
-    assert refused.status_code == 422 and "dana has no notification rules" in refused.text
+    _, refused = _refused(bob, "/incidents/1/reassign", {"user": "dana"})
+    assert "dana has no notification rules" in refused
     kinds = [e["kind"] for e in people.viewer.get("/api/v1/incidents/1").json()["timeline"]]
     assert "reassigned" in kinds
 
@@ -419,3 +440,21 @@ def test_incidents_on_another_workflow_get_their_own_board(people: Api) -> None:
     assert '<h2 class="workflow-name">Quick</h2>' in html
     assert '<h2 class="workflow-name">Standard incident workflow</h2>' in html
     assert html.index("Quick one") > html.index('<h2 class="workflow-name">Quick</h2>')
+
+
+def test_a_responder_sets_a_public_status_from_the_update_form(people: Api) -> None:
+    declare(people, services=["checkout-api"])
+    bob = signed_in(people, "bob")
+    page = bob.get("/incidents/1").text
+    form = {"message": "Card payments fail.", "visibility": "public"}
+    posted = bob.post(
+        "/incidents/1/status-updates", {**form, "public_status:checkout-api": "degraded"}
+    )
+    unchanged = bob.post("/incidents/1/status-updates", {**form, "public_status:checkout-api": ""})
+
+    assert 'name="public_status:checkout-api"' in page
+    assert posted.status_code == 303 and unchanged.status_code == 303
+    assert people.viewer.get("/api/v1/incidents/1").json()["public_status"] == {
+        "checkout-api": "degraded"
+    }
+    assert "Unchanged (Degraded)" in bob.get("/incidents/1").text

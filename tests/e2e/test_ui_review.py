@@ -266,7 +266,9 @@ def test_the_follow_ups_list_filters_and_shows_overdue_ones(people: Api, clock: 
     assert "Mine late" in everything and "Alice&#39;s" in everything
     assert "Mine late" in mine and "Alice" not in mine.split("<main", 1)[1].split("</table>")[0]
     assert "Mine late" in overdue and "Alice&#39;s" not in overdue
-    assert re.search(r'<tr class="overdue">.*?Mine late', everything, re.S)
+    assert re.search(
+        r'<tr id="follow-up-[0-9]+-F[0-9]+" class="overdue">.*?Mine late', everything, re.S
+    )
     assert "OVERDUE" in everything
 
 

@@ -58,23 +58,46 @@ def test_the_status_page_needs_no_login_and_starts_operational(api: Api) -> None
     assert _component(page.text, "Checkout") == "Operational"
 
 
-def test_an_open_incident_sets_its_components_state_by_priority(api: Api) -> None:
-    _work_an_incident(api)
+def _set(api: Api, number: int, message: str, **states: str) -> None:
+    incidents.post_status_update(
+        uow=api.core.uow(),
+        actor="bob",
+        incident_id=number,
+        message=message,
+        visibility="public",
+        component_status=states,
+    )
+
+
+def test_a_component_shows_what_a_responder_set_not_the_priority(api: Api) -> None:
+    number = _work_an_incident(api)  # a P1 on checkout-api, with a public update
     incidents.declare(
         uow=api.core.uow(), actor="bob", title="slow", services=["ledger"], urgency="low"
     )
-    html = api.anonymous.get("/status").text
-    assert _component(html, "Checkout") == "Major outage"  # P1
-    assert _component(html, "Ledger") == "Degraded"  # P4
-    assert "Major outage</p>" in html
-    assert "Checkout is failing for some customers." in html
+    before = api.anonymous.get("/status").text
+    _set(api, number, "Payments fail for some customers.", **{"checkout-api": "major_outage"})
+    after = api.anonymous.get("/status").text
+
+    assert _component(before, "Checkout") == "Operational"
+    assert _component(before, "Ledger") == "Operational"
+    assert "All systems operational" in before
+    assert _component(after, "Checkout") == "Major outage"
+    assert "Major outage</p>" in after and "Checkout: Major outage" in after
 
 
-def test_a_mitigated_incident_shows_as_recovering_and_a_resolved_one_as_history(
-    api: Api,
-) -> None:
+def test_a_component_can_be_set_by_its_own_id_and_the_worst_incident_counts(api: Api) -> None:
+    first = _work_an_incident(api)
+    second = _work_an_incident(api)
+    _set(api, first, "Slower than usual.", checkout="degraded")
+    _set(api, second, "Some payments fail.", **{"checkout-api": "partial_outage"})
+    assert _component(api.anonymous.get("/status").text, "Checkout") == "Partial outage"
+    _set(api, second, "Payments work again; watching.", checkout="recovering")
+    assert _component(api.anonymous.get("/status").text, "Checkout") == "Degraded"
+
+
+def test_a_resolved_incident_leaves_the_components_and_shows_as_history(api: Api) -> None:
     number = _work_an_incident(api)
-    incidents.mitigate(uow=api.core.uow(), actor="bob", incident_id=number)
+    _set(api, number, "Fix deployed, recovering.", checkout="recovering")
     recovering = api.anonymous.get("/status").text
     incidents.resolve(uow=api.core.uow(), actor="bob", incident_id=number, summary="fixed")
     resolved = api.anonymous.get("/status").text
@@ -167,3 +190,99 @@ def test_without_a_configured_status_page_the_page_still_answers(api: Api) -> No
         uow.commit()
     html = api.anonymous.get("/status").text
     assert "All systems operational" in html and "No components configured" in html
+
+
+def _alert(ingest_app: Ingest) -> int:
+    alert = {
+        "routing_key": "ev0checkout0000000000000000000001",
+        "event_action": "trigger",
+        "payload": {"summary": "p99 above 2s", "source": "gw-1", "severity": "critical"},
+    }
+    assert ingest_app.client.post("/v2/enqueue", json=alert).status_code == 202
+    return int(ingest_app.api("GET", "/incidents")["items"][0]["id"])
+
+
+def test_an_unacknowledged_alert_incident_does_not_turn_the_page_red(ingest_app: Ingest) -> None:
+    _alert(ingest_app)
+    page = ingest_app.client.get("/status").text
+    feed = ingest_app.client.get("/status/feed.atom").text
+    assert _component(page, "Checkout") == "Operational"
+    assert "Major outage" not in page and "Major outage" not in feed
+
+
+AUTO = """
+services:
+  - id: checkout-api
+    name: Checkout API
+    team: payments
+    escalation_policy: payments-default
+    impact: high
+    status_page: {auto: true, default_text: "We are looking into checkout errors."}
+    integrations:
+      - {id: checkout-alertmanager, type: alertmanager, key: am0checkout0000000000000000000001}
+      - {id: checkout-events, type: events_v2, key: ev0checkout0000000000000000000001}
+"""
+
+
+def _opt_in(ingest_app: Ingest) -> None:
+    from fireline.services.admin.configuration import apply_config
+
+    apply_config(uow=ingest_app.core.uow(), text=AUTO, source="auto.yaml")
+
+
+def test_a_service_that_opts_in_shows_investigating_with_its_text(ingest_app: Ingest) -> None:
+    _opt_in(ingest_app)
+    _alert(ingest_app)
+    page = ingest_app.client.get("/status").text
+    feed = ElementTree.fromstring(ingest_app.client.get("/status/feed.atom").content)
+
+    assert _component(page, "Checkout") == "Investigating"
+    assert "Investigating an issue</p>" in page
+    assert "We are looking into checkout errors." in page and "Major outage" not in page
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["Checkout — Investigating"]
+    assert entries[0].findtext(f"{ATOM}content") == "We are looking into checkout errors."
+
+
+def test_a_declared_incident_is_not_automatic_and_a_responder_overrides_it(
+    ingest_app: Ingest,
+) -> None:
+    _opt_in(ingest_app)
+    ingest_app.api("POST", "/incidents", json={"title": "x", "services": ["checkout-api"]})
+    declared = ingest_app.client.get("/status").text
+    number = _alert(ingest_app)
+    ingest_app.api(
+        "POST",
+        f"/incidents/{number}/status-updates",
+        json={
+            "message": "Card payments fail.",
+            "visibility": "public",
+            "component_status": {"checkout-api": "major_outage"},
+        },
+    )
+    decided = ingest_app.client.get("/status").text
+
+    assert _component(declared, "Checkout") == "Operational"
+    assert _component(decided, "Checkout") == "Major outage"
+    assert "We are looking into checkout errors." not in decided
+
+
+def test_a_public_status_needs_a_public_update_and_a_known_target(ingest_app: Ingest) -> None:
+    number = _alert(ingest_app)
+    before = ingest_app.incident(number)["version"]
+    url = f"/api/v1/incidents/{number}/status-updates"
+    bodies = [
+        {
+            "message": "m",
+            "visibility": "internal",
+            "component_status": {"checkout-api": "degraded"},
+        },
+        {"message": "m", "visibility": "public", "component_status": {"ledger": "degraded"}},
+        {"message": "m", "visibility": "public", "component_status": {"checkout-api": "red"}},
+    ]
+    for body in bodies:
+        response = ingest_app.client.post(url, json=body, headers=ingest_app.headers)
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+    assert ingest_app.incident(number)["version"] == before
+    assert ingest_app.incident(number)["public_status"] == {}

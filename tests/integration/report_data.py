@@ -151,7 +151,9 @@ def build(core: Fireline, clock: FakeClock) -> dict[int, Story]:
         story(1, march(2, 10), **p1, services=["api"], impact_before=10)
         .page(0, "bob")
         .to(2, "assessment")
-        .do(3, "assign_role", role="commander", user="alice")
+        .do(
+            3, "assign_role", role="commander", user="alice"
+        )  # acknowledges: the commander is on it
         .do(4, "acknowledge")
         .to(10, "response")
         .do(30, "mitigate")

@@ -79,8 +79,9 @@ def test_durations_match_the_hand_computed_numbers(data: Fireline) -> None:
     assert durations["time_to_detect"] == SummaryRead(
         count=8, counted_out=2, mean=1087.5, median=750.0, p90=3600.0
     )
+    # Taking the commander role acknowledges (#11): #1 at +3 min (not +4), #7 at +2 (not +8).
     assert durations["time_to_acknowledge"] == SummaryRead(
-        count=9, counted_out=1, mean=600.0, median=360.0, p90=1920.0
+        count=9, counted_out=1, mean=4980 / 9, median=300.0, p90=1920.0
     )
     assert durations["time_to_mitigate"] == SummaryRead(
         count=9, counted_out=1, mean=10900.0, median=3600.0, p90=60000.0
@@ -133,7 +134,11 @@ def test_grouped_reports(data: Fireline) -> None:
     assert {k: g.incidents for k, g in by_team.items()} == {"data": 4, "platform": 6, None: 1}
     by_priority = _groups(data, "priority")
     assert by_priority["P1"].durations["time_to_acknowledge"] == SummaryRead(
-        count=3, counted_out=0, mean=260.0, median=240.0, p90=360.0
+        count=3,
+        counted_out=0,
+        mean=240.0,
+        median=180.0,
+        p90=360.0,  # #1: 180 (commander), #2, #8
     )
     assert {k: g.incidents for k, g in _groups(data, "severity").items()} == {
         "SEV1": 3, "SEV2": 2, None: 5,

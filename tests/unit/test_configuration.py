@@ -677,3 +677,28 @@ def test_base_60_numbers_are_not_numbers() -> None:
 
     data, _ = load_with_lines("a: 17:00\nb: 1:30.5\nc: 12\nd: 1.5\ne: 0x1f\n", "n.yaml")
     assert data == {"a": "17:00", "b": "1:30.5", "c": 12, "d": 1.5, "e": 31}
+
+
+def test_an_inbox_contact_needs_nothing_outside() -> None:
+    user = {"id": "alice", "name": "Alice", "email": "alice@example.com"}
+    inbox = {"id": "alice-inbox", "type": "inbox"}
+    rules = [{"contact": "alice-inbox", "after": "0s"}]
+    doc = ConfigDocument.model_validate(
+        {"users": [{**user, "contact_methods": [inbox], "notification_rules": rules}]}
+    )
+    assert doc.users[0].contact_methods[0].type == "inbox"
+    with pytest.raises(ValidationError, match="an inbox contact method takes no"):
+        ConfigDocument.model_validate(
+            {"users": [{**user, "contact_methods": [{**inbox, "url": "http://x.example"}]}]}
+        )
+    team = {"id": "ops", "name": "Ops", "announce": [{"id": "ops-inbox", "type": "inbox"}]}
+    with pytest.raises(ValidationError, match="an inbox belongs to a person"):
+        ConfigDocument.model_validate({"teams": [team]})
+
+
+def test_the_tour_file_validates_on_top_of_the_example() -> None:
+    tour = yaml.safe_load((EXAMPLE.with_name("tour.yaml")).read_text())
+    doc = ConfigDocument.model_validate(tour)
+    example = ConfigDocument.model_validate(yaml.safe_load(EXAMPLE.read_text()))
+    known = Known(teams={t.id for t in example.teams}, users={u.id for u in example.users})
+    assert dangling_references(doc, known) == []

@@ -1075,6 +1075,26 @@ def test_notes_and_status_updates_only_extend_the_timeline() -> None:
     assert story.state == before.model_copy(update={"seq": 3})
 
 
+def test_a_public_update_sets_public_states_and_the_newest_one_is_kept() -> None:
+    story = start()
+    update = post_status_update(
+        story.act(1), story.state, "Payments fail", "public", {"checkout-api": "major_outage"}
+    )
+    new = story.then(update)
+    story.then(
+        post_status_update(
+            story.act(2), story.state, "Better", "public", {"checkout": "recovering"}
+        )
+    )
+    assert new[0].data["component_status"] == {"checkout-api": "major_outage"}
+    assert {k: (v.state, v.seq) for k, v in story.state.public_status.items()} == {
+        "checkout-api": ("major_outage", 2),
+        "checkout": ("recovering", 3),
+    }
+    with pytest.raises(InvalidInput, match="only a public status update"):
+        post_status_update(story.act(3), story.state, "x", "internal", {"checkout": "degraded"})
+
+
 # --- options ---------------------------------------------------------------------------------
 
 

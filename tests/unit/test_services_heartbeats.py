@@ -16,6 +16,7 @@ from fireline.services.alerting.ingest import (
     ingest,
     missed_heartbeats,
 )
+from fireline.services.alerting.integrations import read_integration
 from fireline.storage.alerts import AlertRecord
 from fireline.storage.models import Service
 from tests.unit.fakes import NOW, FakeUnitOfWork, integration
@@ -97,22 +98,40 @@ def test_many_beats_of_one_integration_in_one_commit_are_one_write(uow: FakeUnit
 @pytest.mark.parametrize(
     ("last_beat", "now", "missed"),
     [
-        (None, 4.9, False),  # due 5 minutes after it was created
-        (None, 5, True),
         (2, 6.9, False),  # due 5 minutes after the last beat
         (2, 7, True),
     ],
 )
-def test_a_heartbeat_is_missed_an_interval_after_the_last_beat_or_its_creation(
-    uow: FakeUnitOfWork, last_beat: float | None, now: float, missed: bool
+def test_a_heartbeat_is_missed_an_interval_after_the_last_beat(
+    uow: FakeUnitOfWork, last_beat: float, now: float, missed: bool
 ) -> None:
-    last = None if last_beat is None else NOW + minutes(last_beat)
+    last = NOW + minutes(last_beat)
     uow.data.integrations["ledger-beat"] = integration("ledger-beat", last_beat_at=last)
     uow.clock = NOW + minutes(now)
     found = missed_heartbeats(uow=uow)
     assert [(m.integration.id, m.due_at) for m in found] == (
-        [("ledger-beat", (last or NOW) + minutes(5))] if missed else []
+        [("ledger-beat", last + minutes(5))] if missed else []
     )
+
+
+def test_a_heartbeat_never_pinged_waits_for_its_first_beat(uow: FakeUnitOfWork) -> None:
+    """A new heartbeat is paused until its first ping: the job it watches may not run yet."""
+    uow.clock = NOW + timedelta(days=30)
+    assert missed_heartbeats(uow=uow) == []
+    assert check_heartbeats(uow=uow) == []
+    assert uow.data.alerts == {} and uow.commits == 0
+
+
+@pytest.mark.parametrize(
+    ("last_beat", "state"),
+    [(None, "waiting_first_beat"), (1, "up"), (-3, "late")],
+)
+def test_a_heartbeat_shows_its_state(last_beat: float | None, state: str) -> None:
+    last = None if last_beat is None else NOW + minutes(last_beat)
+    shown = read_integration(
+        integration("ledger-beat", last_beat_at=last), show_key=False, now=NOW + minutes(3)
+    )
+    assert shown.heartbeat == state
 
 
 def test_a_missed_heartbeat_with_an_open_alert_is_not_reported_again(uow: FakeUnitOfWork) -> None:
@@ -127,7 +146,9 @@ def test_revoked_heartbeats_and_bad_intervals_are_not_checked(
     uow: FakeUnitOfWork, caplog: pytest.LogCaptureFixture
 ) -> None:
     uow.data.integrations["ledger-beat"] = integration("ledger-beat", revoked_at=NOW)
-    uow.data.integrations["odd-beat"] = integration("odd-beat", settings={"interval": "often"})
+    uow.data.integrations["odd-beat"] = integration(
+        "odd-beat", settings={"interval": "often"}, last_beat_at=NOW
+    )
     uow.clock = NOW + timedelta(days=1)
     with caplog.at_level(logging.WARNING, "fireline.alerts"):
         assert missed_heartbeats(uow=uow) == []

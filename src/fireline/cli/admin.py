@@ -33,7 +33,9 @@ throttle_app = typer.Typer(
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8080,
+    port: Annotated[
+        int, typer.Option(help="Port to listen on; 0: any free port.", min=0, max=65535)
+    ] = 8080,
     database_url: DatabaseUrl = None,
     no_worker: Annotated[
         bool, typer.Option("--no-worker", help="Do not run the embedded job worker.")
@@ -71,6 +73,10 @@ def worker(database_url: DatabaseUrl = None) -> None:
     logs.configure()
     with opened(database_url) as core:
         typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
+        typer.echo(
+            f"  Links in pages use {core.base_url()} (FIRELINE_BASE_URL, else what "
+            "`fireline serve` last listened on)"
+        )
         try:
             run(core, threading.Event())
         except KeyboardInterrupt:
@@ -87,9 +93,33 @@ def db_upgrade(database_url: DatabaseUrl = None) -> None:
 
 
 @connected
-def apply(ctx: Context, file: Annotated[Path, typer.Argument(help="Config file (YAML).")]) -> None:
-    """Make the database match a config file (idempotent; all or nothing)."""
-    report = ctx.upload("/config/apply", read(file), "application/yaml", source=file.name)
+def apply(
+    ctx: Context,
+    file: Annotated[Path, typer.Argument(help="Config file (YAML).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan (what would change); change nothing.")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Also delete integrations made through the API/CLI/UI that the file omits.",
+        ),
+    ] = False,
+) -> None:
+    """Make the database match a config file (idempotent; all or nothing).
+
+    It changes and deletes only what config owns; objects made through the API, the CLI or
+    the UI are left alone unless the file names them (then config adopts them) or --prune.
+    """
+    report = ctx.upload(
+        "/config/apply",
+        read(file),
+        "application/yaml",
+        source=file.name,
+        dry_run=dry_run or None,
+        prune=prune or None,
+    )
     ctx.emit(report, render.apply_report)
 
 
@@ -189,7 +219,8 @@ def token_list(
         return
     for t in tokens:
         typer.echo(
-            f"{t['id']:>4}  {t['name']:<20} created {t['created_at']}  {'REVOKED' if t['revoked_at'] else ''}"
+            f"{t['id']:>4}  {t['name']:<20} created {render.stamp(t['created_at'])}"
+            f"  {'REVOKED' if t['revoked_at'] else ''}"
         )
 
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_type_hints
 
 import typer
 
+from fireline.domain.due import bare_day
+
 if TYPE_CHECKING:
     from fireline.cli.client import Api
 
@@ -125,6 +127,21 @@ def _given(values: Mapping[str, Any]) -> dict[str, Any]:
 def _iso(value: datetime) -> str:
     """ISO 8601; a time given without an offset is UTC."""
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+
+
+def due(text: str | None) -> str | None:
+    """A ``--due`` value for the API: a date alone goes as it is (the API makes it the end of
+    that day, UTC, as the web form does); a time without an offset is UTC."""
+    if text is None or bare_day(text):
+        return text.strip() if text else None
+    try:
+        return _iso(datetime.fromisoformat(text.strip()))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r}: write a date (2026-12-15: the end of that day, UTC) or a time"
+            " (2026-12-15T17:00, ISO 8601; UTC without an offset)",
+            param_hint="--due",
+        ) from None
 
 
 def connected(command: F) -> F:

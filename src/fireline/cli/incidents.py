@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from fireline.cli import render
+from fireline.cli import context, render
 from fireline.cli.context import Context, connected
 
 app = typer.Typer(help="Declare, list, show and work incidents.", no_args_is_help=True)
@@ -181,10 +181,35 @@ def update(
     public: Annotated[
         bool, typer.Option("--public", help="Publish it on the status page.")
     ] = False,
+    component_status: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--component-status",
+            metavar="ID=STATE",
+            help="With --public: set the public state of a service or status page component"
+            " (operational, recovering, investigating, degraded, partial_outage, major_outage)."
+            " Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Post a status update (internal unless --public)."""
-    body = {"message": message, "visibility": "public" if public else "internal"}
+    body: dict[str, object] = {"message": message, "visibility": "public" if public else "internal"}
+    if component_status:
+        body["component_status"] = _pairs(component_status, "--component-status")
     _change(ctx, "POST", f"/incidents/{incident_id}/status-updates", body)
+
+
+def _pairs(texts: list[str], option: str) -> dict[str, str]:
+    """ID=VALUE pairs from a repeatable option."""
+    pairs: dict[str, str] = {}
+    for text in texts:
+        key, found, value = text.partition("=")
+        if not found or not key or not value:
+            raise typer.BadParameter(
+                f"{text!r}: write ID=STATE, like checkout-api=degraded", param_hint=option
+            )
+        pairs[key] = value
+    return pairs
 
 
 @app.command()
@@ -259,10 +284,16 @@ def task(
     incident_id: Id,
     title: Annotated[str, typer.Argument()],
     owner: Annotated[Opt, typer.Option(help="User id.")] = None,
-    due: Annotated[Optional[datetime], typer.Option(help="Due date (ISO 8601).")] = None,  # noqa: UP045
+    due: Annotated[
+        Opt,
+        typer.Option(
+            help="By when: a date (the end of that day, UTC) or an ISO 8601 time (UTC without"
+            " an offset)."
+        ),
+    ] = None,
 ) -> None:
     """Add a task."""
-    body = {"title": title, "owner": owner, "due_at": due}
+    body = {"title": title, "owner": owner, "due_at": context.due(due)}
     _change(ctx, "POST", f"/incidents/{incident_id}/tasks", body)
 
 

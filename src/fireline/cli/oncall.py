@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from fireline.cli import render
 from fireline.cli.context import Context, connected
 
 app = typer.Typer(
@@ -73,7 +74,7 @@ def override(
         made,
         lambda o: (
             f"override #{o['id']}: {o['user'] or 'nobody'} instead of "
-            f"{o['replaces'] or 'nobody'} from {o['start']} to {o['end']}"
+            f"{o['replaces'] or 'nobody'} from {render.stamp(o['start'])} to {render.stamp(o['end'])}"
         ),
     )
 
@@ -86,7 +87,7 @@ def overrides(ctx: Context, schedule: Annotated[str, typer.Argument(help="The sc
         ctx.call("GET", f"/schedules/{schedule}/overrides"),
         lambda d: (
             "\n".join(
-                f"#{o['id']} {o['start']} → {o['end']}: {o['user'] or '-'} instead of "
+                f"#{o['id']} {render.stamp(o['start'])} → {render.stamp(o['end'])}: {o['user'] or '-'} instead of "
                 f"{o['replaces'] or '-'} {o['reason']}"
                 for o in d["items"]
             )

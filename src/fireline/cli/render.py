@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 Json = dict[str, Any]
+
+
+def stamp(value: str | None) -> str:
+    """An API time as people read it: ``2026-12-03 12:14:24Z`` (UTC, whole seconds);
+    ``--json`` keeps the API's ISO 8601."""
+    if not value:
+        return "-"
+    moment = datetime.fromisoformat(value)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def incident(d: Json) -> str:
@@ -19,10 +31,10 @@ def incident(d: Json) -> str:
         f"  services {', '.join(d['services']) or '-'}",
         f"  roles {roles}",
     ]
-    stamps = [f"{k.removesuffix('_at')} {v}" for k, v in d["timestamps"].items() if v]
+    stamps = [f"{k.removesuffix('_at')} {stamp(v)}" for k, v in d["timestamps"].items() if v]
     lines.append("  " + "\n  ".join(stamps))
     for clock in d["sla"]:
-        lines.append(f"  SLA {clock['target']}: {clock['state']} (due {clock['due_at']})")
+        lines.append(f"  SLA {clock['target']}: {clock['state']} (due {stamp(clock['due_at'])})")
     open_tasks = [t for t in d["tasks"] if not t["done"]]
     for task in open_tasks:
         owner = f" @{task['owner']}" if task["owner"] else ""
@@ -32,7 +44,9 @@ def incident(d: Json) -> str:
 
 def incident_detail(d: Json) -> str:
     lines = [incident(d), "", "Timeline:"]
-    lines += [f"  {e['at']}  {e['actor']:<12} {e['kind']:<22} {_words(e)}" for e in d["timeline"]]
+    lines += [
+        f"  {stamp(e['at'])}  {e['actor']:<12} {e['kind']:<22} {_words(e)}" for e in d["timeline"]
+    ]
     return "\n".join(lines)
 
 
@@ -99,18 +113,35 @@ def secret_rotated(rotated: Json) -> str:
 
 
 def apply_report(report: Json) -> str:
+    """What apply did; for a dry run, the plan with each field that would change."""
+    plan = report.get("plan", [])
+    if report.get("dry_run"):
+        lines = ["plan (dry run: nothing was changed):"]
+        for item in plan:
+            lines.append(f"  {item['action']:>6}  {item['kind']} {item['id']}")
+            lines += [f"          {name}: {_field(f)}" for name, f in item["fields"].items()]
+    else:
+        done = [c for c in report["changes"] if c["outcome"] != "unchanged"]
+        lines = [f"{c['outcome']:>9}  {c['kind']} {c['id']}" for c in done]
+    if not plan:
+        return "\n".join([*lines, "nothing to change"])
     counts: dict[str, int] = {}
-    for change in report["changes"]:
-        counts[change["outcome"]] = counts.get(change["outcome"], 0) + 1
-    lines = [
-        f"{c['outcome']:>9}  {c['kind']} {c['id']}"
-        for c in report["changes"]
-        if c["outcome"] != "unchanged"
-    ]
-    summary = (
-        ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "nothing to do"
-    )
+    for item in plan:
+        counts[item["action"]] = counts.get(item["action"], 0) + 1
+    verbs = {"create": "created", "update": "updated", "delete": "deleted"}
+    if report.get("dry_run"):
+        verbs = {"create": "to create", "update": "to update", "delete": "to delete"}
+    summary = ", ".join(f"{n} {verbs[action]}" for action, n in sorted(counts.items()))
     return "\n".join([*lines, summary])
+
+
+def _field(change: Json) -> str:
+    old, new = change["old"], change["new"]
+    if old is None:
+        return json.dumps(new, default=str)
+    if new is None:
+        return f"{json.dumps(old, default=str)} → (none)"
+    return f"{json.dumps(old, default=str)} → {json.dumps(new, default=str)}"
 
 
 def alert_table(page: Json) -> str:
@@ -134,13 +165,13 @@ def alert(a: Json) -> str:
     flags = " [flapping]" if a["flapping"] else ""
     flags += f" [silenced by #{a['silence_id']}]" if a["silence_id"] else ""
     incident = f"incident #{a['incident_id']}" if a["incident_id"] else "no incident"
-    seen = f"seen {a['occurrences']} time(s), first {a['first_seen_at']}, last {a['last_seen_at']}"
+    seen = f"seen {a['occurrences']} time(s), first {stamp(a['first_seen_at'])}, last {stamp(a['last_seen_at'])}"
     lines = [
         f"Alert #{a['id']} {a['status']}: {a['summary']}{flags}",
         f"  service {a['service']} via {a['integration']} ({a['source']}); {incident}",
         f"  severity {a['severity']}  dedup key {a['dedup_key']}",
-        f"  started {a['starts_at']}; {seen}"
-        + (f"; resolved {a['resolved_at']}" if a["resolved_at"] else ""),
+        f"  started {stamp(a['starts_at'])}; {seen}"
+        + (f"; resolved {stamp(a['resolved_at'])}" if a["resolved_at"] else ""),
         "  labels:",
         *(f"    {name}: {value}" for name, value in sorted(a["labels"].items())),
         "  payload:",
@@ -166,9 +197,15 @@ def silence_table(data: Json) -> str:
         scope = f" on {s['service']}" if s["service"] else ""
         state = "active" if s["active"] else "not active"
         rows.append(
-            f"#{s['id']} {s['kind']}{scope}: {matchers} until {s['ends_at']} ({state}) {s['comment']}"
+            f"#{s['id']} {s['kind']}{scope}: {matchers} until {stamp(s['ends_at'])} ({state}) {s['comment']}"
         )
     return "\n".join(rows)
+
+
+_HEARTBEAT = {
+    "waiting_first_beat": " (waiting for its first beat: not checked until then)",
+    "late": " (LATE: no beat within its interval)",
+}
 
 
 def integration_table(data: Json) -> str:
@@ -176,12 +213,13 @@ def integration_table(data: Json) -> str:
     for i in _items(data):
         state = " REVOKED" if i["revoked_at"] else ""
         grace = (
-            f" (old key works until {i['previous_key_expires_at']})"
+            f" (old key works until {stamp(i['previous_key_expires_at'])})"
             if i["previous_key_expires_at"]
             else ""
         )
-        where = i["path"] + (
+        where = i["url"] + (
             f" routing_key={i['key']}" if i["type"] == "events_v2" and i["key"] else ""
         )
-        rows.append(f"{i['id']:<24} {i['type']:<12} {i['service']:<16} {where}{state}{grace}")
+        beat = _HEARTBEAT.get(i.get("heartbeat") or "", "")
+        rows.append(f"{i['id']:<24} {i['type']:<12} {i['service']:<16} {where}{state}{grace}{beat}")
     return "\n".join(rows) or "no integrations"

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from fireline.cli import render
 from fireline.cli.context import Context, connected
 from fireline.domain.durations import parse_duration
 
@@ -108,7 +109,7 @@ NAMES = {
 def metrics_table(d: Json) -> str:
     left_out = ", ".join(f"{n} {why}" for why, n in d["left_out"].items())
     lines = [
-        f"Incidents detected from {d['period']['start']} to {d['period']['end']}"
+        f"Incidents detected from {render.stamp(d['period']['start'])} to {render.stamp(d['period']['end'])}"
         f" (left out: {left_out})",
         *_group_lines("all incidents", d["overall"]),
     ]
@@ -190,7 +191,9 @@ def _summary_columns(name: str, s: Json | None) -> Json:
 
 
 def oncall_table(d: Json) -> str:
-    lines = [f"Pages sent from {d['period']['start']} to {d['period']['end']}"]
+    lines = [
+        f"Pages sent from {render.stamp(d['period']['start'])} to {render.stamp(d['period']['end'])}"
+    ]
     if not d["items"]:
         return "\n".join([*lines, "no pages"])
     lines.append(

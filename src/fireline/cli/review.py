@@ -9,6 +9,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from fireline.cli import context, render
 from fireline.cli.context import Context, connected
 
 postmortem_app = typer.Typer(
@@ -20,6 +21,7 @@ Id = Annotated[int, typer.Argument(min=1, help="The incident's number.")]
 Opt = Optional[str]  # noqa: UP045 - typer needs Optional here
 When = Optional[datetime]  # noqa: UP045
 STATUSES = ("draft", "in_review", "published")
+DUE_HELP = "By when: a date (the end of that day, UTC) or an ISO 8601 time (UTC without an offset)."
 
 
 @postmortem_app.command("show")
@@ -129,7 +131,7 @@ def add(
     incident_id: Id,
     title: Annotated[str, typer.Argument(help="What is to be done.")],
     owner: Annotated[Opt, typer.Option(help="Who does it.")] = None,
-    due: Annotated[When, typer.Option(help="By when (ISO 8601; UTC without an offset).")] = None,
+    due: Annotated[Opt, typer.Option(help=DUE_HELP)] = None,
     priority: Annotated[str, typer.Option(help="high, medium or low.")] = "medium",
     type_: Annotated[
         str, typer.Option("--type", help="mitigate, prevent, detect or process.")
@@ -143,7 +145,7 @@ def add(
         "type": type_,
         "owner": owner,
         "url": link,
-        "due_at": due,
+        "due_at": context.due(due),
     }
     ctx.emit(ctx.call("POST", f"/incidents/{incident_id}/follow-ups", body), _follow_up_table)
 
@@ -156,7 +158,7 @@ def update(
     follow_up_id: Annotated[str, typer.Argument(help="F1, F2, …")],
     title: Annotated[Opt, typer.Option(help="New title.")] = None,
     owner: Annotated[Opt, typer.Option(help="New owner.")] = None,
-    due: Annotated[When, typer.Option(help="New due date (ISO 8601).")] = None,
+    due: Annotated[Opt, typer.Option(help=DUE_HELP)] = None,
     priority: Annotated[Opt, typer.Option(help="high, medium or low.")] = None,
     type_: Annotated[
         Opt, typer.Option("--type", help="mitigate, prevent, detect or process.")
@@ -171,7 +173,7 @@ def update(
     body = {
         "title": title,
         "owner": owner,
-        "due_at": due,
+        "due_at": context.due(due),
         "priority": priority,
         "type": type_,
         "url": link,
@@ -211,7 +213,7 @@ def _drill(r: dict[str, Any]) -> str:
         return "not yet" if seconds is None else f"{seconds / 60:.1f} min"
 
     lines = [
-        f"Drill #{r['incident_id']} {r['title']} (from detection at {r['detected_at']})",
+        f"Drill #{r['incident_id']} {r['title']} (from detection at {render.stamp(r['detected_at'])})",
         f"  first page:      {mins(r['seconds_to_first_page'])}",
         f"  acknowledged:    {mins(r['seconds_to_acknowledge'])}",
         f"  full team:       {mins(r['seconds_to_full_team'])}",
@@ -258,7 +260,7 @@ def _follow_up_table(found: dict[str, Any]) -> str:
         state = "done" if r["done"] else ("OVERDUE" if r.get("overdue") else "open")
         lines.append(
             f"{where}{r['id']} [{state}] {r['title']} — {r['type']}, {r['priority']}, "
-            f"owner {r['owner'] or 'NONE'}, due {r['due_at'] or 'NOT SET'}"
+            f"owner {r['owner'] or 'NONE'}, due {render.stamp(r['due_at']) if r['due_at'] else 'NOT SET'}"
             + (f", {r['url']}" if r["url"] else "")
         )
     return "\n".join(lines)

@@ -13,7 +13,7 @@ from fireline import logs
 from fireline.bootstrap import Fireline
 from fireline.cli.direct import open_database
 from fireline.cli.errors import CliError
-from fireline.services.admin import auth
+from fireline.services.admin import auth, base_url
 from fireline.web.app import create_app
 
 
@@ -25,14 +25,15 @@ def run(
     tls: tuple[Path, Path] | None,
     worker: bool,
 ) -> None:
-    _check_port(host, port)
     for path in tls or ():
         if not path.is_file():
             raise CliError(f"cannot read {path}: no such file", title="Cannot read the file")
+    listener = _listen(host, port)
+    port = listener.getsockname()[1]  # the real one, when --port 0 asked for any free port
     core = open_database(database_url)  # migrates; a bad URL is one clear error
-    scheme = "https" if tls else "http"
-    url = f"{scheme}://{host}:{port}"
-    typer.echo(f"Fireline is serving {url} on {core.settings.database_url}")
+    url = _announce_links(core, base_url.derive(host, port, tls=tls is not None))
+    if host in ("0.0.0.0", "::"):
+        typer.echo(f"  Listening on every address ({host} port {port})")
     typer.echo(f"  API docs: {url}/docs")
     _explain_login(core, url)
     app = create_app(fireline=core, worker=worker)
@@ -41,7 +42,7 @@ def run(
     gc.collect()
     gc.freeze()
     certfile, keyfile = (str(tls[0]), str(tls[1])) if tls else (None, None)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -50,19 +51,39 @@ def run(
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
     )
+    uvicorn.Server(config).run(sockets=[listener])
 
 
-def _check_port(host: str, port: int) -> None:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:
-            raise CliError(
-                f"cannot listen on {host}:{port}: {error.strerror}; pick another --port",
-                title="Cannot listen",
-                status=503,
-            ) from None
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind the port now, so the links are built on the port really held (and no one takes it)."""
+    listener = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listener.bind((host, port))
+    except OSError as error:
+        listener.close()
+        raise CliError(
+            f"cannot listen on {host}:{port}: {error.strerror}; pick another --port",
+            title="Cannot listen",
+            status=503,
+        ) from None
+    listener.set_inheritable(True)
+    return listener
+
+
+def _announce_links(core: Fireline, derived: str) -> str:
+    """Say where the server is and which base URL links use; keep a derived one for workers."""
+    typer.echo(f"Fireline is serving {derived} on {core.settings.database_url}")
+    configured = core.settings.base_url.rstrip("/")
+    if configured:
+        typer.echo(f"  Links in pages use {configured} (FIRELINE_BASE_URL)")
+        return derived
+    base_url.remember(core.uow(), derived)
+    typer.echo(
+        f"  Links in pages use {derived}; for a name others can reach, set "
+        "FIRELINE_BASE_URL=https://fireline.example.com"
+    )
+    return derived
 
 
 def _explain_login(core: Fireline, url: str) -> None:

@@ -42,15 +42,18 @@ class Spec(BaseModel):
 
 class ContactMethod(Spec):
     id: Slug
-    type: Literal["email", "webhook", "slack", "mattermost", "teams"]
+    type: Literal["email", "webhook", "slack", "mattermost", "teams", "inbox"]
     address: Email | None = None
     url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
 
     @model_validator(mode="after")
     def _target(self) -> ContactMethod:
-        if self.type == "email" and not self.address:
+        if self.type == "inbox":  # built in: kept in Fireline, read on the person's My work page
+            if self.address or self.url:
+                raise ValueError("an inbox contact method takes no `address` or `url`")
+        elif self.type == "email" and not self.address:
             raise ValueError("an email contact method needs an `address`")
-        if self.type != "email" and not self.url:
+        elif self.type != "email" and not self.url:
             raise ValueError(f"a {self.type} contact method needs a `url`")
         return self
 
@@ -63,6 +66,12 @@ class Announcement(ContactMethod):
     """A stakeholder channel told about incidents as they happen (no acknowledge link)."""
 
     events: tuple[Announced, ...] = Field(default=ANNOUNCED, min_length=1)
+
+    @model_validator(mode="after")
+    def _a_channel(self) -> Announcement:
+        if self.type == "inbox":
+            raise ValueError("an inbox belongs to a person; announce to a channel")
+        return self
 
 
 class TeamSpec(Spec):
@@ -198,6 +207,15 @@ class Grouping(Spec):
     window: Duration | None = None
 
 
+class ServiceStatusPage(Spec):
+    """Whether an alert's incident on this service shows "investigating" on the status page."""
+
+    auto: bool = False
+    default_text: Annotated[str, Field(min_length=1, max_length=2000)] = (
+        "We are investigating reports of a problem."
+    )
+
+
 class ServiceSpec(Spec):
     id: Slug
     name: Name
@@ -208,6 +226,7 @@ class ServiceSpec(Spec):
     auto_resolve: bool = False
     acknowledge_timeout: Annotated[Duration, AfterValidator(_positive)] | None = None
     announce: tuple[Announcement, ...] = ()
+    status_page: ServiceStatusPage | None = None
     integrations: tuple[IntegrationSpec, ...] = ()
 
 

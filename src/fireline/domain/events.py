@@ -21,6 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, TypeAdapter
 from fireline.errors import InvalidInput
 
 Origin = Literal["declared", "alert"]
+# A component's public state on the status page, from the calmest to the worst.
+PublicState = Literal[
+    "operational", "recovering", "investigating", "degraded", "partial_outage", "major_outage"
+]
 # Times inside an event's data are stored as ISO 8601 text, offset included.
 Time = Annotated[datetime, PlainSerializer(lambda v: v.isoformat(), return_type=str)]
 JsonValue = Any  # a field's value before or after a change, as JSON
@@ -186,6 +190,8 @@ class StatusUpdatePosted(BaseEvent):
     kind: Literal["status_update_posted"] = "status_update_posted"
     message: str
     visibility: Literal["internal", "public"] = "internal"
+    # service or status page component id -> the public state a responder set with this update
+    component_status: dict[str, PublicState] = {}
 
 
 class AlertAttached(News):

@@ -7,7 +7,7 @@ and returns the new state with the events to append; it raises a
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from fireline.domain.events import (
     NoteAdded,
     Origin,
     PhaseChanged,
+    PublicState,
     ResolutionSummarySet,
     RoleAssigned,
     SlaBreached,
@@ -423,9 +424,27 @@ def add_note(act: Act, state: Incident, text: str, pinned: bool = False) -> Outc
     return record(state, [NoteAdded(at=act.now, actor=act.actor, text=text, **extra)])
 
 
-def post_status_update(act: Act, state: Incident, message: str, visibility: str) -> Outcome:
-    """Post a status update, internal or public (public ones reach the status page)."""
-    event = StatusUpdatePosted(at=act.now, actor=act.actor, message=message, visibility=visibility)
+def post_status_update(
+    act: Act,
+    state: Incident,
+    message: str,
+    visibility: str,
+    component_status: Mapping[str, PublicState] | None = None,
+) -> Outcome:
+    """Post a status update, internal or public (public ones reach the status page).
+
+    A public update may set the public state of components (by service or component id):
+    the status page shows what responders decided, nothing more.
+    """
+    if component_status and visibility != "public":
+        raise InvalidInput(
+            "only a public status update can set a component's public status",
+            field="component_status",
+        )
+    extra = {"component_status": dict(component_status)} if component_status else {}
+    event = StatusUpdatePosted(
+        at=act.now, actor=act.actor, message=message, visibility=visibility, **extra
+    )
     return record(state, [event])
 
 

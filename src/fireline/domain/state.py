@@ -29,6 +29,7 @@ from fireline.domain.events import (
     Origin,
     PhaseChanged,
     PostmortemStatusChanged,
+    PublicState,
     ResolutionSummarySet,
     RoleAssigned,
     SlaBreached,
@@ -97,6 +98,15 @@ class PhaseVisit(BaseModel):
     left_at: datetime | None = None
 
 
+class PublicStatus(BaseModel):
+    """A public state a responder set for a service or a status page component."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: PublicState
+    seq: int  # the update that set it: for one component, the newest decision counts
+
+
 class Incident(BaseModel):
     """An incident's current state, as replayed from its timeline."""
 
@@ -126,6 +136,7 @@ class Incident(BaseModel):
     sla_breaches: tuple[str, ...] = ()
     postmortem: str | None = None  # draft | in_review | published
     follow_ups: tuple[FollowUp, ...] = ()
+    public_status: dict[str, PublicStatus] = {}  # service or component id -> what was set
     seq: int = 0
 
     def visited(self, phase: str) -> bool:
@@ -199,7 +210,9 @@ def _changed(state: Incident, event: Event) -> Incident:  # noqa: C901 - one cas
             return _task_added(state, event)
         case TaskUpdated():
             return _task_updated(state, event)
-        case NoteAdded() | StatusUpdatePosted() | News():
+        case StatusUpdatePosted():
+            return _status_update_posted(state, event)
+        case NoteAdded() | News():
             return state  # the timeline only
         case Declared():
             raise ValueError(f"incident {state.id} is declared already")
@@ -316,3 +329,11 @@ def _task_updated(state: Incident, event: TaskUpdated) -> Incident:
     changes = _after(event.changes)
     tasks = tuple(t.model_copy(update=changes) if t.id == event.task_id else t for t in state.tasks)
     return state.model_copy(update={"tasks": tasks})
+
+
+def _status_update_posted(state: Incident, event: StatusUpdatePosted) -> Incident:
+    if not event.component_status:
+        return state
+    seq = state.seq + 1
+    chosen = {k: PublicStatus(state=v, seq=seq) for k, v in event.component_status.items()}
+    return state.model_copy(update={"public_status": {**state.public_status, **chosen}})

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from fireline.domain.alerts import Matcher, Silence
 from fireline.storage.directory import IntegrationRecord
+from fireline.storage.ids import last_given
 from fireline.storage.models import AlertRow, IncidentRow, Integration, SilenceRow
 from fireline.storage.records import record_of
 
@@ -148,17 +149,13 @@ class AlertRepository:
             )
             self._next_ids += [int(i) for i in self.session.execute(series).scalars()]
             return
-        start = (self._next_ids[-1] if self._next_ids else self._max_id()) + 1
+        last = self._next_ids[-1] if self._next_ids else last_given(self.session, _ALERTS)
+        start = last + 1
         self._next_ids += list(range(start, start + count))
 
     def take_id(self) -> int:
         """One of the reserved ids (reserve first)."""
         return self._next_ids.pop(0)
-
-    def _max_id(self) -> int:
-        return int(
-            self.session.execute(select(func.coalesce(func.max(_ALERTS.c.id), 0))).scalar_one()
-        )
 
     def add(self, records: list[AlertRecord]) -> None:
         """Insert new alerts (their ids were reserved)."""

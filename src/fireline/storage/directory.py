@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from fireline.errors import Conflict, InvalidInput, NotFound
 from fireline.storage.models import (
+    API,
+    AlertRow,
     Base,
     EscalationPolicy,
     Integration,
@@ -27,7 +29,8 @@ from fireline.storage.models import (
 from fireline.storage.records import record_of
 
 Row = TypeVar("Row", bound=Base)
-Outcome = Literal["created", "updated", "unchanged"]
+Outcome = Literal["created", "updated", "unchanged", "deleted"]
+Fields = dict[str, tuple[Any, Any]]  # a column's (old, new) values
 KINDS: dict[str, type[Base]] = {
     "team": Team,
     "user": User,
@@ -52,6 +55,15 @@ class IntegrationRecord:
     last_beat_at: datetime | None
     settings: dict[str, Any]
     created_at: datetime
+    managed_by: str = API
+
+
+@dataclass(frozen=True)
+class Written:
+    """What an upsert did, and each changed column's (old, new) values (old None: created)."""
+
+    outcome: Outcome
+    fields: Fields
 
 
 @dataclass(frozen=True)
@@ -100,18 +112,19 @@ class DirectoryRepository:
     def ids(self, model: type[Base]) -> set[str]:
         return set(self.session.execute(select(getattr(model, "id"))).scalars())  # noqa: B009
 
-    def upsert(self, model: type[Row], row_id: str, values: dict[str, Any]) -> Outcome:
-        """Create the row or bring it in line with ``values``; say which it was."""
+    def upsert(self, model: type[Row], row_id: str, values: dict[str, Any]) -> Written:
+        """Create the row or bring it in line with ``values``; say which it was, and what
+        changed."""
         row = self.session.get(model, row_id)
         if row is None:
             self.session.add(model(id=row_id, **values))
             self._flush(model, row_id)
-            return "created"
-        changed = {k: v for k, v in values.items() if getattr(row, k) != v}
-        for key, value in changed.items():
+            return Written("created", {k: (None, v) for k, v in values.items()})
+        changed = {k: (getattr(row, k), v) for k, v in values.items() if getattr(row, k) != v}
+        for key, (_, value) in changed.items():
             setattr(row, key, value)
         self._flush(model, row_id)
-        return "updated" if changed else "unchanged"
+        return Written("updated" if changed else "unchanged", changed)
 
     def _flush(self, model: type[Base], row_id: str) -> None:
         try:
@@ -164,12 +177,19 @@ class DirectoryRepository:
         )
         return [record_of(IntegrationRecord, i) for i in self.session.execute(query).scalars()]
 
-    def remove_integrations(self, service_id: str, keep: Sequence[str]) -> list[str]:
-        """Delete the service's integrations not in ``keep``; return their ids."""
-        gone = [i.id for i in self.integrations_of(service_id) if i.id not in keep]
-        if gone:
-            self.session.execute(delete(Integration).where(Integration.id.in_(gone)))
-        return gone
+    def incidents_fed_by(self, integration_id: str) -> list[int]:
+        """The incidents that hold alerts of this integration (their timelines name them)."""
+        query = (
+            select(AlertRow.incident_id)
+            .where(AlertRow.integration_id == integration_id, AlertRow.incident_id.is_not(None))
+            .distinct()
+            .order_by(AlertRow.incident_id)
+        )
+        return [int(i) for i in self.session.execute(query).scalars() if i is not None]
+
+    def delete_integration(self, integration_id: str) -> None:
+        """Delete the integration and its alerts (none of them in an incident: check first)."""
+        self.session.execute(delete(Integration).where(Integration.id == integration_id))
 
     def integration_by_key(self, key: str) -> Integration | None:
         return (
@@ -256,14 +276,14 @@ class SettingsRepository:
         row = self.session.get(Setting, key)
         return row.value if row else None
 
-    def put(self, key: str, value: dict[str, Any]) -> Outcome:
+    def put(self, key: str, value: dict[str, Any]) -> Written:
         row = self.session.get(Setting, key)
         if row is None:
             self.session.add(Setting(key=key, value=value))
             self.session.flush()
-            return "created"
+            return Written("created", {"value": (None, value)})
         if row.value == value:
-            return "unchanged"
-        row.value = value
+            return Written("unchanged", {})
+        old, row.value = row.value, value
         self.session.flush()
-        return "updated"
+        return Written("updated", {"value": (old, value)})

@@ -26,6 +26,7 @@ from fireline.domain.metrics import phase_spans, phase_times
 from fireline.domain.state import Incident
 from fireline.errors import NotFound, StaleState
 from fireline.storage import search
+from fireline.storage.ids import last_given
 from fireline.storage.models import (
     FollowUpRow,
     IncidentEvent,
@@ -273,12 +274,11 @@ def first_acknowledgement(events: Sequence[Event]) -> datetime | None:
 def reserve_next_id(session: Session, table: Any, last: int | None) -> int:
     """The next id of a table with an integer ``id``, before inserting the row.
 
-    PostgreSQL draws from the column's sequence. SQLite takes the largest id
-    plus one, which is safe because writers hold the database lock, and
+    PostgreSQL draws from the column's sequence. SQLite takes the largest id it
+    ever gave plus one, which is safe because writers hold the database lock, and
     remembers what this transaction already handed out.
     """
     if session.get_bind().dialect.name == "postgresql":
         sql = select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
         return int(session.execute(sql).scalar_one())
-    stored = int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
-    return max(stored, last or 0) + 1
+    return max(last_given(session, table), last or 0) + 1

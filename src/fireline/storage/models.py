@@ -52,6 +52,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
+# Who owns a directory object: `fireline apply` changes and deletes only what config owns.
+CONFIG = "config"
+API = "api"  # made through the API, the CLI or the UI (and everything older than ownership)
+
+# Rows other rows or timelines refer to by number: an id once given is never given again
+# (PostgreSQL sequences never go back; SQLite needs AUTOINCREMENT for that).
+NEVER_REUSED: dict[str, bool] = {"sqlite_autoincrement": True}
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
@@ -71,6 +79,7 @@ class Team(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     announcements: Mapped[list[Any]] = mapped_column(default=list)
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class User(Base):
@@ -84,6 +93,7 @@ class User(Base):
     contact_methods: Mapped[list[Any]]
     notification_rules: Mapped[list[Any]]
     created_at: Mapped[datetime]
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class TeamMember(Base):
@@ -105,12 +115,14 @@ class Schedule(Base):
     time_zone: Mapped[str] = mapped_column(String(64))
     definition: Mapped[dict[str, Any]]
     history: Mapped[list[Any]] = mapped_column(default=list)
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class ScheduleOverride(Base):
     """Someone takes over (or is added, or removed) for a time range."""
 
     __tablename__ = "schedule_overrides"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     schedule_id: Mapped[str] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
     start: Mapped[datetime]
@@ -127,6 +139,7 @@ class EscalationPolicy(Base):
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     definition: Mapped[dict[str, Any]]
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class Service(Base):
@@ -140,6 +153,8 @@ class Service(Base):
     alert_grouping: Mapped[dict[str, Any] | None]
     acknowledge_timeout_seconds: Mapped[int | None] = mapped_column(Integer)
     announcements: Mapped[list[Any]] = mapped_column(default=list)
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
+    status_page: Mapped[dict[str, Any] | None]  # {"auto": bool, "default_text": str}
 
 
 class Integration(Base):
@@ -156,6 +171,7 @@ class Integration(Base):
     last_beat_at: Mapped[datetime | None]
     settings: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
+    managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
 
 
 class WorkflowVersion(Base):
@@ -173,6 +189,7 @@ class ApiToken(Base):
     """Only the SHA-256 of a token is stored; the token itself is shown once."""
 
     __tablename__ = "api_tokens"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(120))
@@ -185,6 +202,7 @@ class IncidentRow(Base):
     """The current state of an incident (a projection of its timeline) and the columns to filter on."""
 
     __tablename__ = "incidents"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(200))
     phase: Mapped[str] = mapped_column(String(40), index=True)
@@ -251,6 +269,7 @@ class IncidentEvent(Base):
     __table_args__ = (
         UniqueConstraint("incident_id", "seq", name="uq_incident_events_seq"),
         Index("ix_incident_events_kind_at", "kind", "at"),  # pages sent in a period
+        NEVER_REUSED,
     )
 
 
@@ -289,6 +308,7 @@ class AlertRow(Base):
         Index("ix_alerts_group", "service_id", "group_key"),
         Index("ix_alerts_incident", "incident_id"),
         Index("ix_alerts_history", "integration_id", "dedup_key", "resolved_at"),
+        NEVER_REUSED,
     )
 
 
@@ -296,6 +316,7 @@ class SilenceRow(Base):
     """Alerts matching it are stored but open no incident and page nobody."""
 
     __tablename__ = "silences"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))  # silence | maintenance
     matchers: Mapped[list[Any]]
@@ -326,7 +347,7 @@ class Job(Base):
     last_error: Mapped[str] = mapped_column(String(1000), default="")
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    __table_args__ = (Index("ix_jobs_due", "status", "due_at"),)
+    __table_args__ = (Index("ix_jobs_due", "status", "due_at"), NEVER_REUSED)
 
 
 class Delivery(Base):
@@ -353,7 +374,10 @@ class Delivery(Base):
     queued_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
-    __table_args__ = (Index("ix_deliveries_recipient_sent", "recipient", "contact", "sent_at"),)
+    __table_args__ = (
+        Index("ix_deliveries_recipient_sent", "recipient", "contact", "sent_at"),
+        NEVER_REUSED,
+    )
 
 
 class WebSession(Base):
@@ -384,7 +408,7 @@ class AuditEntry(Base):
     or deleted by Fireline."""
 
     __tablename__ = "audit_log"
-    __table_args__ = {"sqlite_autoincrement": True}
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(64))
@@ -429,6 +453,7 @@ class PostmortemRow(Base):
 
 class PostmortemComment(Base):
     __tablename__ = "postmortem_comments"
+    __table_args__ = NEVER_REUSED
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(
         ForeignKey("postmortems.incident_id", ondelete="CASCADE"), index=True
@@ -455,3 +480,22 @@ class FollowUpRow(Base):
     url: Mapped[str | None] = mapped_column(String(2000))
     done_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
+
+
+class InboxMessage(Base):
+    """A notification delivered to a person's built-in inbox (the `inbox` contact method)."""
+
+    __tablename__ = "inbox_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(String(80))
+    contact: Mapped[str] = mapped_column(String(40))
+    incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))  # page | reminder
+    title: Mapped[str] = mapped_column(String(400))
+    text: Mapped[str] = mapped_column(String(4000), default="")
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_inbox_messages_user_id", "user_id", "id"), NEVER_REUSED)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from fireline.domain.events import StatusUpdatePosted, kind_of, parse_event
 from fireline.domain.state import Incident
 from fireline.storage.incidents import TimelineEntry
-from fireline.storage.models import IncidentEvent, IncidentRow, IncidentService
+from fireline.storage.models import IncidentEvent, IncidentRow, IncidentService, Service
 
 
 class StatusPageRepository:
@@ -32,6 +32,15 @@ class StatusPageRepository:
         )
         rows = self.session.execute(query).all()
         return [(service, Incident.model_validate(state)) for service, state in rows]
+
+    def automatic_texts(self, service_ids: Collection[str]) -> dict[str, str]:
+        """Service id -> default text, for the services that opt in to an automatic status."""
+        query = select(Service.id, Service.status_page).where(Service.id.in_(service_ids))
+        return {
+            service: settings["default_text"]
+            for service, settings in self.session.execute(query).all()
+            if settings and settings.get("auto")
+        }
 
     def status_updates_since(
         self, since: datetime, limit: int

@@ -17,6 +17,7 @@ from fireline.storage.audit import AuditRepository
 from fireline.storage.db import READ_ONLY
 from fireline.storage.deliveries import DeliveryRepository
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
+from fireline.storage.inbox import InboxRepository
 from fireline.storage.incidents import IncidentRepository
 from fireline.storage.jobs import JobRepository
 from fireline.storage.reports import ReportRepository
@@ -46,6 +47,7 @@ class UnitOfWork:
     web_sessions: WebSessionRepository
     status_page: StatusPageRepository
     deliveries: DeliveryRepository
+    inbox: InboxRepository
     reports: ReportRepository
     review: ReviewRepository
     search: SearchRepository
@@ -82,6 +84,7 @@ class UnitOfWork:
         self.web_sessions = WebSessionRepository(session)
         self.status_page = StatusPageRepository(session)
         self.deliveries = DeliveryRepository(session)
+        self.inbox = InboxRepository(session)
         self.reports = ReportRepository(session)
         self.review = ReviewRepository(session)
         self.search = SearchRepository(session)

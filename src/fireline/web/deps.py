@@ -21,12 +21,14 @@ def get_fireline(request: Request) -> Fireline:
     return fireline
 
 
+Core = Annotated[Fireline, Depends(get_fireline)]
+
+
 def get_uow(fireline: Annotated[Fireline, Depends(get_fireline)]) -> UnitOfWork:
     return fireline.uow()
 
 
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
-Core = Annotated[Fireline, Depends(get_fireline)]
 
 
 def client_address(request: Request) -> str:

@@ -145,12 +145,13 @@ class Deliver(Generic[N]):
     job_type: type[N]
 
     def __call__(self, core: Fireline, job_id: int, worker: str) -> None:
+        base_url = core.base_url()
         with core.uow() as uow:
             held = _locked_job(uow, job_id, worker)
             if held is None:
                 return
             claimed, now = held.narrow(self.job_type), uow.now()
-            decision = delivery.prepare(uow, claimed, core.settings.base_url, core.throttle(), now)
+            decision = delivery.prepare(uow, claimed, base_url, core.throttle(), now)
             _apply(uow, claimed, decision, now + core.settings.worker_lease, now)
             delivery.log_decision(uow, claimed, decision, now)
             uow.commit()

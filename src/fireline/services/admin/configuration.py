@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -16,39 +15,41 @@ from fireline.domain.configuration import (
     UserSpec,
     dangling_references,
 )
-from fireline.errors import ConfigInvalid
+from fireline.errors import ConfigInvalid, Conflict
+from fireline.services.admin.plan import ApplyReport
 from fireline.services.admin.yamlfile import Path, load_model, where
-from fireline.storage.directory import Outcome
-from fireline.storage.models import EscalationPolicy, Integration, Schedule, Service, Team, User
+from fireline.storage.directory import IntegrationRecord, Written
+from fireline.storage.models import (
+    CONFIG,
+    EscalationPolicy,
+    Integration,
+    Schedule,
+    Service,
+    Team,
+    User,
+)
 from fireline.storage.uow import UnitOfWork
 
 
-@dataclass
-class ApplyReport:
-    """What applying a file did, object by object."""
-
-    changes: list[dict[str, str]] = field(default_factory=list)
-
-    def add(self, kind: str, object_id: str, outcome: str) -> None:
-        self.changes.append({"kind": kind, "id": object_id, "outcome": outcome})
-
-    def count(self, outcome: str) -> int:
-        return sum(c["outcome"] == outcome for c in self.changes)
-
-    @property
-    def changed(self) -> bool:
-        return any(c["outcome"] != "unchanged" for c in self.changes)
-
-
-def apply_config(*, uow: UnitOfWork, text: str, source: str = "config") -> ApplyReport:
+def apply_config(
+    *,
+    uow: UnitOfWork,
+    text: str,
+    source: str = "config",
+    dry_run: bool = False,
+    prune: bool = False,
+) -> ApplyReport:
     """Validate the whole file first, then create or update every object it names.
 
-    Objects are matched by id; applying the same file twice changes nothing.
-    Objects the file does not name are left alone. A service's integrations
-    and a user's teams are made to match the file exactly.
+    Objects are matched by id; applying the same file twice changes nothing. What the file
+    names becomes config-owned (an object made through the API is adopted). Objects the file
+    does not name are left alone, except a named service's integrations: those config owns
+    are deleted, and those made through the API too with ``prune``. An integration whose
+    alerts are in incidents is never deleted (Conflict). A dry run does all of it, reports
+    it, and commits nothing.
     """
     doc, lines = load_model(ConfigDocument, text, source)
-    report = ApplyReport()
+    report = ApplyReport(dry_run=dry_run, prune=prune)
     with uow:
         uow.lock("configuration")  # two applies at once: one waits for the other
         _check_references(uow, doc, lines, source)
@@ -56,7 +57,8 @@ def apply_config(*, uow: UnitOfWork, text: str, source: str = "config") -> Apply
         for section in ("teams", "users", "schedules", "escalation_policies", "services"):
             for item in getattr(doc, section):
                 _apply_item(uow, section, item, report)
-        uow.commit()
+        if not dry_run:
+            uow.commit()
     return report
 
 
@@ -103,8 +105,9 @@ def _apply_sections(uow: UnitOfWork, doc: ConfigDocument, report: ApplyReport) -
     now = uow.now()
     if doc.workflows:
         for workflow in doc.workflows.definitions:
-            _, created = uow.workflows.register(workflow, now)
-            report.add("workflow", workflow.id, "created" if created else "unchanged")
+            version, created = uow.workflows.register(workflow, now)
+            fields = {"version": (version - 1 or None, version)} if created else {}
+            report.add("workflow", workflow.id, "created" if created else "unchanged", fields)
     sections: dict[str, Any] = {
         "priorities": doc.priorities.model_dump(mode="json") if doc.priorities else None,
         "severities": {"values": list(doc.severities)} if doc.severities is not None else None,
@@ -117,26 +120,36 @@ def _apply_sections(uow: UnitOfWork, doc: ConfigDocument, report: ApplyReport) -
     }
     for key, value in sections.items():
         if value is not None:
-            report.add("setting", key, uow.settings.put(key, value))
+            _report(report, "setting", key, uow.settings.put(key, value))
 
 
 def _apply_item(uow: UnitOfWork, section: str, item: Any, report: ApplyReport) -> None:
     d = uow.directory
     if section == "teams":
         values = {"name": item.name, "announcements": _dump(item.announce)}
-        report.add("team", item.id, d.upsert(Team, item.id, values))
+        _report(report, "team", item.id, d.upsert(Team, item.id, _owned(values)))
     elif section == "users":
-        report.add("user", item.id, _apply_user(uow, item))
+        _report(report, "user", item.id, _apply_user(uow, item))
     elif section == "schedules":
-        report.add("schedule", item.id, _apply_schedule(uow, item))
+        _report(report, "schedule", item.id, _apply_schedule(uow, item))
     elif section == "escalation_policies":
         values = {"name": item.name, "definition": item.model_dump(mode="json")}
-        report.add("escalation policy", item.id, d.upsert(EscalationPolicy, item.id, values))
+        written = d.upsert(EscalationPolicy, item.id, _owned(values))
+        _report(report, "escalation policy", item.id, written)
     else:
         _apply_service(uow, item, report)
 
 
-def _apply_schedule(uow: UnitOfWork, schedule: ScheduleSpec) -> Outcome:
+def _report(report: ApplyReport, kind: str, object_id: str, written: Written) -> None:
+    report.add(kind, object_id, written.outcome, written.fields)
+
+
+def _owned(values: dict[str, Any]) -> dict[str, Any]:
+    """The values with config as the owner: a named object made through the API is adopted."""
+    return {**values, "managed_by": CONFIG}
+
+
+def _apply_schedule(uow: UnitOfWork, schedule: ScheduleSpec) -> Written:
     """Store the schedule; a changed one keeps its earlier definition in ``history``, so that
     on-call questions about the past get the answer that was true then."""
     definition = schedule.model_dump(mode="json", by_alias=True)
@@ -149,10 +162,10 @@ def _apply_schedule(uow: UnitOfWork, schedule: ScheduleSpec) -> Outcome:
     if existing is not None and existing.definition != definition:
         until = uow.now().isoformat()
         values["history"] = [*existing.history, {"until": until, "definition": existing.definition}]
-    return uow.directory.upsert(Schedule, schedule.id, values)
+    return uow.directory.upsert(Schedule, schedule.id, _owned(values))
 
 
-def _apply_user(uow: UnitOfWork, user: UserSpec) -> Outcome:
+def _apply_user(uow: UnitOfWork, user: UserSpec) -> Written:
     values: dict[str, Any] = {
         "name": user.name,
         "email": user.email,
@@ -166,9 +179,12 @@ def _apply_user(uow: UnitOfWork, user: UserSpec) -> Outcome:
     existing = uow.directory.find(User, user.id)
     if existing is None:
         values["created_at"] = uow.now()
-    outcome = uow.directory.upsert(User, user.id, values)
-    teams_changed = uow.directory.set_teams(user.id, user.teams)
-    return "updated" if outcome == "unchanged" and teams_changed else outcome
+    teams_before = uow.directory.team_ids_of(user.id)
+    written = uow.directory.upsert(User, user.id, _owned(values))
+    if not uow.directory.set_teams(user.id, user.teams):
+        return written
+    fields = {**written.fields, "teams": (teams_before or None, sorted(user.teams))}
+    return Written("updated" if written.outcome == "unchanged" else written.outcome, fields)
 
 
 def _dump(specs: tuple[BaseModel, ...]) -> list[dict[str, Any]]:
@@ -190,13 +206,16 @@ def _apply_service(uow: UnitOfWork, service: ServiceSpec, report: ApplyReport) -
         if service.acknowledge_timeout
         else None,
         "announcements": _dump(service.announce),
+        "status_page": service.status_page.model_dump(mode="json") if service.status_page else None,
     }
-    report.add("service", service.id, d.upsert(Service, service.id, service_values))
-    for gone in d.remove_integrations(service.id, [i.id for i in service.integrations]):
-        report.add("integration", gone, "deleted")
+    _report(report, "service", service.id, d.upsert(Service, service.id, _owned(service_values)))
+    named = {i.id for i in service.integrations}
+    for current in d.integrations_of(service.id):
+        if current.id not in named and (report.prune or current.managed_by == CONFIG):
+            _delete_integration(uow, current, report)
     for integration in service.integrations:
-        current = d.find(Integration, integration.id)
-        key = integration.key or (current.key if current else secrets.token_hex(16))
+        current_row = d.find(Integration, integration.id)
+        key = integration.key or (current_row.key if current_row else secrets.token_hex(16))
         settings = integration.model_dump(
             mode="json", exclude={"id", "type", "key"}, exclude_none=True
         )
@@ -206,6 +225,25 @@ def _apply_service(uow: UnitOfWork, service: ServiceSpec, report: ApplyReport) -
             "key": key,
             "settings": settings,
         }
-        if current is None:
+        if current_row is None:
             values["created_at"] = uow.now()
-        report.add("integration", integration.id, d.upsert(Integration, integration.id, values))
+        written = d.upsert(Integration, integration.id, _owned(values))
+        _report(report, "integration", integration.id, written)
+
+
+def _delete_integration(
+    uow: UnitOfWork, integration: IntegrationRecord, report: ApplyReport
+) -> None:
+    """Delete an integration the file no longer lists, unless incidents hold its alerts: their
+    timelines name those alerts, so they stay (revoking the integration stops its keys)."""
+    incidents = uow.directory.incidents_fed_by(integration.id)
+    if incidents:
+        numbers = ", ".join(f"#{i}" for i in incidents[:10])
+        raise Conflict(
+            f"integration {integration.id} cannot be deleted: incidents {numbers} hold its "
+            f"alerts. Keep it in the file (to stop its keys: fireline integration revoke "
+            f"{integration.id})"
+        )
+    uow.directory.delete_integration(integration.id)
+    fields = {"type": (integration.type, None), "managed_by": (integration.managed_by, None)}
+    report.add("integration", integration.id, "deleted", fields)

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from fireline.services.admin import organisation
 from fireline.services.admin.auth import Principal
+from fireline.services.admin.base_url import DEFAULT as DEFAULT_BASE_URL
 from fireline.services.alerting.integrations import IntegrationRead, read_integration
 from fireline.storage.models import Service, Team, User
 from fireline.storage.uow import UnitOfWork
@@ -87,18 +88,26 @@ def list_teams(*, uow: UnitOfWork) -> list[TeamRead]:
         return [TeamRead(id=t.id, name=t.name) for t in uow.directory.list_all(Team)]
 
 
-def get_service(*, uow: UnitOfWork, service_id: str, show_keys: bool = False) -> ServiceRead:
+def get_service(
+    *,
+    uow: UnitOfWork,
+    service_id: str,
+    show_keys: bool = False,
+    base_url: str = DEFAULT_BASE_URL,
+) -> ServiceRead:
     """One service with its integrations (keys only for those allowed to see them)."""
     with uow.read():
-        return _service(uow, uow.directory.get(Service, service_id), show_keys)
+        return _service(uow, uow.directory.get(Service, service_id), show_keys, base_url)
 
 
-def list_services(*, uow: UnitOfWork, show_keys: bool = False) -> list[ServiceRead]:
+def list_services(
+    *, uow: UnitOfWork, show_keys: bool = False, base_url: str = DEFAULT_BASE_URL
+) -> list[ServiceRead]:
     with uow.read():
-        return [_service(uow, s, show_keys) for s in uow.directory.list_all(Service)]
+        return [_service(uow, s, show_keys, base_url) for s in uow.directory.list_all(Service)]
 
 
-def _service(uow: UnitOfWork, service: Service, show_keys: bool) -> ServiceRead:
+def _service(uow: UnitOfWork, service: Service, show_keys: bool, base_url: str) -> ServiceRead:
     return ServiceRead(
         id=service.id,
         name=service.name,
@@ -108,7 +117,7 @@ def _service(uow: UnitOfWork, service: Service, show_keys: bool) -> ServiceRead:
         auto_resolve=service.auto_resolve,
         alert_grouping=service.alert_grouping,
         integrations=[
-            read_integration(i, show_key=show_keys)
+            read_integration(i, show_key=show_keys, now=uow.now(), base_url=base_url)
             for i in uow.directory.integrations_of(service.id)
         ],
     )

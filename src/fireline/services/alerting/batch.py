@@ -372,8 +372,9 @@ def grouping_of(service: Service) -> Grouping | None:
     return Grouping(tuple(config.get("by") or ()), window)
 
 
-def deadline(integration: IntegrationRecord) -> datetime:
-    """When a heartbeat's next beat is due: an interval after the last one (or after its creation)."""
-    return (integration.last_beat_at or integration.created_at) + parse_duration(
-        integration.settings["interval"]
-    )
+def deadline(integration: IntegrationRecord) -> datetime | None:
+    """When a heartbeat's next beat is due: an interval after the last one. None before its
+    first beat: a new heartbeat waits for the job it watches to run once (no surprise alert)."""
+    if integration.last_beat_at is None:
+        return None
+    return integration.last_beat_at + parse_duration(integration.settings["interval"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from fireline.domain import incident as rules
-from fireline.domain.events import event_types
+from fireline.domain.events import PublicState, event_types
 from fireline.domain.incident import Act, Outcome
 from fireline.domain.priority import PriorityPolicy
 from fireline.domain.sla import SlaClock, sla_clocks
@@ -16,6 +16,7 @@ from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.errors import InvalidInput
 from fireline.services.admin import organisation
+from fireline.services.incidents import status_page
 from fireline.storage.incidents import IncidentFilter, TimelineEntry
 from fireline.storage.models import Service, User
 from fireline.storage.uow import UnitOfWork
@@ -221,15 +222,23 @@ def add_note(
 
 
 def post_status_update(
-    *, uow: UnitOfWork, actor: str, incident_id: int, message: str, visibility: str = "internal"
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    incident_id: int,
+    message: str,
+    visibility: str = "internal",
+    component_status: Mapping[str, PublicState] | None = None,
 ) -> IncidentView:
-    """Post a status update; ``public`` ones are for the status page."""
-    return _change(
-        uow,
-        actor,
-        incident_id,
-        lambda act, i, w: rules.post_status_update(act, i, message, visibility),
-    )
+    """Post a status update; ``public`` ones are for the status page, and may set the public
+    state of the incident's services or of status page components."""
+
+    def decide(act: Act, incident: Incident, workflow: Workflow) -> Outcome:
+        if component_status:
+            status_page.check_targets(uow, incident, component_status)
+        return rules.post_status_update(act, incident, message, visibility, component_status)
+
+    return _change(uow, actor, incident_id, decide)
 
 
 def add_task(

@@ -10,7 +10,7 @@ from fireline.domain.events import (
     SlaBreached,
     StatusUpdatePosted,
 )
-from fireline.services.paging import announcements
+from fireline.services.paging import announcements, inbox
 from fireline.services.paging import escalation as paging
 from fireline.services.reactions import Registry
 from fireline.storage.incidents import Saved
@@ -45,6 +45,11 @@ def watch_acknowledgement(uow: UnitOfWork, event: Acknowledged, saved: Saved) ->
     paging.watch_acknowledgement(uow, saved.incident, event.at, uow.now())
 
 
+def read_inbox(uow: UnitOfWork, event: Acknowledged, saved: Saved) -> None:
+    """The one who acknowledged has read their inbox pages about the incident."""
+    inbox.read_on_acknowledgement(uow, event.actor, saved.incident.id, event.at)
+
+
 def page_again(uow: UnitOfWork, event: AcknowledgementExpired, saved: Saved) -> None:
     """An acknowledgement that timed out escalates again from the first step."""
     paging.start_paging(uow, saved.incident, uow.now(), run=f"@{saved.seq_of(event)}")
@@ -58,7 +63,7 @@ def announce(uow: UnitOfWork, event: announcements.Announced, saved: Saved) -> N
 REACTIONS: Registry = {
     Declared: (start_paging_on_entry, announce),
     PhaseChanged: (start_paging_on_entry, stop_paging, announce),
-    Acknowledged: (stop_paging, watch_acknowledgement),
+    Acknowledged: (stop_paging, watch_acknowledgement, read_inbox),
     AcknowledgementExpired: (page_again,),
     StatusUpdatePosted: (announce,),
     SlaBreached: (announce,),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from fireline.errors import InvalidInput
 from fireline.services.admin import audit, auth, directory, secrets, throttling
@@ -19,9 +19,26 @@ router = APIRouter(responses=document((401, 403)))
 Id = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 
 
+class FieldChange(BaseModel):
+    old: Any
+    new: Any
+
+
+class Planned(BaseModel):
+    kind: str
+    id: str
+    action: Literal["create", "update", "delete"]
+    fields: dict[str, FieldChange] = Field(
+        description="What changes, old → new (null: none); keys and webhook URLs hidden."
+    )
+
+
 class ApplyResult(BaseModel):
     changed: bool
-    changes: list[dict[str, str]]
+    dry_run: bool = Field(description="True: the plan only; nothing was changed.")
+    prune: bool
+    changes: list[dict[str, str]] = Field(description="Every object named, with its outcome.")
+    plan: list[Planned] = Field(description="The objects that change (empty: nothing to change).")
 
 
 class TokenCreated(BaseModel):
@@ -36,32 +53,73 @@ async def _raw_body(request: Request) -> bytes:
     return await request.body()
 
 
+_CONFIG_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/yaml": {"schema": {"type": "string"}},
+            "application/json": {"schema": {"type": "object"}},
+        },
+    }
+}
+Source = Annotated[
+    str, Query(max_length=200, pattern=r"^[^\x00]*$", description="Named in errors.")
+]
+Prune = Annotated[
+    bool,
+    Query(description="Also delete integrations made through the API that the file omits."),
+]
+
+
 @router.post(
     "/config/apply",
     response_model=ApplyResult,
     tags=["config"],
-    responses=document((422,)),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/yaml": {"schema": {"type": "string"}},
-                "application/json": {"schema": {"type": "object"}},
-            },
-        }
-    },
+    responses=document((409, 422)),
+    openapi_extra=_CONFIG_BODY,
     summary="Apply a config file (YAML or JSON body); idempotent, all or nothing",
 )
 def apply(
     uow: Uow,
     _: Admin,
     body: Annotated[bytes, Depends(_raw_body)],
-    source: Annotated[
-        str, Query(max_length=200, pattern=r"^[^\x00]*$", description="Named in errors.")
-    ] = "request",
+    source: Source = "request",
+    prune: Prune = False,
+    dry_run: Annotated[bool, Query(description="Only say what would change.")] = False,
 ) -> ApplyResult:
-    report = apply_config(uow=uow, text=_decode(body), source=source)
-    return ApplyResult(changed=report.changed, changes=report.changes)
+    return _applied(uow, body, source, prune=prune, dry_run=dry_run)
+
+
+@router.post(
+    "/config/plan",
+    response_model=ApplyResult,
+    tags=["config"],
+    responses=document((409, 422)),
+    openapi_extra=_CONFIG_BODY,
+    summary="What applying a config file would change (a dry run: nothing is changed)",
+)
+def plan(
+    uow: Uow,
+    _: Admin,
+    body: Annotated[bytes, Depends(_raw_body)],
+    source: Source = "request",
+    prune: Prune = False,
+) -> ApplyResult:
+    return _applied(uow, body, source, prune=prune, dry_run=True)
+
+
+def _applied(uow: Uow, body: bytes, source: str, *, prune: bool, dry_run: bool) -> ApplyResult:
+    text = _decode(body)
+    report = apply_config(uow=uow, text=text, source=source, prune=prune, dry_run=dry_run)
+    return ApplyResult.model_validate(
+        {
+            "changed": report.changed,
+            "dry_run": dry_run,
+            "prune": prune,
+            "changes": report.changes,
+            "plan": report.plan,
+        }
+    )
 
 
 def _decode(body: bytes) -> str:
@@ -97,8 +155,8 @@ def teams(uow: Uow, _: Viewer) -> list[directory.TeamRead]:
 
 
 @router.get("/services", tags=["directory"], response_model=list[directory.ServiceRead])
-def services(uow: Uow, who: Viewer) -> list[directory.ServiceRead]:
-    return directory.list_services(uow=uow, show_keys=who.role == "admin")
+def services(uow: Uow, who: Viewer, core: Core) -> list[directory.ServiceRead]:
+    return directory.list_services(uow=uow, show_keys=who.role == "admin", base_url=core.base_url())
 
 
 @router.get(
@@ -107,8 +165,10 @@ def services(uow: Uow, who: Viewer) -> list[directory.ServiceRead]:
     response_model=directory.ServiceRead,
     responses=document((404,)),
 )
-def service(uow: Uow, who: Viewer, service_id: Id) -> directory.ServiceRead:
-    return directory.get_service(uow=uow, service_id=service_id, show_keys=who.role == "admin")
+def service(uow: Uow, who: Viewer, core: Core, service_id: Id) -> directory.ServiceRead:
+    return directory.get_service(
+        uow=uow, service_id=service_id, show_keys=who.role == "admin", base_url=core.base_url()
+    )
 
 
 @router.get("/workflows", tags=["workflows"], response_model=list[directory.WorkflowRead])

@@ -13,7 +13,7 @@ from fireline.services.admin import list_filters
 from fireline.services.alerting import integrations, silences
 from fireline.services.alerting import views as alert_views
 from fireline.services.paging import delivery
-from fireline.web.deps import Admin, Responder, Uow, Viewer
+from fireline.web.deps import Admin, Core, Responder, Uow, Viewer
 from fireline.web.problems import document
 
 router = APIRouter(responses=document((401, 403, 422)))
@@ -143,8 +143,10 @@ class Rotation(Input):
     response_model=list[integrations.IntegrationRead],
     summary="Integrations (keys and URLs for admins only)",
 )
-def list_integrations(uow: Uow, who: Viewer) -> list[integrations.IntegrationRead]:
-    return integrations.list_integrations(uow=uow, show_keys=who.role == "admin")
+def list_integrations(uow: Uow, who: Viewer, core: Core) -> list[integrations.IntegrationRead]:
+    return integrations.list_integrations(
+        uow=uow, show_keys=who.role == "admin", base_url=core.base_url()
+    )
 
 
 @router.post(
@@ -155,11 +157,12 @@ def list_integrations(uow: Uow, who: Viewer) -> list[integrations.IntegrationRea
     responses=document((409,)),
 )
 def create_integration(
-    uow: Uow, who: Admin, body: IntegrationCreate
+    uow: Uow, who: Admin, core: Core, body: IntegrationCreate
 ) -> integrations.IntegrationRead:
     return integrations.create_integration(
         uow=uow,
         actor=who.user_id,
+        base_url=core.base_url(),
         integration_id=body.id,
         service=body.service,
         kind=body.type,
@@ -175,11 +178,15 @@ def create_integration(
     summary="New key; the old one keeps working for the grace period",
 )
 def rotate(
-    uow: Uow, who: Admin, integration_id: Slug, body: Rotation | None = None
+    uow: Uow, who: Admin, core: Core, integration_id: Slug, body: Rotation | None = None
 ) -> integrations.IntegrationRead:
     grace = integrations.parse_grace((body or Rotation()).grace)
     return integrations.rotate_key(
-        uow=uow, actor=who.user_id, integration_id=integration_id, grace=grace
+        uow=uow,
+        actor=who.user_id,
+        integration_id=integration_id,
+        grace=grace,
+        base_url=core.base_url(),
     )
 
 
@@ -190,8 +197,10 @@ def rotate(
     responses=document((404,)),
     summary="Stop accepting alerts on this integration at once",
 )
-def revoke(uow: Uow, who: Admin, integration_id: Slug) -> integrations.IntegrationRead:
-    return integrations.revoke(uow=uow, actor=who.user_id, integration_id=integration_id)
+def revoke(uow: Uow, who: Admin, core: Core, integration_id: Slug) -> integrations.IntegrationRead:
+    return integrations.revoke(
+        uow=uow, actor=who.user_id, integration_id=integration_id, base_url=core.base_url()
+    )
 
 
 DeliveryStatus = Literal[

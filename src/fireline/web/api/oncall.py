@@ -97,7 +97,7 @@ def delete_override(
     summary="Your secret iCalendar feed URLs: your shifts, and each schedule's",
 )
 def my_calendar(uow: Uow, who: Viewer, request: Request) -> dict[str, str]:
-    base_url = request.app.state.fireline.settings.base_url
+    base_url = request.app.state.fireline.base_url()
     return calendar.feed_urls(uow=uow, base_url=base_url, user_id=who.user_id)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, PlainTextResponse, Response
 from pydantic import Field
 
-from fireline.schemas import FollowUpItemRead, Input, LongText, Ref, Time, Title
+from fireline.schemas import Due, FollowUpItemRead, Input, LongText, Ref, Title
 from fireline.services.admin import list_filters
 from fireline.services.incidents import drills
 from fireline.services.review import follow_ups, postmortems, similar
@@ -53,7 +53,7 @@ class CommentCreate(Input):
 class FollowUpCreate(Input):
     title: Title
     owner: Ref | None = None
-    due_at: Time | None = None
+    due_at: Due | None = None
     priority: Priority = "medium"
     type: Kind = "prevent"
     url: Url | None = None
@@ -62,7 +62,7 @@ class FollowUpCreate(Input):
 class FollowUpUpdate(Input):
     title: Title | None = None
     owner: Ref | None = None
-    due_at: Time | None = None
+    due_at: Due | None = None
     priority: Priority | None = None
     type: Kind | None = None
     url: Url | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from fireline.web.ui import (
@@ -15,6 +15,7 @@ from fireline.web.ui import (
     dashboard,
     drill_pages,
     follow_up_pages,
+    inbox_pages,
     incident_actions,
     incident_page,
     oncall_pages,
@@ -29,14 +30,20 @@ def install(app: FastAPI) -> None:
     """Add the UI's pages, its static files and the handlers that answer in HTML."""
     app.state.ui_templates = environment()
     pages = (account, incident_page, incident_actions, status)
-    for module in (*pages, alert_pages, oncall_pages, catalog_pages):
+    for module in (*pages, alert_pages, oncall_pages, catalog_pages, inbox_pages):
         app.include_router(module.router)
     for module in (review_pages, follow_up_pages, drill_pages, dashboard):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(NotAllowed, _not_allowed)  # type: ignore[arg-type]
     app.add_exception_handler(FormRejected, _form_rejected)  # type: ignore[arg-type]
+
+
+def _favicon() -> Response:
+    """Browsers ask for /favicon.ico on every site, whatever the page links."""
+    return FileResponse(STATIC / "favicon.ico", media_type="image/x-icon")
 
 
 async def _login_required(request: Request, error: Exception) -> Response:

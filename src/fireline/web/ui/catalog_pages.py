@@ -43,11 +43,12 @@ def _page(
         request,
         "services.html",
         status,
-        services=directory.list_services(uow=uow, show_keys=is_admin),
+        services=directory.list_services(
+            uow=uow, show_keys=is_admin, base_url=request.app.state.fireline.base_url()
+        ),
         teams=teams,
         team_names={t.id: t.name for t in teams},
         members={t.id: [u for u in users if t.id in u.teams] for t in teams},
-        base_url=request.app.state.fireline.settings.base_url.rstrip("/"),
         is_admin=is_admin,
         graces=GRACES,
         error=error,

@@ -26,16 +26,11 @@ FIELDS = ("title", "owner", "due", "priority", "type", "url")
 LIST_LIMIT = 200
 
 
-def due_at(day: str | None) -> str | None:
-    """A date field (``2026-12-01``) as the end of that day in UTC: due *on* that day."""
-    return f"{day}T23:59:00+00:00" if day else None
-
-
 def _fields(form: Form) -> dict[str, Any]:
     return {
         "title": form.get("title").strip(),
         "owner": form.optional("owner"),
-        "due_at": due_at(form.optional("due")),
+        "due_at": form.optional("due"),  # a day: the API's rule makes it the end of that day
         "priority": form.get("priority", "medium"),
         "type": form.get("type", "prevent"),
         "url": form.optional("url"),

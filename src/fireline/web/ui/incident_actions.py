@@ -1,6 +1,6 @@
 """What responders do from the incident page. Each form posts here, calls the same service as
-the API, and comes back to the page; a refusal re-shows the page with the reason and with
-what was typed."""
+the API, and comes back to the page; a refusal comes back to the page too (see refusals.py),
+which shows the reason and what was typed."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from fireline.schemas import (
 from fireline.services.incidents import commands as incidents
 from fireline.services.paging import escalation as paging
 from fireline.web.deps import Uow
+from fireline.web.ui import refusals
 from fireline.web.ui.forms import validated
 from fireline.web.ui.incident_page import IncidentId, Problem, incident_response
 from fireline.web.ui.session import Form, FormBody, ResponderActs
@@ -45,7 +46,10 @@ def _act(
     except FirelineError as error:
         missing = error.missing if isinstance(error, TransitionRefused) else []
         values = {k: v[0] for k, v in form.fields.items() if k != "csrf_token" and v}
-        return incident_response(
+        refusal = refusals.Refusal(where, error.message, missing, values)
+        url = f"/incidents/{incident_id}"
+        back = refusals.redirect_back(request, url, refusal, request.state.login.csrf_token)
+        return back or incident_response(
             request,
             uow,
             incident_id,
@@ -182,12 +186,23 @@ def post_status_update(
             StatusUpdateCreate,
             message=form.get("message").strip(),
             visibility=form.get("visibility", "internal"),
+            component_status=_public_states(form),
         )
         return incidents.post_status_update(
             uow=uow, actor=who.principal.user_id, incident_id=incident_id, **body.model_dump()
         )
 
     return _act(request, uow, incident_id, form, "update", call)
+
+
+def _public_states(form: Form) -> dict[str, str]:
+    """The form's ``public_status:<service>`` choices; an empty one leaves that service as is."""
+    prefix = "public_status:"
+    return {
+        name.removeprefix(prefix): values[0]
+        for name, values in form.fields.items()
+        if name.startswith(prefix) and values and values[0]
+    }
 
 
 @router.post("/tasks")

@@ -13,8 +13,11 @@ from fireline.schemas import IncidentCreate
 from fireline.services.incidents import commands as incidents
 from fireline.services.incidents import my_work
 from fireline.services.incidents import views as incident_views
+from fireline.services.incidents.status_page import STATES as PUBLIC_STATES
+from fireline.services.paging import inbox
 from fireline.storage.uow import UnitOfWork
 from fireline.web.deps import Uow
+from fireline.web.ui import refusals
 from fireline.web.ui.forms import validated
 from fireline.web.ui.incident_panels import incident_panels
 from fireline.web.ui.session import Form, FormBody, ResponderActs, SignedIn
@@ -25,6 +28,7 @@ router = APIRouter(include_in_schema=False)
 IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Show = Annotated[str, Query(pattern=r"^[a-z]{1,20}$")]
 BOARD_PAGE = 100
+INBOX_SHOWN = 10
 TIMELINE_PAGE = 200  # newest events shown; `?all=1` shows every one
 REFRESH_SECONDS = 30  # the live fragment is re-sent at least this often, for the clocks
 
@@ -58,6 +62,7 @@ def board(
         worst_clock=worst_clock,
         my_on_call=my_work.on_call_status(uow=uow, user_id=me),
         my_tasks=my_work.open_tasks(uow=uow, user_id=me),
+        my_inbox=inbox.my_inbox(uow=uow, user_id=me, limit=INBOX_SHOWN),
     )
 
 
@@ -97,6 +102,7 @@ def incident_response(
         filters=TIMELINE_FILTERS,
         problem=problem,
         values=values or {},
+        public_states=PUBLIC_STATES,
         oob=template != "incident.html",
         **(incident_panels(uow, incident_id) if template == "incident.html" else {}),
     )
@@ -169,7 +175,19 @@ def incident_page(
     show: Show = "all",
     every_event: Annotated[bool, Query(alias="all")] = False,
 ) -> Response:
-    return incident_response(request, uow, incident_id, show=show, every_event=every_event)
+    refused = refusals.take(request, request.state.login.csrf_token)
+    response = incident_response(
+        request,
+        uow,
+        incident_id,
+        show=show,
+        every_event=every_event,
+        problem=Problem(refused.where, refused.message, refused.missing) if refused else None,
+        values=refused.values if refused else None,
+    )
+    if refused:
+        refusals.forget(response, f"/incidents/{incident_id}")
+    return response
 
 
 @router.get("/incidents/{incident_id}/live")

@@ -134,7 +134,7 @@ def _page(
         calendars=[_calendar(uow, s, days, now) for s in schedules],
         days=days,
         mine=my_work.on_call_status(uow=uow, user_id=user_id),
-        feeds=calendar.feed_urls(uow=uow, base_url=core.settings.base_url, user_id=user_id),
+        feeds=calendar.feed_urls(uow=uow, base_url=core.base_url(), user_id=user_id),
         names={p.id: p.name for p in people},
         people=people,
         error=error,

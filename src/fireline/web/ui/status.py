@@ -9,7 +9,12 @@ from fastapi.responses import Response
 
 from fireline.domain.sentences import label
 from fireline.services.incidents import status_page
-from fireline.services.incidents.status_page import PublicIncident, StatusPage
+from fireline.services.incidents.status_page import (
+    ComponentStatus,
+    PublicIncident,
+    PublicUpdate,
+    StatusPage,
+)
 from fireline.web.deps import Uow
 from fireline.web.ui.templating import render
 
@@ -19,6 +24,7 @@ PUBLIC_CACHE = "public, max-age=30"  # the page and its feed: nothing private, f
 HEADLINES = {
     "operational": "All systems operational",
     "recovering": "Recovering from an incident",
+    "investigating": "Investigating an issue",
     "degraded": "Degraded performance",
     "partial_outage": "Partial outage",
     "major_outage": "Major outage",
@@ -50,9 +56,25 @@ def _atom(page: StatusPage, base: str) -> ElementTree.Element:
     ElementTree.SubElement(root, "link", href=f"{base}/status")
     ElementTree.SubElement(root, "link", rel="self", href=f"{base}/status/feed.atom")
     _text(root, "updated", page.generated_at.isoformat())
+    for component in page.components:
+        _automatic_entry(root, component, base)
     for incident in [*page.active, *page.history]:
         _entries(root, incident, base)
     return root
+
+
+def _automatic_entry(root: ElementTree.Element, component: ComponentStatus, base: str) -> None:
+    """An automatic "investigating" is news too: one entry, with the configured text."""
+    if component.note is None or component.since is None:
+        return
+    entry = ElementTree.SubElement(root, "entry")
+    _text(entry, "title", f"{component.name} — {label(component.state)}")
+    _text(entry, "id", f"{base}/status#component-{component.id}-{component.since.isoformat()}")
+    ElementTree.SubElement(entry, "link", href=f"{base}/status#component-{component.id}")
+    _text(entry, "updated", component.since.isoformat())
+    author = ElementTree.SubElement(entry, "author")
+    _text(author, "name", root.findtext("title") or "Status")
+    _text(entry, "content", component.note).set("type", "text")
 
 
 def _entries(root: ElementTree.Element, incident: PublicIncident, base: str) -> None:
@@ -65,10 +87,15 @@ def _entries(root: ElementTree.Element, incident: PublicIncident, base: str) -> 
         _text(entry, "updated", update.at.isoformat())
         author = ElementTree.SubElement(entry, "author")
         _text(author, "name", root.findtext("title") or "Status")
-        _text(entry, "content", update.message).set("type", "text")
+        _text(entry, "content", _with_states(update)).set("type", "text")
 
 
 def _text(parent: ElementTree.Element, tag: str, text: str) -> ElementTree.Element:
     element = ElementTree.SubElement(parent, tag)
     element.text = text
     return element
+
+
+def _with_states(update: PublicUpdate) -> str:
+    states = "; ".join(f"{name}: {label(state)}" for name, state in update.states)
+    return f"{update.message}\n\n{states}" if states else update.message

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from fireline.domain.sentences import label
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
+RECENT = timedelta(hours=1)  # timeline events this recent show their seconds
 
 
 def environment() -> Environment:
@@ -28,6 +29,8 @@ def environment() -> Environment:
     )
     env.filters["span"] = span
     env.filters["utc"] = utc
+    env.filters["utc_seconds"] = utc_seconds
+    env.globals["event_time"] = event_time
     env.filters["label"] = label
     return env
 
@@ -36,6 +39,16 @@ def utc(moment: datetime | None) -> str:
     if moment is None:
         return "—"
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def utc_seconds(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def event_time(moment: datetime, now: datetime) -> str:
+    """A timeline time: to the second for the last hour (events close together must be
+    told apart), to the minute before; the full time is in the element's title."""
+    return utc_seconds(moment) if now - moment <= RECENT else utc(moment)
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

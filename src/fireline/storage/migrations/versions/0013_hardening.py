@@ -1,8 +1,8 @@
 """rate limits kept in the database (failed logins and API tokens, shared by every process);
 Standard Webhooks secrets, one per webhook contact; the audit log
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-03 13:00:00
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 
 from fireline.storage.models import JSONType, UTCDateTime
 
-revision = "0010"
-down_revision = "0009"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

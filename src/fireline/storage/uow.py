@@ -51,6 +51,8 @@ class UnitOfWork:
     reports: ReportRepository
     review: ReviewRepository
     search: SearchRepository
+    webhook_secrets: WebhookSecretRepository
+    audit: AuditRepository
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, react: Reactor) -> None:
         self._sessions = sessions

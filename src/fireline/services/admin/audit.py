@@ -17,6 +17,7 @@ from fireline.storage.uow import UnitOfWork
 
 Action = Literal[
     "config.applied",
+    "role.changed",
     "token.created",
     "token.revoked",
     "password.set",

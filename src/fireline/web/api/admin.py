@@ -81,13 +81,13 @@ Prune = Annotated[
 )
 def apply(
     uow: Uow,
-    _: Admin,
+    who: Admin,
     body: Annotated[bytes, Depends(_raw_body)],
     source: Source = "request",
     prune: Prune = False,
     dry_run: Annotated[bool, Query(description="Only say what would change.")] = False,
 ) -> ApplyResult:
-    return _applied(uow, body, source, prune=prune, dry_run=dry_run)
+    return _applied(uow, body, source, prune=prune, dry_run=dry_run, actor=who.user_id)
 
 
 @router.post(
@@ -100,17 +100,21 @@ def apply(
 )
 def plan(
     uow: Uow,
-    _: Admin,
+    who: Admin,
     body: Annotated[bytes, Depends(_raw_body)],
     source: Source = "request",
     prune: Prune = False,
 ) -> ApplyResult:
-    return _applied(uow, body, source, prune=prune, dry_run=True)
+    return _applied(uow, body, source, prune=prune, dry_run=True, actor=who.user_id)
 
 
-def _applied(uow: Uow, body: bytes, source: str, *, prune: bool, dry_run: bool) -> ApplyResult:
+def _applied(
+    uow: Uow, body: bytes, source: str, *, prune: bool, dry_run: bool, actor: str
+) -> ApplyResult:
     text = _decode(body)
-    report = apply_config(uow=uow, text=text, source=source, prune=prune, dry_run=dry_run)
+    report = apply_config(
+        uow=uow, text=text, source=source, prune=prune, dry_run=dry_run, actor=actor
+    )
     return ApplyResult.model_validate(
         {
             "changed": report.changed,

@@ -169,45 +169,6 @@ def test_config_errors_name_the_source_given(api: Api) -> None:
     )
 
 
-ADMIN_ONLY = {
-    ("post", "/api/v1/config/apply"),
-    ("post", "/api/v1/config/plan"),
-    ("post", "/api/v1/integrations"),
-    ("post", "/api/v1/integrations/{integration_id}/rotate"),
-    ("post", "/api/v1/integrations/{integration_id}/revoke"),
-    ("get", "/api/v1/secrets"),
-    ("post", "/api/v1/secrets/{purpose}/rotate"),
-    ("get", "/api/v1/throttles"),
-    ("delete", "/api/v1/throttles/{kind}/{subject}"),
-    ("post", "/api/v1/contacts/{owner}/{contact_id}/secret"),
-}
-ANY_USER = {("post", "/api/v1/tokens"), ("delete", "/api/v1/tokens/{token_id}")}
-
-
-def test_every_route_checks_the_role(api: Api) -> None:
-    paths = api.anonymous.get("/openapi.json").json()["paths"]
-    checked = 0
-    for path, operations in paths.items():
-        for method in operations:
-            needed = (
-                "admin"
-                if (method, path) in ADMIN_ONLY
-                else "viewer"
-                if method == "get" or (method, path) in ANY_USER
-                else "responder"
-            )
-            for who, client in (("viewer", api.viewer), ("responder", api.responder)):
-                status = client.request(method, path.format(**VALUES), json={}).status_code
-                allowed = ["viewer", "responder", "admin"].index(who) >= [
-                    "viewer",
-                    "responder",
-                    "admin",
-                ].index(needed)
-                assert (status != 403) == allowed, (who, method, path, status)
-                checked += 1
-    assert checked > 60
-
-
 def test_only_a_hash_of_each_token_is_stored(api: Api) -> None:
     import hashlib
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,10 +17,12 @@ from fireline.notify.email import EmailNotifier
 from fireline.notify.inbox import InboxNotifier, Keep
 from fireline.notify.webhook import WebhookNotifier
 from fireline.services.admin import base_url
-from fireline.services.admin.organisation import register_shipped_workflows, webhook_secret
+from fireline.services.admin.organisation import install_id, register_shipped_workflows
+from fireline.services.admin.throttling import Attempts
 from fireline.services.paging import inbox
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
+from fireline.storage.rate_limits import DatabaseStorage
 from fireline.storage.uow import Clock, UnitOfWork
 
 
@@ -36,14 +38,21 @@ class Fireline:
     database: Database
     clock: Clock
     notifier: Notifier | None = None
+    _attempts: Attempts | None = field(default=None, repr=False)
+
+    def attempts(self) -> Attempts:
+        """Failed logins and tokens, counted in the database (shared by every process)."""
+        if self._attempts is None:
+            self._attempts = Attempts(DatabaseStorage(self.database.engine, self.clock), self.clock)
+        return self._attempts
 
     def pager(self) -> Notifier:
         """The notifier pages go through (built on first use; tests may set ``notifier``)."""
         if self.notifier is None:
             with self.uow() as uow:
-                secret = webhook_secret(uow)
+                install = install_id(uow)
                 uow.commit()
-            self.notifier = build_notifier(self.settings, secret, self._keep_in_inbox)
+            self.notifier = build_notifier(self.settings, install=install, keep=self._keep_in_inbox)
         return self.notifier
 
     def _keep_in_inbox(self, contact: dict[str, Any], message: Message) -> None:
@@ -83,12 +92,13 @@ def prepare_database(fireline: Fireline) -> None:
         uow.commit()
 
 
-def build_notifier(settings: Settings, secret: str, keep: Keep | None = None) -> Notifier:
+def build_notifier(settings: Settings, *, install: str, keep: Keep | None = None) -> Notifier:
     """Every channel Fireline delivers pages through, by contact method type (the inbox when
-    given a way to ``keep`` its messages: the core's database)."""
+    given a way to ``keep`` its messages: the core's database); ``install`` names this
+    installation in mail Message-IDs."""
     client = httpx.Client()
     adapters: dict[str, Notifier] = {
-        "webhook": WebhookNotifier(client, secret.encode()),
+        "webhook": WebhookNotifier(client),
         "slack": ChatNotifier(client, slack_message),
         "mattermost": ChatNotifier(client, slack_message),
         "teams": ChatNotifier(client, teams_message),
@@ -100,6 +110,7 @@ def build_notifier(settings: Settings, secret: str, keep: Keep | None = None) ->
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_from,
+            install=install,
             starttls=settings.smtp_starttls,
             username=settings.smtp_username,
             password=settings.smtp_password,

@@ -8,7 +8,8 @@
     │   ├── TransitionRefused     a workflow move is not allowed; ``missing`` says why
     │   └── StaleState            someone else changed the incident first; retry
     ├── Unauthenticated   (401)   no valid token or session
-    └── Forbidden         (403)   authenticated, but the role does not allow it
+    ├── Forbidden         (403)   authenticated, but the role does not allow it
+    └── TooManyAttempts   (429)   too many failed logins or tokens; ``retry_after`` seconds
 
 Entry points turn these into problem+json (web) or one line on stderr and a
 non-zero exit (CLI); ``extras()`` is what an error adds to the problem document.
@@ -91,3 +92,12 @@ class Unauthenticated(FirelineError):
 class Forbidden(FirelineError):
     status = 403
     title = "Forbidden"
+
+
+class TooManyAttempts(FirelineError):
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -33,8 +33,8 @@ class Receiver:
                         "path": self.path,
                         "body": json.loads(body),
                         "raw": body,
-                        "key": self.headers["Idempotency-Key"],
-                        "signature": self.headers["X-Fireline-Signature"],
+                        "key": self.headers.get("Idempotency-Key"),
+                        "headers": dict(self.headers),
                     }
                 )
                 self.send_response(204)

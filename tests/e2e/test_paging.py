@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from standardwebhooks.webhooks import Webhook
 
 from fireline.bootstrap import Fireline
 from fireline.services.admin.configuration import apply_config
-from fireline.services.admin.organisation import webhook_secret
 from fireline.services.incidents import commands as incidents
 from fireline.worker.jobs import run_due_jobs
 from tests.conftest import EXAMPLE, FakeClock
@@ -61,9 +59,11 @@ def test_pages_are_signed_and_carry_an_idempotency_key(core: Fireline, paging: R
 
     (page,) = paging.pages
     with core.uow() as uow:
-        secret = webhook_secret(uow)
-    expected = hmac.new(secret.encode(), page["raw"], hashlib.sha256).hexdigest()
-    assert page["signature"] == f"sha256={expected}"
+        secret = uow.webhook_secrets.get("carol", "carol-hook")
+    assert secret is not None and secret.startswith("whsec_")
+    assert Webhook(secret).verify(page["raw"], page["headers"]) == page["body"]  # Standard Webhooks
+    assert page["headers"]["webhook-id"] == page["key"]  # the same on every retry
+    assert "X-Fireline-Signature" not in page["headers"]
     assert page["key"].startswith("page:1:0:carol:")
     assert page["body"]["title"] == "Ledger drift"
     assert page["body"]["url"] == "http://127.0.0.1:8080/incidents/1"  # the incident's web page
@@ -177,13 +177,10 @@ users:
       - {{contact: carol-teams, after: "1m"}}
 """,
         )
-        with core.uow() as uow:
-            secret = webhook_secret(uow)
-            uow.commit()
         settings = Settings(
             database_url=core.settings.database_url, smtp_host="127.0.0.1", smtp_port=smtp.port
         )
-        core.notifier = build_notifier(settings, secret)
+        core.notifier = build_notifier(settings, install="test")
         incidents.declare(uow=core.uow(), actor="dana", title="Refunds stuck", services=["ledger"])
         work(core)
         clock.advance(minutes=1)

@@ -38,7 +38,7 @@ def test_the_example_applies_then_changes_nothing(core: Fireline) -> None:
 def test_everything_in_the_example_is_stored(core: Fireline) -> None:
     _apply(core, EXAMPLE.read_text())
 
-    carol = directory.get_user(uow=core.uow(), user_id="carol")
+    carol = directory.get_user(uow=core.uow(), user_id="carol", reader=directory.ANYONE)
     checkout = directory.get_service(uow=core.uow(), service_id="checkout-api", show_keys=True)
     settings = directory.organisation_settings(uow=core.uow())
 
@@ -79,7 +79,9 @@ def test_changes_are_reported_and_memberships_follow_the_file(core: Fireline) ->
     assert [c for c in changes if c["outcome"] != "unchanged"] == [
         {"kind": "user", "id": "carol", "outcome": "updated"}
     ]
-    assert directory.get_user(uow=core.uow(), user_id="carol").teams == ["security"]
+    assert directory.get_user(uow=core.uow(), user_id="carol", reader=directory.ANYONE).teams == [
+        "security"
+    ]
 
 
 def test_an_integration_removed_from_the_file_is_deleted(core: Fireline) -> None:

@@ -21,6 +21,7 @@ from fireline.domain.events import Event
 from fireline.domain.state import Incident
 from fireline.errors import NotFound, StaleState
 from fireline.storage.alerts import AlertRecord, SilenceRecord, by_key, to_silence
+from fireline.storage.audit import AuditRecord
 from fireline.storage.directory import IntegrationRecord, OverrideRecord, missing
 from fireline.storage.incidents import TimelineEntry
 from fireline.storage.review import PostmortemRecord
@@ -43,6 +44,7 @@ class Data:
     incidents: dict[int, Incident] = field(default_factory=dict)
     timelines: dict[int, list[Event]] = field(default_factory=dict)
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
 
 
 class FakeDirectory:
@@ -228,6 +230,17 @@ class FakeSettings:
         return self.data.settings.get(key)
 
 
+class FakeAudit:
+    def __init__(self, data: Data) -> None:
+        self.data = data
+
+    def record(
+        self, *, at: datetime, actor: str, action: str, subject: str, details: dict[str, Any]
+    ) -> None:
+        entry = AuditRecord(len(self.data.audit) + 1, at, actor, action, subject, details)
+        self.data.audit.append(entry)
+
+
 class FakeUnitOfWork:
     """``with uow: ...; uow.commit()`` over in-memory repositories; ``commits`` counts commits."""
 
@@ -238,6 +251,7 @@ class FakeUnitOfWork:
     review: FakeReview
     incidents: FakeIncidents
     settings: FakeSettings
+    audit: FakeAudit
 
     def __init__(self, now: datetime = NOW) -> None:
         self.clock = now
@@ -263,6 +277,7 @@ class FakeUnitOfWork:
         self.review = FakeReview(working)
         self.incidents = FakeIncidents(working)
         self.settings = FakeSettings(working)
+        self.audit = FakeAudit(working)
         return self
 
     def __exit__(

@@ -8,6 +8,7 @@ import inspect
 import pytest
 
 from fireline.storage.alerts import AlertRepository, SilenceRepository
+from fireline.storage.audit import AuditRepository
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
 from fireline.storage.incidents import IncidentRepository
 from fireline.storage.review import ReviewRepository
@@ -23,6 +24,7 @@ PAIRS = [
     (fakes.FakeReview, ReviewRepository),
     (fakes.FakeIncidents, IncidentRepository),
     (fakes.FakeSettings, SettingsRepository),
+    (fakes.FakeAudit, AuditRepository),
 ]
 
 

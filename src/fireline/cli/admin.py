@@ -1,4 +1,4 @@
-"""Running and keeping Fireline: serve, worker, db, apply, token, user and workflow commands.
+"""Running and keeping Fireline: serve, worker, db, apply, secret, token, user and workflow commands.
 
 `apply`, `workflow list` and `workflow show` go through the API like every other command.
 The rest have no API route, or must work before a server runs, so they call services on the
@@ -22,6 +22,13 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
+secret_app = typer.Typer(help="Fireline's signing keys, one per purpose.", no_args_is_help=True)
+audit_app = typer.Typer(help="Who changed what, and when.", no_args_is_help=True)
+contact_app = typer.Typer(help="People's contact methods.", no_args_is_help=True)
+throttle_app = typer.Typer(
+    help="Accounts and addresses refused after too many failed logins or tokens.",
+    no_args_is_help=True,
+)
 
 
 def serve(
@@ -59,9 +66,11 @@ def worker(database_url: DatabaseUrl = None) -> None:
     """Run a worker: due jobs (escalation steps, pages) and heartbeat checks; any number may run."""
     import threading
 
+    from fireline import logs
     from fireline.cli.direct import opened
     from fireline.worker import run
 
+    logs.configure()
     with opened(database_url) as core:
         typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
         typer.echo(
@@ -114,6 +123,69 @@ def apply(
     ctx.emit(report, render.apply_report)
 
 
+@secret_app.command("list")
+@connected
+def secret_list(ctx: Context) -> None:
+    """List the signing keys: what each is for and when it was made (never the values)."""
+    ctx.emit(ctx.call("GET", "/secrets"), render.secrets)
+
+
+@secret_app.command("rotate")
+@connected
+def secret_rotate(
+    ctx: Context,
+    purpose: Annotated[str, typer.Argument(help="ack-links or calendar-feeds.")],
+) -> None:
+    """Replace a signing key; every link signed with the old one stops working at once."""
+    ctx.emit(ctx.call("POST", f"/secrets/{purpose}/rotate"), render.secret_rotated)
+
+
+@audit_app.command("list")
+@connected
+def audit_list(
+    ctx: Context,
+    limit: Annotated[
+        int, typer.Option(help="How many entries, newest first.", min=1, max=500)
+    ] = 50,
+    action: Annotated[
+        str | None, typer.Option(help="Only this action, like token.created.")
+    ] = None,
+    before: Annotated[int | None, typer.Option(help="Entries older than this id.")] = None,
+) -> None:
+    """The audit log: config applied, tokens, passwords, keys, secrets, silences, refusals."""
+    ctx.emit(ctx.call("GET", "/audit", limit=limit, action=action, before=before), render.audit_log)
+
+
+@contact_app.command("secret")
+@connected
+def contact_secret(
+    ctx: Context,
+    owner: Annotated[str, typer.Argument(help="User id (or team:ID, service:ID for a channel).")],
+    contact: Annotated[str, typer.Argument(help="The webhook contact method's id.")],
+) -> None:
+    """Make a new signing secret for a webhook contact and show it once (the old one stops)."""
+    ctx.emit(ctx.call("POST", f"/contacts/{owner}/{contact}/secret"), render.webhook_secret)
+
+
+@throttle_app.command("list")
+@connected
+def throttle_list(ctx: Context) -> None:
+    """List who is refused now: kind, account or address, failures counted, until when."""
+    ctx.emit(ctx.call("GET", "/throttles"), render.throttles)
+
+
+@throttle_app.command("clear")
+@connected
+def throttle_clear(
+    ctx: Context,
+    kind: Annotated[str, typer.Argument(help="account, address or token-address.")],
+    subject: Annotated[str, typer.Argument(help="The account (user id) or the address.")],
+) -> None:
+    """Lift a refusal at once (and forget the failures counted)."""
+    ctx.call("DELETE", f"/throttles/{kind}/{subject}")
+    typer.echo(f"{kind} {subject} may try again now")
+
+
 @token_app.command("create")
 def token_create(
     user: Annotated[str, typer.Option(help="User id the token acts as.")],
@@ -126,7 +198,7 @@ def token_create(
     from fireline.services.admin import auth
 
     with opened(database_url) as core:
-        token = auth.create_token(uow=core.uow(), user_id=user, name=name)
+        token = auth.create_token(uow=core.uow(), user_id=user, name=name, actor="cli")
     typer.echo(json.dumps({"token": token, "user": user, "name": name}) if as_json else token)
 
 
@@ -185,7 +257,7 @@ def user_password(
         )
     password = sys.stdin.readline().rstrip("\r\n")
     with opened(database_url) as core:
-        auth.set_password(uow=core.uow(), user_id=user_id, password=password)
+        auth.set_password(uow=core.uow(), user_id=user_id, password=password, actor="cli")
     typer.echo(f"password set for {user_id}")
 
 

@@ -72,6 +72,46 @@ def incident_table(page: Json) -> str:
     return "\n".join(rows)
 
 
+def secrets(listed: Json) -> str:
+    return "\n".join(
+        f"{s['purpose']:<15} {s['description']}  (made {s['created_at'] or 'on first use'})"
+        for s in listed["items"]
+    )
+
+
+def throttles(listed: Json) -> str:
+    rows = [
+        f"{t['kind']:<14} {t['subject']:<32} {t['failures']:>4} failures  until {t['until']}"
+        for t in listed["items"]
+    ]
+    return "\n".join(rows) or "nobody is throttled"
+
+
+def audit_log(listed: Json) -> str:
+    rows = [
+        f"{e['id']:>5}  {e['at'][:19].replace('T', ' ')}Z  {e['actor']:<12} {e['action']:<22} "
+        f"{e['subject']}"
+        + (
+            "  " + ", ".join(f"{k}={v}" for k, v in e["details"].items() if k != "changes")
+            if e["details"]
+            else ""
+        )
+        for e in listed["items"]
+    ]
+    return "\n".join(rows) or "the audit log is empty"
+
+
+def webhook_secret(issued: Json) -> str:
+    return (
+        f"New signing secret for {issued['owner']}'s {issued['contact']} (shown once; the old "
+        f"one no longer signs):\n{issued['secret']}"
+    )
+
+
+def secret_rotated(rotated: Json) -> str:
+    return f"{rotated['purpose']} rotated: every link signed with the old key stops working now"
+
+
 def apply_report(report: Json) -> str:
     """What apply did; for a dry run, the plan with each field that would change."""
     plan = report.get("plan", [])

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 import uvicorn
 
+from fireline import logs
 from fireline.bootstrap import Fireline
 from fireline.cli.direct import open_database
 from fireline.cli.errors import CliError
@@ -42,7 +43,13 @@ def run(
     gc.freeze()
     certfile, keyfile = (str(tls[0]), str(tls[1])) if tls else (None, None)
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="info", ssl_certfile=certfile, ssl_keyfile=keyfile
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=logs.config(),  # secrets in request paths never reach a log line
+        ssl_certfile=certfile,
+        ssl_keyfile=keyfile,
     )
     uvicorn.Server(config).run(sockets=[listener])
 

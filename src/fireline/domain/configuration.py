@@ -45,9 +45,13 @@ class ContactMethod(Spec):
     type: Literal["email", "webhook", "slack", "mattermost", "teams", "inbox"]
     address: Email | None = None
     url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    # Standard Webhooks signing secret of a webhook contact: never stored with the contact
+    secret: Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/]{32,}={0,2}$")] | None = None
 
     @model_validator(mode="after")
     def _target(self) -> ContactMethod:
+        if self.secret is not None and self.type != "webhook":
+            raise ValueError("only a webhook contact method takes a `secret`")
         if self.type == "inbox":  # built in: kept in Fireline, read on the person's My work page
             if self.address or self.url:
                 raise ValueError("an inbox contact method takes no `address` or `url`")

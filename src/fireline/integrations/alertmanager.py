@@ -10,7 +10,12 @@ from typing import Annotated, Literal
 import msgspec
 
 from fireline.domain.alerts import AlertEvent, severity_of
-from fireline.integrations.limits import MAX_ALERTS_PER_REQUEST, PayloadInvalid, check_labels
+from fireline.integrations.limits import (
+    MAX_ALERTS_PER_REQUEST,
+    PayloadInvalid,
+    check_labels,
+    decode,
+)
 
 Text = Annotated[str, msgspec.Meta(max_length=4096)]
 
@@ -47,7 +52,7 @@ _EPOCH = datetime(
 def parse(body: bytes) -> list[AlertEvent]:
     """The alert events in a webhook body; PayloadInvalid says what is wrong."""
     try:
-        webhook = _decoder.decode(body)
+        webhook = decode(body, _decoder.decode)
     except msgspec.ValidationError as error:
         raise PayloadInvalid([str(error)]) from None
     except msgspec.DecodeError as error:
@@ -85,9 +90,10 @@ def _event(webhook: Webhook, alert: Alert) -> AlertEvent:
 
 
 def _set(value: datetime | None) -> datetime | None:
-    if value is None or value < _EPOCH:
+    if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = value if value.tzinfo else value.replace(tzinfo=UTC)  # no zone given: UTC
+    return None if value < _EPOCH else value
 
 
 def _fingerprint(labels: dict[str, str]) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 
 from fireline.domain.alerts import AlertEvent
-from fireline.integrations.limits import PayloadInvalid, check_labels
+from fireline.integrations.limits import PayloadInvalid, check_depth, check_labels, decode
 
 Short = Annotated[str, msgspec.Meta(max_length=1024)]
 
@@ -43,11 +43,15 @@ SEVERITIES = ("critical", "error", "warning", "info")
 def parse(body: bytes) -> tuple[str, AlertEvent]:
     """The routing key and the event; PayloadInvalid lists what PagerDuty would reject."""
     try:
-        event = _decoder.decode(body)
+        event = decode(body, _decoder.decode)
     except msgspec.ValidationError as error:
         raise PayloadInvalid([str(error)]) from None
     except msgspec.DecodeError:
         raise PayloadInvalid(["Event object is not valid JSON"]) from None
+    for name in ("images", "links"):
+        check_depth(getattr(event, name), name)
+    if event.payload is not None:
+        check_depth(event.payload.custom_details, "payload.custom_details")
     errors = _errors(event)
     if errors:
         raise PayloadInvalid(errors)

@@ -393,6 +393,42 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
 
 
+class RateLimit(Base):
+    """One fixed-window counter of the ``limits`` package (logins and tokens that failed):
+    ``key`` names the limit and who it counts, ``hits`` how many until ``expires_at``."""
+
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(320), primary_key=True)
+    hits: Mapped[int]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class AuditEntry(Base):
+    """One administrative change, written in the same transaction as the change; never updated
+    or deleted by Fireline."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = NEVER_REUSED
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]]
+
+
+class WebhookSecret(Base):
+    """The Standard Webhooks signing secret (``whsec_…``) of one webhook contact method:
+    ``owner`` is the user id, or ``team:ID`` / ``service:ID`` for an announcement channel."""
+
+    __tablename__ = "webhook_secrets"
+    owner: Mapped[str] = mapped_column(String(60), primary_key=True)
+    contact: Mapped[str] = mapped_column(String(40), primary_key=True)
+    secret: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(16))  # config | generated
+    created_at: Mapped[datetime]
+
+
 class PostmortemRow(Base):
     """An incident's postmortem: Markdown sections, review status, reviewers.
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from fireline.errors import Conflict, StaleState
 from fireline.storage.alerts import AlertRepository, SilenceRepository
+from fireline.storage.audit import AuditRepository
 from fireline.storage.db import READ_ONLY
 from fireline.storage.deliveries import DeliveryRepository
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
@@ -25,6 +26,7 @@ from fireline.storage.search import SearchRepository
 from fireline.storage.status_page import StatusPageRepository
 from fireline.storage.tokens import TokenRepository
 from fireline.storage.web_sessions import WebSessionRepository
+from fireline.storage.webhook_secrets import WebhookSecretRepository
 from fireline.storage.workflows import WorkflowRepository
 
 Clock = Callable[[], datetime]
@@ -49,6 +51,8 @@ class UnitOfWork:
     reports: ReportRepository
     review: ReviewRepository
     search: SearchRepository
+    webhook_secrets: WebhookSecretRepository
+    audit: AuditRepository
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, react: Reactor) -> None:
         self._sessions = sessions
@@ -86,6 +90,8 @@ class UnitOfWork:
         self.reports = ReportRepository(session)
         self.review = ReviewRepository(session)
         self.search = SearchRepository(session)
+        self.webhook_secrets = WebhookSecretRepository(session)
+        self.audit = AuditRepository(session)
         return self
 
     def __exit__(

@@ -12,7 +12,8 @@ from fireline.errors import FirelineError
 from fireline.services.paging import ack_links
 
 PAGE = """<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Fireline</title><body style="font:1.2rem system-ui;margin:2rem;max-width:30rem">{body}</body></html>"""
+<title>Fireline</title><link rel="stylesheet" href="/static/fireline.css">
+<body class="ack-page">{body}</body></html>"""
 
 
 def _core(request: Request):  # type: ignore[no-untyped-def]
@@ -27,7 +28,7 @@ async def confirm(request: Request) -> Response:
         return HTMLResponse(PAGE.format(body=f"<p>{escape(error.message)}</p>"), error.status)
     form = (
         f"<p>Acknowledge incident #{incident_id} as <b>{escape(user)}</b>?</p>"
-        f'<form method="post"><button style="font-size:1.5rem;padding:.5rem 2rem">Acknowledge</button></form>'
+        '<form method="post"><button class="ack-button">Acknowledge</button></form>'
     )
     return HTMLResponse(PAGE.format(body=form))
 

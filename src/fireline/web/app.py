@@ -13,7 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from fireline import __version__
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.web import ack, api, calendar, ingest, problems, ui
+from fireline.web import ack, api, api_docs, calendar, ingest, problems, ui
+from fireline.web.headers import SecurityHeaders
 from fireline.web.ingest import GroupCommitWriter, RateLimiter
 from fireline.worker import start_in_thread
 
@@ -46,7 +47,7 @@ def create_app(
         version=__version__,
         description="Incident management from the first alert to the lessons learned.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # served by api_docs from vendored assets
         redoc_url=None,
     )
     app.state.fireline = core
@@ -59,6 +60,8 @@ def create_app(
     app.router.routes.extend(ack.routes())
     app.router.routes.extend(calendar.routes())
     ui.install(app)
+    app.include_router(api_docs.router)
+    app.add_middleware(SecurityHeaders)
     app.add_api_route("/healthz", healthz, include_in_schema=False)
     app.add_api_route("/metrics", metrics, include_in_schema=False)
     _problem_openapi(app)

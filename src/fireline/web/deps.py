@@ -31,13 +31,24 @@ def get_uow(fireline: Annotated[Fireline, Depends(get_fireline)]) -> UnitOfWork:
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 
 
+def client_address(request: Request) -> str:
+    """Who is asking, as far as the network says (behind a proxy: what uvicorn trusts of it)."""
+    return request.client.host if request.client else "unknown"
+
+
 def current_principal(
+    request: Request,
     fireline: Annotated[Fireline, Depends(get_fireline)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None:
         raise Unauthenticated("send an API token: `Authorization: Bearer <token>`")
-    return auth.authenticate(uow=fireline.uow(), token=credentials.credentials)
+    return auth.authenticate_from(
+        uow=fireline.uow(),
+        attempts=fireline.attempts(),
+        token=credentials.credentials,
+        address=client_address(request),
+    )
 
 
 def act_as(app: FastAPI, principal: Principal) -> None:

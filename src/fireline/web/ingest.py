@@ -20,7 +20,7 @@ from starlette.routing import Route
 from fireline.bootstrap import Fireline
 from fireline.errors import StaleState
 from fireline.integrations import alertmanager, events_v2
-from fireline.integrations.limits import MAX_BODY_BYTES, PayloadInvalid
+from fireline.integrations.limits import MAX_BODY_BYTES, PayloadInvalid, check_depth, decode
 from fireline.services.alerting.ingest import Kind, Outcome, Rejected, Submission, ingest
 from fireline.web.problems import problem
 
@@ -209,11 +209,12 @@ async def heartbeat(request: Request) -> Response:
 
 def _object(body: bytes) -> dict[str, object]:
     try:
-        document = msgspec.json.decode(body)
+        document = decode(body, msgspec.json.decode)
     except msgspec.DecodeError as error:
         raise PayloadInvalid([f"not valid JSON: {error}"]) from None
     if not isinstance(document, dict):
         raise PayloadInvalid(["the body must be a JSON object"])
+    check_depth(document, "body")
     return document
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
-from fireline.errors import FirelineError
+from fireline.errors import FirelineError, TooManyAttempts
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("fireline.web")
@@ -53,6 +53,8 @@ def install(app: FastAPI) -> None:
 
 async def _fireline_error(request: Request, error: FirelineError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem(error.status, error.title, error.message, headers, **error.extras())
 
 

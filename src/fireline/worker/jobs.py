@@ -156,7 +156,7 @@ class Deliver(Generic[N]):
             delivery.log_decision(uow, claimed, decision, now)
             uow.commit()
         if isinstance(decision, Send):
-            failure = delivery.send(core.pager(), claimed.job.contact, decision.message)
+            failure = delivery.send(core.pager(), decision.contact, decision.message)
             _record(core, job_id, worker, failure)
 
 

@@ -12,6 +12,8 @@ from argon2.exceptions import VerificationError
 from pydantic import BaseModel
 
 from fireline.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from fireline.services.admin import audit, throttling
+from fireline.services.admin.throttling import Attempts
 from fireline.storage.models import User
 from fireline.storage.uow import UnitOfWork
 
@@ -38,12 +40,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(*, uow: UnitOfWork, user_id: str, name: str = "api") -> str:
-    """Make a new API token for a user; only its digest is stored, so show it now."""
+def create_token(
+    *, uow: UnitOfWork, user_id: str, name: str = "api", actor: str | None = None
+) -> str:
+    """Make a new API token for a user (by ``actor``, else the user themself); only its digest
+    is stored, so show it now."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with uow:
         uow.directory.get(User, user_id)
-        uow.tokens.add(user_id=user_id, name=name, token_hash=hash_token(token), now=uow.now())
+        added = uow.tokens.add(
+            user_id=user_id, name=name, token_hash=hash_token(token), now=uow.now()
+        )
+        audit.record(uow, actor or user_id, "token.created", user_id, token_id=added.id, name=name)
         uow.commit()
     return token
 
@@ -66,6 +74,18 @@ class TokenRead(BaseModel):
     revoked_at: datetime | None
 
 
+def authenticate_from(
+    *, uow: UnitOfWork, attempts: Attempts, token: str, address: str
+) -> Principal:
+    """``authenticate``, refusing an address that sent too many invalid tokens (TooManyAttempts)."""
+    attempts.check("token-address", address)
+    try:
+        return authenticate(uow=uow, token=token)
+    except Unauthenticated:
+        throttling.failed(uow, attempts, "token-address", address, address)
+        raise
+
+
 def list_tokens(*, uow: UnitOfWork, user_id: str) -> list[TokenRead]:
     """A user's tokens (never the tokens themselves: only their digests are stored)."""
     with uow.read():
@@ -82,16 +102,19 @@ def revoke_token(*, uow: UnitOfWork, principal: Principal, token_id: int) -> Non
         if token is None or (token.user_id != principal.user_id and principal.role != "admin"):
             raise NotFound(f"there is no token {token_id} of yours")
         uow.tokens.revoke(token_id, uow.now())
+        audit.record(uow, principal.user_id, "token.revoked", token.user_id, token_id=token_id)
         uow.commit()
 
 
-def set_password(*, uow: UnitOfWork, user_id: str, password: str) -> None:
-    """Set a user's web login password (stored as an argon2 hash)."""
+def set_password(*, uow: UnitOfWork, user_id: str, password: str, actor: str | None = None) -> None:
+    """Set a user's web login password (stored as an argon2 hash), by ``actor`` (else the user
+    themself)."""
     if len(password) < MIN_PASSWORD:
         raise InvalidInput(f"a password needs at least {MIN_PASSWORD} characters", field="password")
     with uow:
         uow.directory.get(User, user_id)
         uow.directory.set_password_hash(user_id, _hasher.hash(password))
+        audit.record(uow, actor or user_id, "password.set", user_id)
         uow.commit()
 
 

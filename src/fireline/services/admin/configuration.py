@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from fireline.domain.configuration import (
     ConfigDocument,
+    ContactMethod,
     Known,
     ScheduleSpec,
     ServiceSpec,
@@ -16,8 +17,10 @@ from fireline.domain.configuration import (
     dangling_references,
 )
 from fireline.errors import ConfigInvalid, Conflict
+from fireline.services.admin import audit
 from fireline.services.admin.plan import ApplyReport
 from fireline.services.admin.yamlfile import Path, load_model, where
+from fireline.services.paging import signing
 from fireline.storage.directory import IntegrationRecord, Written
 from fireline.storage.models import (
     CONFIG,
@@ -38,6 +41,7 @@ def apply_config(
     source: str = "config",
     dry_run: bool = False,
     prune: bool = False,
+    actor: str = "config",
 ) -> ApplyReport:
     """Validate the whole file first, then create or update every object it names.
 
@@ -58,8 +62,20 @@ def apply_config(
             for item in getattr(doc, section):
                 _apply_item(uow, section, item, report)
         if not dry_run:
+            _audit(uow, actor, source, report)
             uow.commit()
     return report
+
+
+def _audit(uow: UnitOfWork, actor: str, source: str, report: ApplyReport) -> None:
+    """The applied plan in the audit log, and each role changed on its own line."""
+    if not report.changed:
+        return
+    audit.record(uow, actor, "config.applied", source, prune=report.prune, plan=report.plan)
+    for change in report.plan:
+        role = change["fields"].get("role")
+        if change["kind"] == "user" and change["action"] == "update" and role is not None:
+            audit.record(uow, actor, "role.changed", change["id"], **role)
 
 
 def _check_references(
@@ -128,8 +144,10 @@ def _apply_item(uow: UnitOfWork, section: str, item: Any, report: ApplyReport) -
     if section == "teams":
         values = {"name": item.name, "announcements": _dump(item.announce)}
         _report(report, "team", item.id, d.upsert(Team, item.id, _owned(values)))
+        _webhook_secrets(uow, f"team:{item.id}", item.announce, report)
     elif section == "users":
         _report(report, "user", item.id, _apply_user(uow, item))
+        _webhook_secrets(uow, item.id, item.contact_methods, report)
     elif section == "schedules":
         _report(report, "schedule", item.id, _apply_schedule(uow, item))
     elif section == "escalation_policies":
@@ -171,9 +189,7 @@ def _apply_user(uow: UnitOfWork, user: UserSpec) -> Written:
         "email": user.email,
         "role": user.role,
         "time_zone": user.time_zone,
-        "contact_methods": [
-            c.model_dump(mode="json", exclude_none=True) for c in user.contact_methods
-        ],
+        "contact_methods": _dump(user.contact_methods),
         "notification_rules": [r.model_dump(mode="json") for r in user.notification_rules],
     }
     existing = uow.directory.find(User, user.id)
@@ -188,7 +204,18 @@ def _apply_user(uow: UnitOfWork, user: UserSpec) -> Written:
 
 
 def _dump(specs: tuple[BaseModel, ...]) -> list[dict[str, Any]]:
-    return [spec.model_dump(mode="json", exclude_none=True) for spec in specs]
+    """Specs as stored; a webhook's ``secret`` is kept apart (see _webhook_secrets)."""
+    return [spec.model_dump(mode="json", exclude_none=True, exclude={"secret"}) for spec in specs]
+
+
+def _webhook_secrets(
+    uow: UnitOfWork, owner: str, contacts: tuple[ContactMethod, ...], report: ApplyReport
+) -> None:
+    """The signing secrets config gives webhook contacts, stored apart from the contacts (so
+    never shown with them, nor copied into jobs); the plan says one changed, never its value."""
+    for contact in contacts:
+        if contact.secret is not None and signing.configure(uow, owner, contact.id, contact.secret):
+            report.add("webhook secret", f"{owner}/{contact.id}", "updated")
 
 
 def _apply_service(uow: UnitOfWork, service: ServiceSpec, report: ApplyReport) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from fireline.services.admin import organisation
+from fireline.services.admin.auth import Principal
 from fireline.services.admin.base_url import DEFAULT as DEFAULT_BASE_URL
 from fireline.services.alerting.integrations import IntegrationRead, read_integration
 from fireline.storage.models import Service, Team, User
@@ -48,18 +49,27 @@ class WorkflowRead(BaseModel):
     definition: dict[str, Any]
 
 
-def get_user(*, uow: UnitOfWork, user_id: str) -> UserRead:
-    """One user with their teams."""
+ANYONE = Principal("", "viewer")  # a reader who sees only what every user may see
+
+
+def get_user(*, uow: UnitOfWork, user_id: str, reader: Principal) -> UserRead:
+    """One user with their teams, their contact methods whole only for them and admins."""
     with uow.read():
-        return _user(uow, uow.directory.get(User, user_id))
+        return _user(uow, uow.directory.get(User, user_id), reader)
 
 
-def list_users(*, uow: UnitOfWork) -> list[UserRead]:
+def list_users(*, uow: UnitOfWork, reader: Principal) -> list[UserRead]:
     with uow.read():
-        return [_user(uow, u) for u in uow.directory.list_all(User)]
+        return [_user(uow, u, reader) for u in uow.directory.list_all(User)]
 
 
-def _user(uow: UnitOfWork, user: User) -> UserRead:
+def _user(uow: UnitOfWork, user: User, reader: Principal) -> UserRead:
+    whole = reader.role == "admin" or reader.user_id == user.id
+    contacts = (
+        user.contact_methods
+        if whole  # addresses and chat webhook URLs are bearer secrets: others see the channel
+        else [{"id": c["id"], "type": c["type"]} for c in user.contact_methods]
+    )
     return UserRead(
         id=user.id,
         name=user.name,
@@ -67,7 +77,7 @@ def _user(uow: UnitOfWork, user: User) -> UserRead:
         role=user.role,
         time_zone=user.time_zone,
         teams=uow.directory.team_ids_of(user.id),
-        contact_methods=user.contact_methods,
+        contact_methods=contacts,
         notification_rules=user.notification_rules,
         has_password=user.password_hash is not None,
     )

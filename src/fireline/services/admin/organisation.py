@@ -62,13 +62,14 @@ def choose_workflow(
         raise InvalidInput(f"there is no workflow {workflow_id!r}", field="workflow") from None
 
 
-def webhook_secret(uow: UnitOfWork) -> str:
-    """The key webhook pages are signed with: made once, then kept in the database."""
-    stored = uow.settings.get("webhook_secret")
+def install_id(uow: UnitOfWork) -> str:
+    """A random name for this installation (this database), made once: it keeps the
+    Message-IDs of its mail apart from every other install's."""
+    stored = uow.settings.get("install")
     if stored:
-        return str(stored["value"])
-    value = secrets.token_hex(32)
-    uow.settings.put("webhook_secret", {"value": value})
+        return str(stored["id"])
+    value = secrets.token_hex(8)
+    uow.settings.put("install", {"id": value})
     return value
 
 

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from fireline.errors import InvalidInput, Unauthenticated
-from fireline.services.admin import auth
+from fireline.services.admin import auth, throttling
 from fireline.services.admin.auth import Principal
+from fireline.services.admin.throttling import Attempts
 from fireline.storage.models import User, WebSession
 from fireline.storage.uow import UnitOfWork
 
@@ -38,9 +39,21 @@ def _stamp(user: User) -> str:
     return _digest(user.password_hash or "")
 
 
-def log_in(*, uow: UnitOfWork, login: str, password: str) -> str:
-    """Check the password (user id or email) and open a session; return the cookie value."""
-    principal = auth.check_password(uow=uow, login=login, password=password)
+def log_in(*, uow: UnitOfWork, attempts: Attempts, login: str, password: str, address: str) -> str:
+    """Check the password (user id or email) and open a session; return the cookie value.
+
+    While the account or the client address has failed too often, refuse (TooManyAttempts)
+    without even checking the password."""
+    account = throttling.account_of(uow, login)
+    attempts.check("account", account)
+    attempts.check("address", address)
+    try:
+        principal = auth.check_password(uow=uow, login=login, password=password)
+    except Unauthenticated:
+        throttling.failed(uow, attempts, "account", account, address)
+        throttling.failed(uow, attempts, "address", address, address)
+        raise
+    attempts.forget("account", account)
     return open_session(uow=uow, user_id=principal.user_id)
 
 

@@ -54,10 +54,8 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        where = f"{source}:{mark.line + 1}" if mark else source
-        raise ConfigInvalid(
-            [f"{where}: not valid YAML: {getattr(error, 'problem', error)}"]
-        ) from None
+        at = f"{source}:{mark.line + 1}" if mark else source
+        raise ConfigInvalid([f"{at}: not valid YAML: {getattr(error, 'problem', error)}"]) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -72,6 +70,12 @@ def load_with_lines(text: str, source: str) -> tuple[Any, dict[Path, int]]:
         _index(node, (), lines, repeated)
     if repeated:
         raise ConfigInvalid([f"{source}:{problem}" for problem in repeated])
+    nul = [
+        f"{where(lines, path, source)}: {dotted(path)}: a NUL character cannot be stored; remove it"
+        for path in _with_nul(data, ())
+    ]
+    if nul:
+        raise ConfigInvalid(nul)
     return data, lines
 
 
@@ -125,6 +129,18 @@ def _index(node: yaml.Node, path: Path, lines: dict[Path, int], repeated: list[s
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _index(item, (*path, i), lines, repeated)
+
+
+def _with_nul(value: Any, path: Path) -> list[Path]:
+    """The key paths whose key or text holds a NUL character (neither engine stores it alike)."""
+    if isinstance(value, str):
+        return [path] if "\x00" in value else []
+    if isinstance(value, dict):
+        found = [(*path, str(k)) for k in value if isinstance(k, str) and "\x00" in k]
+        return found + [p for k, v in value.items() for p in _with_nul(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in _with_nul(item, (*path, i))]
+    return []
 
 
 def _in_document(error: Any, lines: dict[Path, int]) -> Path:

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from fireline.domain.durations import parse_duration
 from fireline.errors import Conflict, InvalidInput
+from fireline.services.admin import audit
 from fireline.services.admin.base_url import DEFAULT as DEFAULT_BASE_URL
 from fireline.services.alerting.batch import deadline
 from fireline.storage.directory import IntegrationRecord
@@ -98,6 +99,7 @@ def list_integrations(
 def create_integration(
     *,
     uow: UnitOfWork,
+    actor: str,
     integration_id: str,
     service: str,
     kind: str,
@@ -130,6 +132,7 @@ def create_integration(
             now=uow.now(),
             base_url=base_url,
         )
+        audit.record(uow, actor, "integration.created", integration_id, service=service, type=kind)
         uow.commit()
     return created
 
@@ -143,13 +146,20 @@ def parse_grace(text: str) -> timedelta:
 
 
 def rotate_key(
-    *, uow: UnitOfWork, integration_id: str, grace: timedelta, base_url: str = DEFAULT_BASE_URL
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    integration_id: str,
+    grace: timedelta,
+    base_url: str = DEFAULT_BASE_URL,
 ) -> IntegrationRead:
     """Give the integration a new key; the current one keeps working for ``grace``."""
     with uow:
         integration = uow.directory.integration(integration_id)
         integration = rotated(integration, key=new_key(), grace=grace, now=uow.now())
         uow.directory.rotate_key(integration)
+        seconds = int(grace.total_seconds())
+        audit.record(uow, actor, "integration.rotated", integration_id, grace_seconds=seconds)
         uow.commit()
     return read_integration(integration, show_key=True, now=uow.now(), base_url=base_url)
 
@@ -170,12 +180,13 @@ def rotated(
 
 
 def revoke(
-    *, uow: UnitOfWork, integration_id: str, base_url: str = DEFAULT_BASE_URL
+    *, uow: UnitOfWork, actor: str, integration_id: str, base_url: str = DEFAULT_BASE_URL
 ) -> IntegrationRead:
     """Stop accepting alerts on this integration's keys, at once."""
     with uow:
         integration = revoked(uow.directory.integration(integration_id), now=uow.now())
         uow.directory.revoke_integration(integration)
+        audit.record(uow, actor, "integration.revoked", integration_id)
         uow.commit()
     return read_integration(integration, show_key=True, now=uow.now(), base_url=base_url)
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from fireline.domain.alerts import compiled
 from fireline.errors import InvalidInput, NotFound
+from fireline.services.admin import audit
 from fireline.storage.alerts import SilenceRecord
 from fireline.storage.models import Service, SilenceRow
 from fireline.storage.uow import UnitOfWork
@@ -71,6 +72,16 @@ def create_silence(
                 created_at=now,
             )
         )
+        audit.record(
+            uow,
+            actor,
+            "silence.created",
+            f"silence {silence.id}",
+            kind=kind,
+            service=service,
+            matchers=[m.model_dump() for m in matchers],
+            ends_at=ends_at.isoformat(),
+        )
         uow.commit()
     return _read(silence, now)
 
@@ -113,7 +124,7 @@ def list_silences(*, uow: UnitOfWork, include_expired: bool = False) -> list[Sil
         ]
 
 
-def expire_silence(*, uow: UnitOfWork, silence_id: int) -> SilenceRead:
+def expire_silence(*, uow: UnitOfWork, actor: str, silence_id: int) -> SilenceRead:
     """End a silence now (alerts from now on are not silenced)."""
     with uow:
         now = uow.now()
@@ -123,6 +134,7 @@ def expire_silence(*, uow: UnitOfWork, silence_id: int) -> SilenceRead:
         ended = expired(silence, now)
         if ended != silence:
             uow.silences.expire(silence_id, ended.ends_at)
+            audit.record(uow, actor, "silence.expired", f"silence {silence_id}")
         uow.commit()
     return _read(ended, now)
 

@@ -10,7 +10,7 @@ from icalendar import Calendar, Event
 
 from fireline.domain import schedule as rules
 from fireline.errors import NotFound, Unauthenticated
-from fireline.services.admin.organisation import webhook_secret
+from fireline.services.admin import secrets
 from fireline.services.oncall.schedules import domain_schedule
 from fireline.storage.models import Schedule, User
 from fireline.storage.uow import UnitOfWork
@@ -18,15 +18,18 @@ from fireline.storage.uow import UnitOfWork
 PAST, AHEAD = timedelta(days=7), timedelta(days=60)
 
 
-def feed_token(secret: str, user_id: str) -> str:
-    """``user.signature``: a link that needs no login, so calendar apps can subscribe."""
-    return f"{user_id}.{hmac.new(secret.encode(), f'ical:{user_id}'.encode(), hashlib.sha256).hexdigest()[:32]}"
+def feed_token(secret: bytes, user_id: str) -> str:
+    """``user.signature``: a link that needs no login, so calendar apps can subscribe.
+
+    Signed with the ``calendar-feeds`` key; rotating it changes every feed URL."""
+    signature = hmac.new(secret, f"ical:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{user_id}.{signature}"
 
 
 def feed_urls(*, uow: UnitOfWork, base_url: str, user_id: str) -> dict[str, str]:
     """The user's own feed and one per schedule."""
     with uow:
-        token = feed_token(webhook_secret(uow), user_id)
+        token = feed_token(secrets.key(uow, "calendar-feeds"), user_id)
         schedules = [s.id for s in uow.directory.list_all(Schedule)]
         uow.commit()
     root = f"{base_url.rstrip('/')}/ical/{token}"
@@ -36,7 +39,7 @@ def feed_urls(*, uow: UnitOfWork, base_url: str, user_id: str) -> dict[str, str]
 def render_feed(*, uow: UnitOfWork, token: str, schedule_id: str | None = None) -> bytes:
     """The feed: a user's shifts in every schedule, or every shift of one schedule."""
     with uow:
-        user_id = _user_of(webhook_secret(uow), token)
+        user_id = _user_of(secrets.key(uow, "calendar-feeds"), token)
         if uow.directory.find(User, user_id) is None:
             raise Unauthenticated("this calendar link is not valid")
         now = uow.now()
@@ -77,7 +80,7 @@ def _event(schedule_id: str, name: str, shift: rules.Shift, now: datetime) -> Ev
     return event
 
 
-def _user_of(secret: str, token: str) -> str:
+def _user_of(secret: bytes, token: str) -> str:
     user_id, _, _ = token.partition(".")
     if not hmac.compare_digest(token, feed_token(secret, user_id)):
         raise NotFound("there is no such calendar")

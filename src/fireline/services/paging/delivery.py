@@ -43,6 +43,7 @@ from fireline.domain.jobs import (
 from fireline.domain.state import Incident
 from fireline.domain.throttle import Throttle, Window, page_goes_through
 from fireline.notify import DeliveryFailed, Message, Notifier
+from fireline.services.paging import signing
 from fireline.services.paging.ack_links import link_for
 from fireline.storage.uow import UnitOfWork
 
@@ -52,9 +53,11 @@ NOT_NEEDED = "the incident was acknowledged or resolved"
 
 @dataclass(frozen=True)
 class Send:
-    """Send this message now."""
+    """Send this message now, to ``contact`` (the job's, with a webhook's signing secret: held
+    in memory for the send, never stored with the job)."""
 
     message: Message
+    contact: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -129,8 +132,8 @@ def prepare(
     throttle: Throttle,
     now: datetime,
 ) -> Decision:
-    """What to do with a notification that is due: send, cancel, hold or coalesce it (this only
-    reads)."""
+    """What to do with a notification that is due: send, cancel, hold or coalesce it (this
+    reads, and makes a webhook contact's signing secret on its first use)."""
     job = claimed.job
     incident = uow.incidents.get(job.incident_id)
     stamps = incident.timestamps
@@ -146,7 +149,13 @@ def prepare(
         throttle=throttle,
         now=now,
     )
-    return not_now or Send(_message(uow, claimed, incident, base_url))
+    return not_now or Send(_message(uow, claimed, incident, base_url), _contact(uow, job))
+
+
+def _contact(uow: UnitOfWork, job: Notification) -> dict[str, Any]:
+    if job.contact["type"] != "webhook":
+        return job.contact
+    return {**job.contact, "secret": signing.secret_for(uow, job.recipient, job.contact)}
 
 
 def decide(

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from fireline.errors import InvalidInput
-from fireline.services.admin import auth, directory
+from fireline.services.admin import audit, auth, directory, secrets, throttling
 from fireline.services.admin.configuration import apply_config
+from fireline.services.admin.throttling import ThrottleRead
+from fireline.services.paging import signing
 from fireline.web.deps import Admin, Core, Uow, Viewer
 from fireline.web.problems import document
 
@@ -79,13 +81,13 @@ Prune = Annotated[
 )
 def apply(
     uow: Uow,
-    _: Admin,
+    who: Admin,
     body: Annotated[bytes, Depends(_raw_body)],
     source: Source = "request",
     prune: Prune = False,
     dry_run: Annotated[bool, Query(description="Only say what would change.")] = False,
 ) -> ApplyResult:
-    return _applied(uow, body, source, prune=prune, dry_run=dry_run)
+    return _applied(uow, body, source, prune=prune, dry_run=dry_run, actor=who.user_id)
 
 
 @router.post(
@@ -98,17 +100,21 @@ def apply(
 )
 def plan(
     uow: Uow,
-    _: Admin,
+    who: Admin,
     body: Annotated[bytes, Depends(_raw_body)],
     source: Source = "request",
     prune: Prune = False,
 ) -> ApplyResult:
-    return _applied(uow, body, source, prune=prune, dry_run=True)
+    return _applied(uow, body, source, prune=prune, dry_run=True, actor=who.user_id)
 
 
-def _applied(uow: Uow, body: bytes, source: str, *, prune: bool, dry_run: bool) -> ApplyResult:
+def _applied(
+    uow: Uow, body: bytes, source: str, *, prune: bool, dry_run: bool, actor: str
+) -> ApplyResult:
     text = _decode(body)
-    report = apply_config(uow=uow, text=text, source=source, prune=prune, dry_run=dry_run)
+    report = apply_config(
+        uow=uow, text=text, source=source, prune=prune, dry_run=dry_run, actor=actor
+    )
     return ApplyResult.model_validate(
         {
             "changed": report.changed,
@@ -129,12 +135,12 @@ def _decode(body: bytes) -> str:
 
 @router.get("/me", tags=["directory"], response_model=directory.UserRead)
 def me(uow: Uow, who: Viewer) -> directory.UserRead:
-    return directory.get_user(uow=uow, user_id=who.user_id)
+    return directory.get_user(uow=uow, user_id=who.user_id, reader=who)
 
 
 @router.get("/users", tags=["directory"], response_model=list[directory.UserRead])
-def users(uow: Uow, _: Viewer) -> list[directory.UserRead]:
-    return directory.list_users(uow=uow)
+def users(uow: Uow, who: Viewer) -> list[directory.UserRead]:
+    return directory.list_users(uow=uow, reader=who)
 
 
 @router.get(
@@ -143,8 +149,8 @@ def users(uow: Uow, _: Viewer) -> list[directory.UserRead]:
     response_model=directory.UserRead,
     responses=document((404,)),
 )
-def user(uow: Uow, _: Viewer, user_id: Id) -> directory.UserRead:
-    return directory.get_user(uow=uow, user_id=user_id)
+def user(uow: Uow, who: Viewer, user_id: Id) -> directory.UserRead:
+    return directory.get_user(uow=uow, user_id=user_id, reader=who)
 
 
 @router.get("/teams", tags=["directory"], response_model=list[directory.TeamRead])
@@ -229,3 +235,76 @@ def list_tokens(uow: Uow, who: Viewer) -> list[auth.TokenRead]:
 )
 def revoke_token(uow: Uow, who: Viewer, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)]) -> None:
     auth.revoke_token(uow=uow, principal=who, token_id=token_id)
+
+
+@router.get("/secrets", tags=["secrets"], response_model=list[secrets.SecretRead])
+def list_secrets(uow: Uow, _: Admin) -> list[secrets.SecretRead]:
+    """Fireline's signing keys: what each is for and when it was made (never the value)."""
+    return secrets.list_secrets(uow=uow)
+
+
+@router.post(
+    "/secrets/{purpose}/rotate",
+    tags=["secrets"],
+    response_model=secrets.SecretRead,
+    responses=document((422,)),
+)
+def rotate_secret(
+    uow: Uow, who: Admin, purpose: Annotated[str, Path(max_length=40, pattern=r"^[a-z-]+$")]
+) -> secrets.SecretRead:
+    """Replace a signing key: every link signed with the old one stops working at once."""
+    return secrets.rotate(uow=uow, actor=who.user_id, purpose=purpose)
+
+
+@router.get("/throttles", tags=["security"], response_model=list[ThrottleRead])
+def throttles(core: Core, _: Admin) -> list[ThrottleRead]:
+    """Accounts and addresses refused now for too many failed logins or invalid tokens."""
+    return core.attempts().throttled()
+
+
+@router.delete(
+    "/throttles/{kind}/{subject}",
+    tags=["security"],
+    status_code=204,
+    responses=document((422,)),
+)
+def clear_throttle(
+    core: Core,
+    who: Admin,
+    kind: Annotated[str, Path(max_length=20)],
+    subject: Annotated[str, Path(max_length=254, pattern=r"^[^\x00]+$")],
+) -> None:
+    """Lift a refusal: the account or address may try again at once."""
+    throttling.lift(
+        uow=core.uow(), attempts=core.attempts(), actor=who.user_id, kind=kind, subject=subject
+    )
+
+
+@router.post(
+    "/contacts/{owner}/{contact_id}/secret",
+    tags=["security"],
+    response_model=signing.SecretIssued,
+    responses=document((404, 422)),
+)
+def issue_webhook_secret(
+    uow: Uow,
+    who: Admin,
+    owner: Annotated[str, Path(pattern=r"^(?:team:|service:)?[a-z][a-z0-9_-]{0,39}$")],
+    contact_id: Id,
+) -> signing.SecretIssued:
+    """A new Standard Webhooks secret for a webhook contact (a user's, or ``team:ID`` /
+    ``service:ID`` for an announcement channel), shown this once; the old one stops at once."""
+    return signing.issue(uow=uow, actor=who.user_id, owner=owner, contact_id=contact_id)
+
+
+@router.get("/audit", tags=["security"], response_model=list[audit.AuditRead])
+def audit_log(
+    uow: Uow,
+    _: Admin,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before: Annotated[int | None, Query(ge=1, le=2**62, description="Older than this id.")] = None,
+    action: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_.]+$")] = None,
+) -> list[audit.AuditRead]:
+    """Who changed what, newest first: config, tokens, passwords, integration keys, secrets,
+    silences, login refusals."""
+    return audit.list_audit(uow=uow, limit=limit, before=before, action=action)

@@ -112,8 +112,8 @@ def create_silence(uow: Uow, who: Responder, body: SilenceCreate) -> silences.Si
     responses=document((404,)),
     summary="End a silence now",
 )
-def expire_silence(uow: Uow, _: Responder, silence_id: Number) -> silences.SilenceRead:
-    return silences.expire_silence(uow=uow, silence_id=silence_id)
+def expire_silence(uow: Uow, who: Responder, silence_id: Number) -> silences.SilenceRead:
+    return silences.expire_silence(uow=uow, actor=who.user_id, silence_id=silence_id)
 
 
 class IntegrationCreate(Input):
@@ -157,10 +157,11 @@ def list_integrations(uow: Uow, who: Viewer, core: Core) -> list[integrations.In
     responses=document((409,)),
 )
 def create_integration(
-    uow: Uow, _: Admin, core: Core, body: IntegrationCreate
+    uow: Uow, who: Admin, core: Core, body: IntegrationCreate
 ) -> integrations.IntegrationRead:
     return integrations.create_integration(
         uow=uow,
+        actor=who.user_id,
         base_url=core.base_url(),
         integration_id=body.id,
         service=body.service,
@@ -177,11 +178,15 @@ def create_integration(
     summary="New key; the old one keeps working for the grace period",
 )
 def rotate(
-    uow: Uow, _: Admin, core: Core, integration_id: Slug, body: Rotation | None = None
+    uow: Uow, who: Admin, core: Core, integration_id: Slug, body: Rotation | None = None
 ) -> integrations.IntegrationRead:
     grace = integrations.parse_grace((body or Rotation()).grace)
     return integrations.rotate_key(
-        uow=uow, integration_id=integration_id, grace=grace, base_url=core.base_url()
+        uow=uow,
+        actor=who.user_id,
+        integration_id=integration_id,
+        grace=grace,
+        base_url=core.base_url(),
     )
 
 
@@ -192,8 +197,10 @@ def rotate(
     responses=document((404,)),
     summary="Stop accepting alerts on this integration at once",
 )
-def revoke(uow: Uow, _: Admin, core: Core, integration_id: Slug) -> integrations.IntegrationRead:
-    return integrations.revoke(uow=uow, integration_id=integration_id, base_url=core.base_url())
+def revoke(uow: Uow, who: Admin, core: Core, integration_id: Slug) -> integrations.IntegrationRead:
+    return integrations.revoke(
+        uow=uow, actor=who.user_id, integration_id=integration_id, base_url=core.base_url()
+    )
 
 
 DeliveryStatus = Literal[

@@ -26,14 +26,31 @@ from fireline.web.ui.session import FormRejected, LoginRequired, NotAllowed
 from fireline.web.ui.templating import STATIC, environment, render
 
 
+# Every page and form of the UI; tests/e2e/test_authorization_matrix.py holds a row for each.
+ROUTERS = tuple(
+    module.router
+    for module in (
+        account,
+        incident_page,
+        incident_actions,
+        status,
+        alert_pages,
+        oncall_pages,
+        catalog_pages,
+        inbox_pages,
+        review_pages,
+        follow_up_pages,
+        drill_pages,
+        dashboard,
+    )
+)
+
+
 def install(app: FastAPI) -> None:
     """Add the UI's pages, its static files and the handlers that answer in HTML."""
     app.state.ui_templates = environment()
-    pages = (account, incident_page, incident_actions, status)
-    for module in (*pages, alert_pages, oncall_pages, catalog_pages, inbox_pages):
-        app.include_router(module.router)
-    for module in (review_pages, follow_up_pages, drill_pages, dashboard):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_required)

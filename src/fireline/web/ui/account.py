@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from fireline.errors import FirelineError
+from fireline.bootstrap import Fireline
+from fireline.errors import FirelineError, TooManyAttempts
 from fireline.services.admin import auth, web_sessions
-from fireline.web.deps import Uow
+from fireline.web.deps import Uow, client_address
 from fireline.web.ui.session import (
     COOKIE,
     LOGIN_CSRF_COOKIE,
@@ -43,14 +44,18 @@ def set_session_cookie(request: Request, response: Response, cookie: str) -> Non
 
 
 def _login_page(
-    request: Request, next_path: str, error: str | None = None, login: str = ""
+    request: Request,
+    next_path: str,
+    error: str | None = None,
+    login: str = "",
+    status: int | None = None,
 ) -> Response:
     """The login form with a fresh double-submit CSRF token (there is no session yet)."""
     token = secrets.token_urlsafe(32)
     response = render(
         request,
         "login.html",
-        status=401 if error else 200,
+        status=status or (401 if error else 200),
         error=error,
         login_csrf=token,
         next_path=next_path,
@@ -73,10 +78,21 @@ def log_in(request: Request, uow: Uow, form: FormBody) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not same_token(form.get("csrf_token"), expected):
         return _login_page(request, next_path, "The login form expired. Please try again.")
+    core: Fireline = request.app.state.fireline
     try:
         cookie = web_sessions.log_in(
-            uow=uow, login=form.get("login").strip(), password=form.get("password")
+            uow=uow,
+            attempts=core.attempts(),
+            login=form.get("login").strip(),
+            password=form.get("password"),
+            address=client_address(request),
         )
+    except TooManyAttempts as refused:
+        page = _login_page(
+            request, next_path, f"Not now: {refused.message}.", form.get("login"), 429
+        )
+        page.headers["Retry-After"] = str(refused.retry_after)
+        return page
     except FirelineError:
         return _login_page(request, next_path, "Wrong login or password.", form.get("login"))
     response = RedirectResponse(next_path, status_code=303)

@@ -173,10 +173,11 @@ def form_time(form: Form, name: str, zone: str = "UTC") -> datetime | None:
 
 @router.post("/silences/{silence_id}/expire")
 def expire_silence(
-    request: Request, uow: Uow, _: ResponderActs, silence_id: Number, form: FormBody
+    request: Request, uow: Uow, login: ResponderActs, silence_id: Number, form: FormBody
 ) -> Response:
     try:
-        silences.expire_silence(uow=uow, silence_id=silence_id)
+        actor = login.principal.user_id
+        silences.expire_silence(uow=uow, actor=actor, silence_id=silence_id)
     except FirelineError as error:
         return _silences_page(request, uow, status=error.status, error=error.message)
     return RedirectResponse("/silences", status_code=303)

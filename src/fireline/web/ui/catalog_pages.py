@@ -37,7 +37,7 @@ def _page(
     error: str | None = None,
     failed: str | None = None,
 ) -> Response:
-    users = directory.list_users(uow=uow)
+    users = directory.list_users(uow=uow, reader=directory.ANYONE)  # names only
     teams = directory.list_teams(uow=uow)
     return render(
         request,
@@ -58,12 +58,13 @@ def _page(
 
 @router.post("/integrations/{integration_id}/rotate")
 def rotate(
-    request: Request, uow: Uow, _: AdminActs, integration_id: IntegrationId, form: FormBody
+    request: Request, uow: Uow, login: AdminActs, integration_id: IntegrationId, form: FormBody
 ) -> Response:
     try:
         body = validated(Rotation, grace=form.get("grace", "1h"))
         grace = integrations.parse_grace(body.grace)
-        integrations.rotate_key(uow=uow, integration_id=integration_id, grace=grace)
+        actor = login.principal.user_id
+        integrations.rotate_key(uow=uow, actor=actor, integration_id=integration_id, grace=grace)
     except FirelineError as error:
         return _failed(request, uow, integration_id, error)
     return RedirectResponse(f"/services#integration-{integration_id}", status_code=303)
@@ -71,10 +72,11 @@ def rotate(
 
 @router.post("/integrations/{integration_id}/revoke")
 def revoke(
-    request: Request, uow: Uow, _: AdminActs, integration_id: IntegrationId, form: FormBody
+    request: Request, uow: Uow, login: AdminActs, integration_id: IntegrationId, form: FormBody
 ) -> Response:
     try:
-        integrations.revoke(uow=uow, integration_id=integration_id)
+        actor = login.principal.user_id
+        integrations.revoke(uow=uow, actor=actor, integration_id=integration_id)
     except FirelineError as error:
         return _failed(request, uow, integration_id, error)
     return RedirectResponse(f"/services#integration-{integration_id}", status_code=303)

@@ -26,7 +26,7 @@ from fireline.web.deps import Uow
 from fireline.web.ui.forms import validated
 from fireline.web.ui.incident_page import IncidentId, not_found
 from fireline.web.ui.session import Form, FormBody, ResponderActs, SignedIn
-from fireline.web.ui.templating import SECURITY_HEADERS, render
+from fireline.web.ui.templating import render
 
 router = APIRouter(prefix="/incidents/{incident_id}", include_in_schema=False)
 SectionPath = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
@@ -241,6 +241,5 @@ def export(
         name = f"postmortem-{incident_id}.md"
         response = PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
         response.headers["Content-Disposition"] = f'inline; filename="{name}"'
-    response.headers.update(SECURITY_HEADERS)
     response.headers["Cache-Control"] = "no-store"
     return response

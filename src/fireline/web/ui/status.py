@@ -20,6 +20,7 @@ from fireline.web.ui.templating import render
 
 router = APIRouter(include_in_schema=False)
 ATOM = "http://www.w3.org/2005/Atom"
+PUBLIC_CACHE = "public, max-age=30"  # the page and its feed: nothing private, fine to cache
 HEADLINES = {
     "operational": "All systems operational",
     "recovering": "Recovering from an incident",
@@ -34,16 +35,18 @@ HEADLINES = {
 def status(request: Request, uow: Uow) -> Response:
     page = status_page.status_page(uow=uow)
     response = render(request, "status.html", page=page, headline=HEADLINES[page.state])
-    response.headers["Cache-Control"] = "public, max-age=30"
+    response.headers["Cache-Control"] = PUBLIC_CACHE
     return response
 
 
 @router.get("/status/feed.atom")
 def feed(request: Request, uow: Uow) -> Response:
     page = status_page.status_page(uow=uow)
-    base = str(request.base_url).rstrip("/")
+    base = request.app.state.fireline.settings.base_url.rstrip("/")  # never the request's Host
     xml = ElementTree.tostring(_atom(page, base), encoding="unicode", xml_declaration=True)
-    return Response(xml, media_type="application/atom+xml; charset=utf-8")
+    response = Response(xml, media_type="application/atom+xml; charset=utf-8")
+    response.headers["Cache-Control"] = PUBLIC_CACHE
+    return response
 
 
 def _atom(page: StatusPage, base: str) -> ElementTree.Element:

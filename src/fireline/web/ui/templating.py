@@ -16,11 +16,6 @@ from fireline.domain.sentences import label
 from fireline.domain.workflow import TASK_FACTS
 
 TEMPLATES = Path(__file__).parent / "templates"
-SECURITY_HEADERS = {
-    "X-Frame-Options": "DENY",  # no clickjacking of the action buttons
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-}
 STATIC = Path(__file__).parent / "static"
 RECENT = timedelta(hours=1)  # timeline events this recent show their seconds
 
@@ -71,7 +66,6 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
         **context,
     )
     response = HTMLResponse(html, status_code=status)
-    response.headers.update(SECURITY_HEADERS)
     if login is not None:
         response.headers["Cache-Control"] = "no-store"  # incident data stays off shared caches
     return response

@@ -25,7 +25,6 @@ from fireline.web.ui import (
 from fireline.web.ui.session import FormRejected, LoginRequired, NotAllowed
 from fireline.web.ui.templating import STATIC, environment, render
 
-
 # Every page and form of the UI; tests/e2e/test_authorization_matrix.py holds a row for each.
 ROUTERS = tuple(
     module.router

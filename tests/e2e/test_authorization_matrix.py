@@ -276,3 +276,20 @@ def test_the_apps_own_routes_need_no_login(people: Api) -> None:
             status = client.request(method, path.format(**VALUES)).status_code
             # no login asked: a bad key or token in the URL is refused on its own terms
             assert status != 303 and (status not in (401, 403) or "{" in path), (method, path)
+
+
+def test_every_form_refuses_a_post_without_its_csrf_token(people: Api) -> None:
+    admin = WebUser(people.app)
+    assert admin.log_in(PEOPLE["admin"]).status_code == 303
+    forms = [
+        path for (method, path), needed in UI.items() if method == "POST" and needed != "anyone"
+    ]
+    wrong = []
+    for path in forms:
+        url = path.format(**VALUES)
+        for token in (None, "forged"):
+            data = {} if token is None else {"csrf_token": token}
+            response = admin.client.post(url, data=data)
+            if response.status_code != 403 or "CSRF" not in response.text:
+                wrong.append((path, token, response.status_code))
+    assert len(forms) > 30 and wrong == []

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.conftest import EXAMPLE
@@ -23,6 +24,17 @@ def test_first_start_explains_how_to_get_in(server: Server, tmp_path: Path) -> N
     assert f"Fireline is serving {server.url}" in server.output
     assert re.search(r"created admin user 'admin' with password \S{12,}", server.output)
     assert (tmp_path / "fireline.db").exists()
+
+
+def write_sections_and_ask_a_reviewer(server: Server, number: str) -> None:
+    with httpx.Client(
+        base_url=f"{server.url}/api/v1", headers={"Authorization": f"Bearer {server.token}"}
+    ) as admin:
+        found = admin.get(f"/incidents/{number}/postmortem").json()
+        sections = {s["id"]: f"{s['title']}: what we learned." for s in found["sections"]}
+        sections["resolution"] = "Restarted the pods; the 502s stopped within a minute."
+        body = {"version": found["version"], "sections": sections, "reviewers": ["alice"]}
+        assert admin.patch(f"/incidents/{number}/postmortem", json=body).status_code == 200
 
 
 def test_the_cli_drives_an_incident_to_closed_over_http(
@@ -46,6 +58,7 @@ def test_the_cli_drives_an_incident_to_closed_over_http(
     for step in steps:
         result = cli("incident", *step)
         assert result.code == 0, (step, result.err)
+    write_sections_and_ask_a_reviewer(server, number)  # publishing needs both (#11)
     for step in [
         ("postmortem", "status", number, "in_review"),
         ("postmortem", "status", number, "published"),
@@ -64,8 +77,8 @@ def test_the_cli_drives_an_incident_to_closed_over_http(
     )
 
     assert shown["phase"] == "closed" and shown["priority"] == "P1"
-    people = {e["actor"] for e in shown["timeline"] if not e["actor"].startswith("fireline:")}
-    assert people == {"admin"}  # the embedded worker may page meanwhile, as fireline:pager
+    people = {e["actor"] for e in shown["timeline"] if not e["actor"].startswith("fireline")}
+    assert people == {"admin"}  # the worker may page (fireline:pager), tasks tick (fireline)
     assert refused.code == 1
     assert (
         refused.err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -34,13 +35,21 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+class ProblemResponse(JSONResponse):
+    """problem+json that survives any text an error quotes back: a lone surrogate from a
+    hostile body (YAML and JSON can carry one) is written as its escape, not a 500."""
+
+    media_type = MEDIA_TYPE
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode()
+
+
 def problem(
     status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
     body = Problem(title=title, status=status, detail=detail, **extra)
-    return JSONResponse(
-        body.model_dump(exclude_none=True), status, headers=headers, media_type=MEDIA_TYPE
-    )
+    return ProblemResponse(body.model_dump(exclude_none=True), status, headers=headers)
 
 
 def install(app: FastAPI) -> None:
@@ -108,6 +117,7 @@ _DESCRIPTIONS = {
     404: "Not found",
     409: "Conflicts with the current state (a refused transition, a concurrent change)",
     422: "Invalid input; `field` names the culprit",
+    429: "Too many invalid API tokens from this address; `Retry-After` says when to try again",
 }
 
 

@@ -15,7 +15,7 @@ from fireline.services.paging import signing
 from fireline.web.deps import Admin, Core, Uow, Viewer
 from fireline.web.problems import document
 
-router = APIRouter(responses=document((401, 403)))
+router = APIRouter(responses=document((401, 403, 429)))
 Id = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 
 

@@ -16,7 +16,7 @@ from fireline.services.paging import delivery
 from fireline.web.deps import Admin, Core, Responder, Uow, Viewer
 from fireline.web.problems import document
 
-router = APIRouter(responses=document((401, 403, 422)))
+router = APIRouter(responses=document((401, 403, 429, 422)))
 Number = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Slug = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 

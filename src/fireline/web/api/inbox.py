@@ -12,7 +12,7 @@ from fireline.services.paging import inbox
 from fireline.web.deps import Uow, Viewer
 from fireline.web.problems import document
 
-router = APIRouter(tags=["inbox"], responses=document((401, 403, 422)))
+router = APIRouter(tags=["inbox"], responses=document((401, 403, 429, 422)))
 
 
 class InboxReadCreate(Input):

@@ -29,7 +29,9 @@ from fireline.storage.incidents import IncidentFilter
 from fireline.web.deps import Responder, Uow, Viewer
 from fireline.web.problems import document
 
-router = APIRouter(prefix="/incidents", tags=["incidents"], responses=document((401, 403, 422)))
+router = APIRouter(
+    prefix="/incidents", tags=["incidents"], responses=document((401, 403, 429, 422))
+)
 IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The incident's number.")]
 RoleName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 TaskId = Annotated[str, Path(pattern=r"^T[0-9]{1,6}$")]

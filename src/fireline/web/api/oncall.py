@@ -13,7 +13,7 @@ from fireline.services.oncall import schedules as oncall
 from fireline.web.deps import Responder, Uow, Viewer
 from fireline.web.problems import document
 
-router = APIRouter(tags=["on call"], responses=document((401, 403, 422)))
+router = APIRouter(tags=["on call"], responses=document((401, 403, 429, 422)))
 ScheduleId = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
 OverrideId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 At = Annotated[Time | None, Query(description="ISO 8601 instant; default now")]

@@ -12,7 +12,7 @@ from fireline.services.review import reports
 from fireline.web.deps import Uow, Viewer
 from fireline.web.problems import document
 
-router = APIRouter(prefix="/reports", tags=["reports"], responses=document((401, 403, 422)))
+router = APIRouter(prefix="/reports", tags=["reports"], responses=document((401, 403, 429, 422)))
 From = Annotated[
     Time | None,
     Query(alias="from", description="Start of the period, included (default: 30 days before `to`)"),

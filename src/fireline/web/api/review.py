@@ -15,7 +15,7 @@ from fireline.services.review import follow_ups, postmortems, similar
 from fireline.web.deps import Responder, Uow, Viewer
 from fireline.web.problems import document
 
-router = APIRouter(tags=["review"], responses=document((401, 403, 422)))
+router = APIRouter(tags=["review"], responses=document((401, 403, 429, 422)))
 IncidentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The incident's number.")]
 FollowUpId = Annotated[str, Path(pattern=r"^F[0-9]{1,6}$")]
 SectionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]

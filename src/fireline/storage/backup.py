@@ -19,9 +19,6 @@ from sqlalchemy import Engine, inspect, text
 
 from fireline.errors import Conflict, InvalidInput
 
-PAGES_PER_STEP = 1024  # SQLite copies this many pages, then lets writers in, then goes on
-
-
 def backup(engine: Engine, path: Path) -> None:
     """Write a consistent copy of the database to ``path`` (refuses to overwrite a file)."""
     if path.exists():
@@ -63,8 +60,10 @@ def _sqlite_file(engine: Engine) -> Path:
 
 
 def _sqlite_backup(source: Path, target: Path) -> None:
+    # One step (all pages) is one read transaction: in WAL mode it reads a snapshot and writers
+    # go on meanwhile. Copying in smaller steps would start over whenever a writer commits.
     with _sqlite(source) as reader, _sqlite(target) as writer:
-        reader.backup(writer, pages=PAGES_PER_STEP)
+        reader.backup(writer)
 
 
 def _sqlite_restore(source: Path, target: Path) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from fireline.config import Settings
 from fireline.services.incidents import commands as incidents
 from fireline.storage.db import normalise_url
 from fireline.storage.models import IncidentRow
-from tests.conftest import POSTGRES_URL, FakeClock, _in_schema
+from tests.conftest import FakeClock
 from tests.e2e.cli_runner import Cli
 from tests.integration.sample_data import populate, read_back
 
@@ -27,25 +25,6 @@ from tests.integration.sample_data import populate, read_back
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.delenv("FIRELINE_DATABASE_URL", raising=False)
     return Cli(capsys, monkeypatch)
-
-
-@pytest.fixture
-def empty_url(database_url: str, tmp_path: Path) -> Iterator[str]:
-    """A new, empty database on the engine of ``database_url`` (PostgreSQL: a database of its
-    own, reached with the test schema's name first on the search path, as its dump restores it)."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'restored.db'}"
-        return
-    name = f"fireline_restore_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(POSTGRES_URL or ""), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    base = (POSTGRES_URL or "").rsplit("/", 1)[0]
-    schema = database_url.rsplit("%3D", 1)[1]
-    yield _in_schema(f"{base}/{name}", schema)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def test_a_backup_restores_into_an_empty_database_with_everything_in_it(

@@ -4,6 +4,7 @@ in it, on SQLite and PostgreSQL, and the application reads everything back."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 
 from fireline.bootstrap import build
 from fireline.config import Settings
+from fireline.storage.db import INCREMENTAL
 from tests.e2e.cli_runner import Cli
 from tests.integration.sample_data import MADE_AT, read_back
 
@@ -44,6 +46,9 @@ def test_a_release_database_upgrades_to_head_and_reads_back(
 
     upgraded = cli("db", "upgrade", "--database-url", empty_url)
     assert upgraded.code == 0, upgraded.err
+    if empty_url.startswith("sqlite"):  # made without auto-vacuum: rewritten once, with it
+        assert "SQLite file rewritten once (VACUUM)" in upgraded.out
+        assert _auto_vacuum(empty_url) == INCREMENTAL
     assert (
         cli("db", "upgrade", "--dry-run", "--database-url", empty_url).out
         == "database is up to date\n"
@@ -55,6 +60,13 @@ def test_a_release_database_upgrades_to_head_and_reads_back(
     shown = read_back(core)
     core.close()
     _assert_everything_is_there(shown)
+
+
+def _auto_vacuum(url: str) -> int:
+    raw = sqlite3.connect(url.removeprefix("sqlite:///"))
+    mode = int(raw.execute("PRAGMA auto_vacuum").fetchone()[0])
+    raw.close()
+    return mode
 
 
 def _assert_everything_is_there(shown: dict[str, Any]) -> None:

@@ -18,9 +18,8 @@ import typer
 from fireline.cli.context import AsJson, DatabaseUrl
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from fireline.storage.consistency import Report
+    from fireline.storage.db import Database
 
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 
@@ -36,15 +35,18 @@ def db_upgrade(
     if dry_run:
         from fireline.storage.migrate import pending
 
-        with engine_of(database_url) as engine:
-            steps = pending(engine)
+        with database_at(database_url) as database:
+            steps = pending(database.engine)
         for revision, doc in steps:
             typer.echo(f"{revision}  {doc.splitlines()[0] if doc else ''}")
         typer.echo(f"{len(steps)} pending migrations" if steps else "database is up to date")
         return
     from fireline.cli.direct import opened
+    from fireline.storage.db import enable_incremental_vacuum
 
-    with opened(database_url):
+    with opened(database_url) as core:
+        if enable_incremental_vacuum(core.database.engine):
+            typer.echo("SQLite file rewritten once (VACUUM) to give pruned rows' space back")
         typer.echo("database is up to date")
 
 
@@ -56,8 +58,8 @@ def db_backup(
     """Copy the database consistently while Fireline runs (SQLite backup API, or pg_dump -Fc)."""
     from fireline.storage.backup import backup
 
-    with engine_of(database_url) as engine:
-        backup(engine, path)
+    with database_at(database_url) as database:
+        backup(database.engine, path)
     typer.echo(f"backup written to {path}")
 
 
@@ -69,8 +71,8 @@ def db_restore(
     """Load a backup into an empty database (refuses one that has tables)."""
     from fireline.storage.backup import restore
 
-    with engine_of(database_url) as engine:
-        restore(path, engine)
+    with database_at(database_url) as database:
+        restore(path, database.engine)
     typer.echo(f"restored {path}; run `fireline db check` (and `db upgrade` if it says so)")
 
 
@@ -79,8 +81,8 @@ def db_check(database_url: DatabaseUrl = None, as_json: AsJson = False) -> None:
     """Say whether the schema is current and the data consistent; exit 1 on any problem."""
     from fireline.storage.consistency import check
 
-    with engine_of(database_url) as engine:
-        report = check(engine)
+    with database_at(database_url) as database:
+        report = check(database.engine)
     typer.echo(json.dumps(_document(report), indent=2) if as_json else _lines(report))
     if not report.ok:
         raise typer.Exit(1)
@@ -107,14 +109,14 @@ def _lines(report: Report) -> str:
 
 
 @contextmanager
-def engine_of(database_url: str | None) -> Iterator[Engine]:
-    """The database's engine, as it is (not migrated)."""
+def database_at(database_url: str | None) -> Iterator[Database]:
+    """The database, as it is (not migrated)."""
     from fireline.config import Settings
     from fireline.storage.db import Database
 
     settings = Settings(database_url=database_url) if database_url else Settings()
     database = Database(settings.database_url)
     try:
-        yield database.engine
+        yield database
     finally:
         database.close()

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, inspect, text
 
 from fireline.errors import Conflict, InvalidInput
 
+
 def backup(engine: Engine, path: Path) -> None:
     """Write a consistent copy of the database to ``path`` (refuses to overwrite a file)."""
     if path.exists():

@@ -59,9 +59,9 @@ def populate(core: Fireline) -> None:
     with TestClient(create_app(fireline=core)) as client:
         api = Session(core, client)
         now = core.clock()
-        firing = [_alert("HighErrorRate", f"fp{n}", now - timedelta(minutes=n)) for n in (1, 2)]
-        api.call("POST", CHECKOUT, json=_webhook(firing))
-        api.call("POST", CHECKOUT, json=_webhook([{**firing[0], "status": "resolved"}]))
+        firing = [alert("HighErrorRate", f"fp{n}", now - timedelta(minutes=n)) for n in (1, 2)]
+        api.call("POST", CHECKOUT, json=webhook(firing))
+        api.call("POST", CHECKOUT, json=webhook([{**firing[0], "status": "resolved"}]))
         api.post(
             "/schedules/payments-primary/overrides",
             {"user": "carol", "start": "2026-03-03T09:00:00Z", "end": "2026-03-03T17:00:00Z"},
@@ -100,7 +100,7 @@ def read_back(core: Fireline) -> dict[str, Any]:
         }
 
 
-def _alert(name: str, fingerprint: str, starts: datetime) -> dict[str, Any]:
+def alert(name: str, fingerprint: str, starts: datetime) -> dict[str, Any]:
     return {
         "status": "firing",
         "labels": {"alertname": name, "service": "checkout", "severity": "critical"},
@@ -111,7 +111,7 @@ def _alert(name: str, fingerprint: str, starts: datetime) -> dict[str, Any]:
     }
 
 
-def _webhook(alerts: list[dict[str, Any]]) -> dict[str, Any]:
+def webhook(alerts: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "version": "4",
         "groupKey": '{}:{alertname="HighErrorRate"}',

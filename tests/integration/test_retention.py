@@ -16,7 +16,7 @@ from fireline.services.incidents import commands as incidents
 from fireline.web.app import create_app
 from fireline.worker import retention
 from tests.conftest import FakeClock
-from tests.integration.sample_data import CHECKOUT, Session, populate
+from tests.integration.sample_data import CHECKOUT, Session, alert, populate, webhook
 
 DAYS_90 = timedelta(days=90)
 
@@ -31,24 +31,13 @@ def _resolve_firing_alert(core: Fireline) -> None:
     with TestClient(create_app(fireline=core)) as client:
         api = Session(core, client)
         firing = [a for a in api.get("/alerts", limit=200)["items"] if a["status"] == "firing"]
-        body: dict[str, Any] = {
-            "version": "4",
-            "status": "resolved",
-            "receiver": "fireline",
-            "groupLabels": {"alertname": "HighErrorRate"},
-            "alerts": [
-                {
-                    "status": "resolved",
-                    "labels": a["labels"],
-                    "annotations": {},
-                    "startsAt": "2026-03-02T08:58:00Z",
-                    "endsAt": core.clock().isoformat().replace("+00:00", "Z"),
-                    "fingerprint": a["dedup_key"],
-                }
-                for a in firing
-            ],
-        }
-        api.call("POST", CHECKOUT, json=body)
+        ended = core.clock().isoformat().replace("+00:00", "Z")
+        resolved = [
+            {**alert(a["labels"]["alertname"], a["dedup_key"], core.clock()), "status": "resolved",
+             "labels": a["labels"], "endsAt": ended}
+            for a in firing
+        ]  # fmt: skip
+        api.call("POST", CHECKOUT, json=webhook(resolved))
 
 
 def test_alerts_go_when_expired_and_never_while_their_incident_is_open(

@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import Engine, create_engine, text, update
 
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
 from fireline.services.incidents import commands as incidents
 from fireline.storage.db import normalise_url
+from fireline.storage.migrate import newest_revision
 from fireline.storage.models import IncidentRow
 from tests.conftest import FakeClock
 from tests.e2e.cli_runner import Cli
@@ -127,35 +129,43 @@ def test_check_finds_a_state_that_differs_from_its_timeline(
     assert f"incident {view.id}: the stored state differs" in checked.out
 
 
-def test_check_says_when_the_schema_is_behind(database_url: str, cli: Cli) -> None:
+NEWEST = newest_revision()
+PREVIOUS = f"{int(NEWEST) - 1:04d}"
+
+
+@pytest.fixture
+def one_behind(database_url: str) -> Iterator[Engine]:
+    """The database marked as one migration behind (put back after: the schema is shared)."""
     engine = create_engine(normalise_url(database_url))
     with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+        connection.execute(text(f"UPDATE alembic_version SET version_num = '{PREVIOUS}'"))
+    yield engine
+    with engine.begin() as connection:
+        connection.execute(text(f"UPDATE alembic_version SET version_num = '{NEWEST}'"))
     engine.dispose()
 
+
+def test_check_says_when_the_schema_is_behind(
+    database_url: str, one_behind: Engine, cli: Cli
+) -> None:
     checked = cli("db", "check", "--json", "--database-url", database_url)
 
     assert checked.code == 1
-    assert checked.json()["revision"] == "0012"
+    assert checked.json()["revision"] == PREVIOUS
     assert "run `fireline db upgrade`" in checked.json()["checks"]["schema"]["problems"][0]
 
 
 def test_upgrade_dry_run_lists_pending_migrations_and_applies_none(
-    database_url: str, cli: Cli
+    database_url: str, one_behind: Engine, cli: Cli
 ) -> None:
-    engine = create_engine(normalise_url(database_url))
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE alembic_version SET version_num = '0012'"))
-
     listed = cli("db", "upgrade", "--dry-run", "--database-url", database_url)
 
     assert listed.code == 0
-    assert listed.out.splitlines()[0].startswith("0013  ") and "1 pending migrations" in listed.out
-    with engine.connect() as connection:
-        assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0012"
-        )
-    engine.dispose()
+    assert listed.out.splitlines()[0].startswith(f"{NEWEST}  ")
+    assert "1 pending migrations" in listed.out
+    with one_behind.connect() as connection:
+        stored = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    assert stored == PREVIOUS
 
 
 def test_check_finds_broken_references_and_sequences_behind(

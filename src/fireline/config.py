@@ -66,6 +66,22 @@ class Settings(BaseSettings):
         gt=timedelta(0),
         description="How long a worker holds a claimed job before another may take it over.",
     )
+    retention_alerts: Seconds = Field(
+        default=timedelta(0),
+        ge=timedelta(0),
+        description=(
+            "Delete resolved alerts this long after they resolved (never one of an open "
+            "incident), in seconds or ISO 8601 (P90D); 0: keep them forever."
+        ),
+    )
+    retention_deliveries: Seconds = Field(
+        default=timedelta(0),
+        ge=timedelta(0),
+        description=(
+            "Delete delivery-log rows this long after they were sent, failed or cancelled, "
+            "in seconds or ISO 8601 (P30D); 0: keep them forever."
+        ),
+    )
     durability: Literal["full", "normal"] = Field(
         default="full",
         description="SQLite fsync policy: full survives power loss, normal only process crashes.",

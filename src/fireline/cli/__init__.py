@@ -13,7 +13,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from fireline.cli import admin, alerts, deliveries, incidents, oncall, reports, review
+from fireline.cli import admin, alerts, database, deliveries, incidents, oncall, reports, review
 from fireline.cli.errors import USAGE, CliError, fail, problem
 from fireline.errors import FirelineError
 
@@ -31,7 +31,7 @@ app.command("report")(reports.report)
 app.command()(admin.serve)
 app.command()(admin.worker)
 app.command()(admin.apply)
-app.add_typer(admin.db_app, name="db")
+app.add_typer(database.db_app, name="db")
 app.add_typer(admin.secret_app, name="secret")
 app.add_typer(admin.audit_app, name="audit")
 app.add_typer(admin.contact_app, name="contact")

@@ -1,4 +1,4 @@
-"""Running and keeping Fireline: serve, worker, db, apply, secret, token, user and workflow commands.
+"""Running and keeping Fireline: serve, worker, apply, secret, token, user and workflow commands.
 
 `apply`, `workflow list` and `workflow show` go through the API like every other command.
 The rest have no API route, or must work before a server runs, so they call services on the
@@ -18,7 +18,6 @@ from fireline.cli import render
 from fireline.cli.context import AsJson, Context, DatabaseUrl, connected
 from fireline.cli.errors import CliError
 
-db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
@@ -81,15 +80,6 @@ def worker(database_url: DatabaseUrl = None) -> None:
             run(core, threading.Event())
         except KeyboardInterrupt:
             typer.echo("worker stopped")
-
-
-@db_app.command("upgrade")
-def db_upgrade(database_url: DatabaseUrl = None) -> None:
-    """Create or migrate the database schema to the current version."""
-    from fireline.cli.direct import opened
-
-    with opened(database_url):
-        typer.echo("database is up to date")
 
 
 @connected

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts import Matcher, Silence
@@ -186,6 +186,24 @@ class AlertRepository:
             AlertRow.incident_id == incident_id, AlertRow.status != "resolved"
         )
         return set(self.session.execute(query).scalars())
+
+    def prune(self, resolved_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` alerts resolved before then, oldest first, except those of an
+        incident that is still open; how many were deleted."""
+        open_incidents = select(IncidentRow.id).where(
+            IncidentRow.resolved_at.is_(None), IncidentRow.closed_at.is_(None)
+        )
+        expired = (
+            select(AlertRow.id)
+            .where(AlertRow.status == "resolved", AlertRow.resolved_at < resolved_before)
+            .where(or_(AlertRow.incident_id.is_(None), AlertRow.incident_id.not_in(open_incidents)))
+            .order_by(AlertRow.id)
+            .limit(limit)
+        )
+        ids = list(self.session.execute(expired).scalars())
+        if ids:
+            self.session.execute(delete(AlertRow).where(AlertRow.id.in_(ids)))
+        return len(ids)
 
     def get(self, alert_id: int) -> AlertRecord | None:
         row = self.session.execute(

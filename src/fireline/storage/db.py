@@ -36,6 +36,9 @@ def _configure_sqlite(engine: Engine, *, synchronous: str) -> None:
         # Take transaction control from the driver so that writes can BEGIN IMMEDIATE.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        # Takes effect on a new database only (before its first table); an existing one needs
+        # one VACUUM, which `fireline db upgrade` runs (see enable_incremental_vacuum).
+        cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -65,5 +68,55 @@ class Database:
         self.engine = create_db_engine(url, durability=durability)
         self.sessions = session_factory(self.engine)
 
+    def reclaim_space(self) -> None:
+        """Give the pages of deleted rows back to the file system (SQLite; PostgreSQL's
+        autovacuum makes them reusable by itself)."""
+        if not is_sqlite(self.engine):
+            return
+        raw = self.engine.raw_connection()  # transactions of its own, outside SQLAlchemy's
+        try:
+            while _free_some_pages(raw):
+                pass
+        finally:
+            raw.close()
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+INCREMENTAL = 2  # PRAGMA auto_vacuum's value for INCREMENTAL
+PAGES_PER_VACUUM = 2000  # pages one write transaction gives back: ingest waits milliseconds
+
+
+def _free_some_pages(raw: Any) -> bool:
+    """Give up to PAGES_PER_VACUUM free pages back; whether more are left.
+
+    Python's sqlite3 runs one step of ``PRAGMA incremental_vacuum``, which frees one page
+    whatever N says, so it runs once a page, inside one transaction.
+    """
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        free = raw.execute("PRAGMA freelist_count").fetchone()[0]
+        for _ in range(min(free, PAGES_PER_VACUUM)):
+            raw.execute("PRAGMA incremental_vacuum(1)")
+        raw.execute("COMMIT")
+    except BaseException:
+        raw.execute("ROLLBACK")
+        raise
+    return bool(free > PAGES_PER_VACUUM)
+
+
+def enable_incremental_vacuum(engine: Engine) -> bool:
+    """Turn an existing SQLite database to incremental vacuum (one full VACUUM: it rewrites the
+    file and needs as much free disk space); whether it had to."""
+    if not is_sqlite(engine):
+        return False
+    raw = engine.raw_connection()  # outside SQLAlchemy's transactions: VACUUM needs none open
+    try:
+        if raw.execute("PRAGMA auto_vacuum").fetchone()[0] == INCREMENTAL:
+            return False
+        raw.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        raw.execute("VACUUM")
+        return True
+    finally:
+        raw.close()

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from fireline.storage.models import Delivery, IncidentRow
 
 OPEN = ("queued", "throttled", "coalesced")
+FINISHED = ("sent", "failed", "digested", "cancelled")  # nothing will change these rows again
 
 
 class DeliveryRepository:
@@ -154,6 +155,19 @@ class DeliveryRepository:
         if before_id is not None:
             query = query.where(Delivery.id < before_id)
         return list(self.session.execute(query).scalars())
+
+    def prune(self, finished_before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` finished deliveries last changed before then, oldest first."""
+        expired = (
+            select(Delivery.id)
+            .where(Delivery.status.in_(FINISHED), Delivery.updated_at < finished_before)
+            .order_by(Delivery.id)
+            .limit(limit)
+        )
+        ids = list(self.session.execute(expired).scalars())
+        if ids:
+            self.session.execute(delete(Delivery).where(Delivery.id.in_(ids)))
+        return len(ids)
 
     def count(self, status: str) -> int:
         query = select(func.count()).where(Delivery.status == status)

@@ -45,8 +45,25 @@ def newest_revision() -> str:
 
 def is_current(engine: Engine) -> bool:
     """Whether the schema is at the newest migration."""
+    return stored_revision(engine) == newest_revision()
+
+
+def stored_revision(engine: Engine) -> str | None:
+    """The migration the database is at; None for a database without Fireline's schema."""
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
-            return False
-        stored = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
-        return list(stored) == [newest_revision()]
+            return None
+        stored = list(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        return stored[0] if len(stored) == 1 else None
+
+
+def pending(engine: Engine) -> list[tuple[str, str]]:
+    """The migrations ``upgrade`` would run, oldest first: (revision, what it does)."""
+    from alembic.script import ScriptDirectory
+
+    stored = stored_revision(engine)
+    if stored == newest_revision():
+        return []
+    scripts = ScriptDirectory.from_config(alembic_config(engine))
+    ahead = scripts.iterate_revisions("head", stored or "base")
+    return [(script.revision, (script.doc or "").strip()) for script in reversed(list(ahead))]

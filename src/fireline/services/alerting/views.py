@@ -70,7 +70,10 @@ def get_alert(*, uow: UnitOfWork, alert_id: int) -> AlertDetail:
     with uow.read():
         alert = uow.alerts.get(alert_id)
     if alert is None:
-        raise NotFound(f"there is no alert {alert_id}")
+        raise NotFound(
+            f"there is no alert {alert_id} (resolved alerts are deleted after "
+            "FIRELINE_RETENTION_ALERTS; the incident's timeline keeps what they said)"
+        )
     return AlertDetail(**_fields(alert), payload=alert.payload)
 
 

@@ -70,8 +70,8 @@ def worker(database_url: DatabaseUrl = None) -> None:
     from fireline.cli.direct import opened
     from fireline.worker import run
 
-    logs.configure()
     with opened(database_url) as core:
+        logs.configure(log_format=core.settings.log_format)
         typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
         typer.echo(
             f"  Links in pages use {core.base_url()} (FIRELINE_BASE_URL, else what "

@@ -1,0 +1,133 @@
+"""/healthz, /readyz and the dead man's switch, with fixed clocks (both engines)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+
+from fireline.bootstrap import Fireline
+from fireline.services.incidents import commands as incidents
+from fireline.storage.health import HealthStore
+from fireline.web.app import create_app
+from fireline.web.health import readiness
+from fireline.worker import Watch, cycle
+from tests.conftest import FakeClock
+from tests.e2e.conftest import Api
+
+
+class Switch:
+    """A real HTTP server standing for the outside system: it counts the calls it gets."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        calls = self.calls
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                calls.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/ping/fireline"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def switch(core: Fireline) -> Iterator[Switch]:
+    receiver = Switch()
+    core.settings = core.settings.model_copy(update={"deadman_url": receiver.url})
+    yield receiver
+    receiver.server.shutdown()
+    receiver.server.server_close()
+
+
+def test_healthz_answers_while_the_process_lives(core: Fireline) -> None:
+    assert TestClient(create_app(fireline=core)).get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_needs_a_worker_that_keeps_cycling(core: Fireline, clock: FakeClock) -> None:
+    client = TestClient(create_app(fireline=core))
+    never = client.get("/readyz")
+
+    assert cycle(core, Watch(name="w1"))
+    ready = client.get("/readyz")
+    clock.advance(seconds=119)
+    still = client.get("/readyz")
+    clock.advance(seconds=2)
+    stale = client.get("/readyz")
+
+    assert never.status_code == 503
+    assert never.json()["checks"]["worker"] == "no worker has finished a cycle yet"
+    assert ready.status_code == still.status_code == 200
+    assert ready.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "worker": "ok", "jobs": "ok"},
+    }
+    assert stale.status_code == 503
+    assert stale.json()["status"] == "fail"
+    assert stale.json()["checks"]["worker"] == "no worker has finished a cycle for 121 s"
+
+
+def test_readyz_fails_while_a_due_job_waits_too_long(api: Api, clock: FakeClock) -> None:
+    HealthStore(api.core.database.engine).record_cycle("w1", clock.now + timedelta(minutes=3))
+    incidents.declare(uow=api.core.uow(), actor="bob", title="Ledger drift", services=["ledger"])
+    clock.advance(minutes=3)  # a worker cycles (another process, say) but this job waits
+
+    waiting = api.anonymous.get("/readyz")
+
+    assert waiting.status_code == 503
+    assert waiting.json()["checks"] == {
+        "database": "ok",
+        "worker": "ok",
+        "jobs": "a due job has waited 180 s for a worker",
+    }
+
+
+def test_readiness_fails_when_the_database_does_not_answer(clock: FakeClock) -> None:
+    engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    checks = readiness(HealthStore(engine), clock.now, timedelta(minutes=2))
+
+    assert list(checks) == ["database"]
+    assert checks["database"].startswith("unreachable: OperationalError")
+
+
+def test_the_dead_mans_switch_is_called_every_interval_while_healthy(
+    core: Fireline, clock: FakeClock, switch: Switch
+) -> None:
+    watch = Watch(name="w1")
+    calls = []
+    for seconds in (0, 30, 29, 1, 0.2, 60):
+        clock.advance(seconds=seconds)
+        assert cycle(core, watch)
+        calls.append(len(switch.calls))
+
+    assert calls == [1, 1, 1, 2, 2, 3]
+    assert switch.calls[0] == "/ping/fireline"
+
+
+def test_the_dead_mans_switch_stops_when_the_worker_is_not_healthy(
+    core: Fireline, clock: FakeClock, switch: Switch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    watch = Watch(name="w1")
+    assert cycle(core, watch) and len(switch.calls) == 1
+
+    def broken() -> None:
+        raise RuntimeError("the database is gone")
+
+    monkeypatch.setattr("fireline.worker.duties", lambda core: [broken])
+    for _ in range(3):
+        clock.advance(minutes=1)
+        assert not cycle(core, watch)
+    assert len(switch.calls) == 1
+    monkeypatch.undo()
+    assert cycle(core, watch) and len(switch.calls) == 2

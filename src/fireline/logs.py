@@ -73,7 +73,7 @@ class RequestId(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line; the whole line is redacted again, extra fields included."""
+    """One JSON object per line; every string in it is redacted, extra fields included."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
@@ -87,7 +87,8 @@ class JsonFormatter(logging.Formatter):
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:
             line["exception"] = record.exc_text
-        return redact(json.dumps(line, default=str))
+        cleaned = {k: redact(v) if isinstance(v, str) else v for k, v in line.items()}
+        return json.dumps(cleaned, default=str)
 
 
 def config(level: str = "info", log_format: LogFormat = "text") -> dict[str, Any]:

@@ -8,7 +8,17 @@ database at scrape time instead (:mod:`fireline.web.metrics`).
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import hmac
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from prometheus_client import REGISTRY, Counter, Histogram, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse
 
 ALERTS_RECEIVED = Counter(
     "fireline_alerts_received",
@@ -43,3 +53,27 @@ LOGIN_FAILURES = Counter(
     "Refused credentials: a wrong password at the web login, or an invalid API token.",
     ["method"],
 )
+
+
+def serve(host: str, port: int, token: str = "") -> WSGIServer:
+    """Expose this process's series on ``http://host:port/metrics`` from a thread (for
+    ``fireline worker``, which serves no HTTP otherwise); with ``token``, only to
+    ``Authorization: Bearer <token>``. Returns the server (``shutdown()`` stops it)."""
+    inner = make_wsgi_app(REGISTRY)
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        given = str(environ.get("HTTP_AUTHORIZATION", ""))
+        if token and not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            start_response("401 Unauthorized", [("WWW-Authenticate", "Bearer")])
+            return [b"/metrics needs Authorization: Bearer <FIRELINE_METRICS_TOKEN>\n"]
+        body: Iterable[bytes] = inner(environ, start_response)
+        return body
+
+    server = make_server(host, port, app, ThreadingWSGIServer, handler_class=_Quiet)
+    threading.Thread(target=server.serve_forever, name="fireline-metrics", daemon=True).start()
+    return server
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        pass

@@ -9,11 +9,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from fireline import telemetry
 from fireline.bootstrap import Fireline
 from fireline.config import Settings
 from fireline.services.incidents import commands as incidents
@@ -214,3 +216,23 @@ def test_the_job_lag_histogram_sees_how_late_a_job_was_claimed(
     assert cycle(core, Watch(name="test-worker"))
     assert sample("fireline_job_lag_seconds_bucket", kind="escalate", le="60.0") > late
     assert sample("fireline_job_lag_seconds_bucket", kind="escalate", le="30.0") == under
+
+
+def test_a_separate_worker_serves_its_own_series_behind_the_token() -> None:
+    server = telemetry.serve("127.0.0.1", 0, token="m3tr1cs")
+    url = f"http://127.0.0.1:{server.server_port}/metrics"
+    try:
+        telemetry.DELIVERIES.labels("webhook", "sent").inc(0)
+        refused = httpx.get(url)
+        answered = httpx.get(url, headers={"Authorization": "Bearer m3tr1cs"})
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+    assert answered.status_code == 200
+    assert 'fireline_deliveries_total{channel="webhook",outcome="sent"}' in answered.text
+    checked = subprocess.run(
+        [promtool(), "check", "metrics"], input=answered.text, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -12,14 +12,17 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import create_engine
 
 from fireline import telemetry
 from fireline.bootstrap import Fireline
 from fireline.config import Settings
 from fireline.services.incidents import commands as incidents
+from fireline.storage.health import HealthStore
 from fireline.web.app import create_app
+from fireline.web.health import DatabaseCollector
 from fireline.worker import Watch, cycle
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Api
@@ -236,3 +239,14 @@ def test_a_separate_worker_serves_its_own_series_behind_the_token() -> None:
         [promtool(), "check", "metrics"], input=answered.text, capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_database_that_does_not_answer_is_reported_not_raised(clock: FakeClock) -> None:
+    engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=1")
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(DatabaseCollector(HealthStore(engine), clock))
+
+    text = generate_latest(registry).decode()
+
+    assert "fireline_database_up 0.0" in text
+    assert "fireline_incidents_open" not in text

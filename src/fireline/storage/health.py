@@ -3,12 +3,23 @@ last cycle, open incidents, pending jobs. Used at scrape time and by ``/readyz``
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from fireline.storage.models import IncidentRow, Job, WorkerCycle
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything a scrape reports from the database."""
+
+    open_incidents: dict[str, int]
+    pending_jobs: dict[str, int]
+    last_cycle: datetime | None
+    oldest_due: datetime | None
 
 
 class HealthStore:
@@ -61,3 +72,12 @@ class HealthStore:
         query = select(func.min(Job.due_at)).where(Job.status == "pending", Job.due_at <= now)
         with self.engine.connect() as connection:
             return connection.execute(query).scalar()
+
+    def snapshot(self, now: datetime) -> Snapshot | None:
+        """The numbers a scrape reports; None when the database does not answer."""
+        try:
+            return Snapshot(
+                self.open_incidents(), self.pending_jobs(), self.last_cycle(), self.oldest_due(now)
+            )
+        except SQLAlchemyError:
+            return None

@@ -13,10 +13,9 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy.exc import SQLAlchemyError
 
 from fireline.bootstrap import Fireline
-from fireline.storage.health import HealthStore
+from fireline.storage.health import HealthStore, Snapshot
 from fireline.web.problems import problem
 
 Checks = dict[str, str]
@@ -50,45 +49,41 @@ class DatabaseCollector(Collector):
         self.store, self.clock = store, clock
 
     def collect(self) -> Iterator[Metric]:
-        up = GaugeMetricFamily(
-            "fireline_database_up", "1 when the database answered this scrape's queries, else 0."
-        )
-        try:
-            gauges = list(self._gauges())
-        except SQLAlchemyError:
-            up.add_metric([], 0)
-            yield up
-            return
-        up.add_metric([], 1)
-        yield up
-        yield from gauges
-
-    def _gauges(self) -> Iterator[Metric]:
-        yield _by_label(
-            "fireline_incidents_open",
-            "Incidents not resolved yet, by priority (none: not assessed).",
-            "priority",
-            self.store.open_incidents(),
-        )
-        yield _by_label(
-            "fireline_jobs_pending",
-            "Jobs waiting for a worker (due now or later), by kind.",
-            "kind",
-            self.store.pending_jobs(),
-        )
-        last = self.store.last_cycle()
-        yield GaugeMetricFamily(
-            "fireline_worker_last_cycle_timestamp_seconds",
-            "When a worker last finished a cycle (Unix time; 0: never).",
-            value=last.timestamp() if last else 0.0,
-        )
         now = self.clock()
-        oldest = self.store.oldest_due(now)
+        snapshot = self.store.snapshot(now)
         yield GaugeMetricFamily(
-            "fireline_jobs_oldest_due_age_seconds",
-            "How long the longest-waiting due job has waited for a worker (0: none waits).",
-            value=(now - oldest).total_seconds() if oldest else 0.0,
+            "fireline_database_up",
+            "1 when the database answered this scrape's queries, else 0.",
+            value=0 if snapshot is None else 1,
         )
+        if snapshot is not None:
+            yield from _gauges(snapshot, now)
+
+
+def _gauges(snapshot: Snapshot, now: datetime) -> Iterator[Metric]:
+    yield _by_label(
+        "fireline_incidents_open",
+        "Incidents not resolved yet, by priority (none: not assessed).",
+        "priority",
+        snapshot.open_incidents,
+    )
+    yield _by_label(
+        "fireline_jobs_pending",
+        "Jobs waiting for a worker (due now or later), by kind.",
+        "kind",
+        snapshot.pending_jobs,
+    )
+    last, oldest = snapshot.last_cycle, snapshot.oldest_due
+    yield GaugeMetricFamily(
+        "fireline_worker_last_cycle_timestamp_seconds",
+        "When a worker last finished a cycle (Unix time; 0: never).",
+        value=last.timestamp() if last else 0.0,
+    )
+    yield GaugeMetricFamily(
+        "fireline_jobs_oldest_due_age_seconds",
+        "How long the longest-waiting due job has waited for a worker (0: none waits).",
+        value=(now - oldest).total_seconds() if oldest else 0.0,
+    )
 
 
 def _by_label(name: str, documentation: str, label: str, counts: dict[str, int]) -> Metric:

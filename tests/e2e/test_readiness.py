@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from fireline.bootstrap import Fireline
 from fireline.services.incidents import commands as incidents
@@ -131,3 +131,18 @@ def test_the_dead_mans_switch_stops_when_the_worker_is_not_healthy(
     assert len(switch.calls) == 1
     monkeypatch.undo()
     assert cycle(core, watch) and len(switch.calls) == 2
+
+
+def test_each_worker_keeps_one_row_and_those_gone_a_week_are_forgotten(
+    core: Fireline, clock: FakeClock
+) -> None:
+    store = HealthStore(core.database.engine)
+    store.record_cycle("old:1", clock.now)
+    clock.advance(days=8)
+    store.record_cycle("new:2", clock.now)
+    store.record_cycle("new:2", clock.advance(seconds=10))
+
+    with core.database.engine.connect() as connection:
+        rows = connection.execute(text("SELECT worker FROM worker_cycles")).scalars().all()
+    assert rows == ["new:2"]
+    assert store.last_cycle() == clock.now

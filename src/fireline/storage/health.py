@@ -4,12 +4,14 @@ last cycle, open incidents, pending jobs. Used at scrape time and by ``/readyz``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from fireline.storage.models import IncidentRow, Job, WorkerCycle
+
+FORGET = timedelta(days=7)  # a worker's row is dropped this long after its last cycle
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,10 @@ class HealthStore:
             done = connection.execute(
                 update(WorkerCycle).where(WorkerCycle.worker == worker).values(last_cycle_at=at)
             )
-            if done.rowcount == 0:
+            if done.rowcount == 0:  # a new process: forget the ones gone for a week
+                connection.execute(
+                    delete(WorkerCycle).where(WorkerCycle.last_cycle_at < at - FORGET)
+                )
                 connection.execute(insert(WorkerCycle).values(worker=worker, last_cycle_at=at))
 
     def last_cycle(self) -> datetime | None:

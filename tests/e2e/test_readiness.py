@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,27 +17,7 @@ from fireline.web.health import readiness
 from fireline.worker import Watch, cycle
 from tests.conftest import FakeClock
 from tests.e2e.conftest import Api
-
-
-class Switch:
-    """A real HTTP server standing for the outside system: it counts the calls it gets."""
-
-    def __init__(self) -> None:
-        self.calls: list[str] = []
-        calls = self.calls
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
-                calls.append(self.path)
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/ping/fireline"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+from tests.e2e.paging_support import Switch
 
 
 @pytest.fixture

@@ -86,3 +86,31 @@ class Settings(BaseSettings):
         default="full",
         description="SQLite fsync policy: full survives power loss, normal only process crashes.",
     )
+    metrics_token: str = Field(
+        default="",
+        description="If set, `/metrics` answers only requests with `Authorization: Bearer <token>`.",
+    )
+    worker_stale_after: Seconds = Field(
+        default=timedelta(minutes=2),
+        gt=timedelta(0),
+        description=(
+            "`/readyz` fails when no worker finished a cycle for this long, or a due job has "
+            "waited this long; seconds or ISO 8601."
+        ),
+    )
+    deadman_url: str = Field(
+        default="",
+        description=(
+            "Dead man's switch: a URL the worker calls (GET) every `deadman_interval` while "
+            "it is healthy, so an outside system notices when Fireline stops; empty: off."
+        ),
+    )
+    deadman_interval: Seconds = Field(
+        default=timedelta(minutes=1),
+        gt=timedelta(0),
+        description="How often the worker calls `deadman_url`; seconds or ISO 8601.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object per log line (with the request id); `text`: plain lines.",
+    )

@@ -8,14 +8,22 @@ them. One filter on every handler rewrites such lines before they are written an
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import logging.config
 import re
-from typing import Any
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, Literal
 
 import uvicorn.config
 
 REDACTED = "[redacted]"
+REQUEST_ID: ContextVar[str | None] = ContextVar("fireline_request_id", default=None)
+"""The id of the request being served (set by :class:`fireline.web.access_log.AccessLog`)."""
+LogFormat = Literal["text", "json"]
+# What a JSON line carries besides time, level, logger and message, when the record has it.
+_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "client")
 _SECRETS = [
     # a secret path segment: the key or token after these prefixes
     (
@@ -53,21 +61,66 @@ class Redact(logging.Filter):
         return True
 
 
-def config(level: str = "info") -> dict[str, Any]:
-    """uvicorn's logging set-up with the redacting filter on every handler, and Fireline's own
-    loggers (``fireline.*``) written through the same handler instead of Python's last resort."""
+class RequestId(logging.Filter):
+    """Stamps each record with the id of the request it was written for, if any."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            request_id = REQUEST_ID.get()
+            if request_id is not None:
+                record.request_id = request_id
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line; every string in it is redacted, extra fields included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        line.update((name, getattr(record, name)) for name in _FIELDS if hasattr(record, name))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            line["exception"] = record.exc_text
+        cleaned = {k: redact(v) if isinstance(v, str) else v for k, v in line.items()}
+        return json.dumps(cleaned, default=str)
+
+
+def config(level: str = "info", log_format: LogFormat = "text") -> dict[str, Any]:
+    """uvicorn's logging set-up with the redacting filter on every handler, Fireline's own
+    loggers (``fireline.*``) written through the same handler instead of Python's last resort,
+    and one line per request (``fireline.access``, on stdout like uvicorn's access log)."""
     settings: dict[str, Any] = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    settings["handlers"]["requests"] = {
+        "formatter": "default",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stdout",
+    }
     settings.setdefault("filters", {})["redact"] = {"()": Redact}
+    settings["filters"]["request_id"] = {"()": RequestId}
     for handler in settings["handlers"].values():
-        handler.setdefault("filters", []).append("redact")
+        handler.setdefault("filters", []).extend(["redact", "request_id"])
+    if log_format == "json":
+        for formatter in settings["formatters"]:
+            settings["formatters"][formatter] = {"()": JsonFormatter}
     settings["loggers"]["fireline"] = {
         "handlers": ["default"],
         "level": level.upper(),
         "propagate": False,
     }
+    settings["loggers"]["fireline.access"] = {
+        "handlers": ["requests"],
+        "level": "INFO",
+        "propagate": False,
+    }
     return settings
 
 
-def configure(level: str = "info") -> None:
+def configure(level: str = "info", log_format: LogFormat = "text") -> None:
     """For processes that run no uvicorn (``fireline worker``)."""
-    logging.config.dictConfig(config(level))
+    logging.config.dictConfig(config(level, log_format))

@@ -56,6 +56,27 @@ class Receiver:
         self.server.server_close()
 
 
+class Switch:
+    """A real HTTP server standing for the outside system: it counts the calls it gets."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        calls = self.calls
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                calls.append(self.path)
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/ping/fireline"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 @contextmanager
 def receiving(core: Fireline, config: str = "") -> Iterator[Receiver]:
     """A receiver, and the example config (or ``config``) with every webhook pointed at it."""

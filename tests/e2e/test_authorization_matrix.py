@@ -182,6 +182,7 @@ OWN = {
     ("GET", "/openapi.json"): "anyone",
     ("GET", "/docs"): "anyone",
     ("GET", "/healthz"): "anyone",
+    ("GET", "/readyz"): "anyone",
     ("GET", "/metrics"): "anyone",
     ("GET", "/favicon.ico"): "anyone",
     ("POST", "/v2/enqueue"): "anyone",

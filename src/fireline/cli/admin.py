@@ -61,17 +61,29 @@ def serve(
     )
 
 
-def worker(database_url: DatabaseUrl = None) -> None:
+def worker(
+    database_url: DatabaseUrl = None,
+    metrics_port: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            help="Serve this worker's own metrics on this port (/metrics).", min=0, max=65535
+        ),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Address for --metrics-port.")] = "127.0.0.1",
+) -> None:
     """Run a worker: due jobs (escalation steps, pages) and heartbeat checks; any number may run."""
     import threading
 
-    from fireline import logs
+    from fireline import logs, telemetry
     from fireline.cli.direct import opened
     from fireline.worker import run
 
-    logs.configure()
     with opened(database_url) as core:
+        logs.configure(log_format=core.settings.log_format)
         typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
+        if metrics_port is not None:
+            server = telemetry.serve(metrics_host, metrics_port, core.settings.metrics_token)
+            typer.echo(f"  Its metrics: http://{metrics_host}:{server.server_port}/metrics")
         typer.echo(
             f"  Links in pages use {core.base_url()} (FIRELINE_BASE_URL, else what "
             "`fireline serve` last listened on)"

@@ -47,7 +47,10 @@ def run(
         host=host,
         port=port,
         log_level="info",
-        log_config=logs.config(),  # secrets in request paths never reach a log line
+        # secrets in request paths never reach a log line; one line per request is Fireline's
+        # own (with its request id), so uvicorn's access log is off
+        log_config=logs.config(log_format=core.settings.log_format),
+        access_log=False,
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
     )

@@ -74,6 +74,14 @@ class Setting(Base):
     value: Mapped[dict[str, Any]]
 
 
+class WorkerCycle(Base):
+    """When each worker process last finished a cycle (``/readyz``, the metrics, every process)."""
+
+    __tablename__ = "worker_cycles"
+    worker: Mapped[str] = mapped_column(String(80), primary_key=True)
+    last_cycle_at: Mapped[datetime]
+
+
 class Team(Base):
     __tablename__ = "teams"
     id: Mapped[str] = mapped_column(String(40), primary_key=True)

@@ -7,13 +7,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from fireline import __version__
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.web import ack, api, api_docs, calendar, ingest, problems, ui
+from fireline.web import ack, api, api_docs, calendar, health, ingest, problems, ui
+from fireline.web.access_log import AccessLog
 from fireline.web.headers import SecurityHeaders
 from fireline.web.ingest import GroupCommitWriter, RateLimiter
 from fireline.worker import start_in_thread
@@ -62,18 +61,10 @@ def create_app(
     ui.install(app)
     app.include_router(api_docs.router)
     app.add_middleware(SecurityHeaders)
-    app.add_api_route("/healthz", healthz, include_in_schema=False)
-    app.add_api_route("/metrics", metrics, include_in_schema=False)
+    app.add_middleware(AccessLog)  # outermost: one line per request, whatever answered it
+    health.install(app, core)
     _problem_openapi(app)
     return app
-
-
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
-
-
-def metrics() -> PlainTextResponse:
-    return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
 def _problem_openapi(app: FastAPI) -> None:

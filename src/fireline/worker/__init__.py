@@ -5,17 +5,25 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from fireline.bootstrap import Fireline
 from fireline.services.alerting.ingest import check_heartbeats
-from fireline.worker.jobs import run_until_idle
+from fireline.storage.health import HealthStore
+from fireline.worker import deadman
+from fireline.worker.jobs import run_until_idle, worker_name
 from fireline.worker.retention import retention_duty
 
 log = logging.getLogger("fireline.worker")
 TICK_SECONDS = 0.2  # how long due work may wait for a worker (a claim is one cheap query)
+RECORD_EVERY = timedelta(seconds=10)  # the last cycle is written this often, not every tick
 
 
-def duties(core: Fireline) -> list[Callable[[], object]]:
+Duty = Callable[[], object]
+
+
+def duties(core: Fireline) -> list[Duty]:
     """Everything the worker checks on each tick (retention only once an hour)."""
     return [
         lambda: check_heartbeats(uow=core.uow()),
@@ -24,15 +32,61 @@ def duties(core: Fireline) -> list[Callable[[], object]]:
     ]
 
 
+@dataclass
+class Watch:
+    """What one worker process remembers between cycles: its duties (some keep their own
+    timers), and when it last said it was alive."""
+
+    name: str = field(default_factory=worker_name)
+    recorded: datetime | None = None
+    called: datetime | None = None
+    each_tick: list[Duty] | None = None
+
+
+def cycle(core: Fireline, watch: Watch) -> bool:
+    """Do every duty once; when all succeeded, record the cycle and call the dead man's switch.
+
+    True when the worker is healthy: every duty ran and the cycle could be recorded.
+    """
+    healthy = True
+    if watch.each_tick is None:
+        watch.each_tick = duties(core)
+    for duty in watch.each_tick:
+        try:
+            duty()
+        except Exception:
+            healthy = False
+            log.exception("worker duty failed; will retry on the next tick")
+    if healthy and _record(core, watch, core.clock()):
+        _beat(core, watch, core.clock())
+        return True
+    return False
+
+
+def _record(core: Fireline, watch: Watch, now: datetime) -> bool:
+    if not deadman.due(watch.recorded, now, RECORD_EVERY):
+        return True
+    try:
+        HealthStore(core.database.engine).record_cycle(watch.name, now)
+    except Exception:
+        log.exception("could not record the worker's cycle")
+        return False
+    watch.recorded = now
+    return True
+
+
+def _beat(core: Fireline, watch: Watch, now: datetime) -> None:
+    url = core.settings.deadman_url
+    if url and deadman.due(watch.called, now, core.settings.deadman_interval):
+        watch.called = now  # a failed call is not repeated every tick: the next is one interval on
+        deadman.call(url)
+
+
 def run(core: Fireline, stop: threading.Event, tick: float = TICK_SECONDS) -> None:
-    """Do every duty each tick until told to stop; a failing duty is logged, not fatal."""
-    each_tick = duties(core)
+    """Run a cycle each tick until told to stop; a failing duty is logged, not fatal."""
+    watch = Watch()
     while not stop.is_set():
-        for duty in each_tick:
-            try:
-                duty()
-            except Exception:
-                log.exception("worker duty failed; will retry on the next tick")
+        cycle(core, watch)
         stop.wait(tick)
 
 

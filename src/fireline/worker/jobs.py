@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, Protocol, TypeVar, assert_never
 
+from fireline import telemetry
 from fireline.bootstrap import Fireline
 from fireline.domain.jobs import (
     MAX_ATTEMPTS,
@@ -74,10 +75,13 @@ def run_due_jobs(core: Fireline, worker: str | None = None, *, limit: int = BATC
     """Claim the due jobs and run them; how many were claimed."""
     worker = worker or worker_name()
     with core.uow() as uow:
+        now = uow.now()
         claimed = uow.jobs.claim(
-            worker=worker, now=uow.now(), lease=core.settings.worker_lease, limit=limit
+            worker=worker, now=now, lease=core.settings.worker_lease, limit=limit
         )
         uow.commit()
+    for held in claimed:
+        telemetry.JOB_LAG.labels(held.kind).observe(max(0.0, (now - held.due_at).total_seconds()))
     for held in claimed:
         _run(core, held, worker)
     return len(claimed)
@@ -157,7 +161,15 @@ class Deliver(Generic[N]):
             uow.commit()
         if isinstance(decision, Send):
             failure = delivery.send(core.pager(), decision.contact, decision.message)
-            _record(core, job_id, worker, failure)
+            outcome = _record(core, job_id, worker, failure)
+            _count(str(decision.contact.get("type", "unknown")), failure, outcome)
+
+
+def _count(channel: str, failure: DeliveryFailed | None, outcome: Outcome | None) -> None:
+    if failure is not None:
+        telemetry.PROVIDER_ERRORS.labels(channel).inc()
+    if outcome is not None:
+        telemetry.DELIVERIES.labels(channel, type(outcome).__name__.lower()).inc()
 
 
 def _apply(
@@ -180,24 +192,28 @@ def _apply(
             assert_never(decision)
 
 
-def _record(core: Fireline, job_id: int, worker: str, failure: DeliveryFailed | None) -> None:
-    """Record what the send did; a database hiccup here is retried, never turned into a resend."""
+def _record(
+    core: Fireline, job_id: int, worker: str, failure: DeliveryFailed | None
+) -> Outcome | None:
+    """Record what the send did (None: another worker has the job now); a database hiccup here
+    is retried, never turned into a resend."""
     for attempt in range(RECORD_TRIES):
         try:
             with core.uow() as uow:
                 held = _locked_job(uow, job_id, worker)
                 if held is None:
-                    return  # our lease passed to another worker, which sends with the same idempotency key
+                    return None  # our lease passed to another worker, which sends with the same key
                 claimed, now = held.narrow(Notification), uow.now()
                 outcome = delivery.after_send(failure, claimed.attempts, now)
                 delivery.record(uow, claimed, outcome, now)
                 _finish(uow, job_id, outcome, now)
                 uow.commit()
-                return
+                return outcome
         except Exception:
             if attempt == RECORD_TRIES - 1:
                 raise
             time.sleep(0.2 * (attempt + 1))
+    return None
 
 
 def _finish(uow: UnitOfWork, job_id: int, outcome: Outcome, now: datetime) -> None:

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from pydantic import BaseModel
 
+from fireline import telemetry
 from fireline.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from fireline.services.admin import audit, throttling
 from fireline.services.admin.throttling import Attempts
@@ -82,6 +83,7 @@ def authenticate_from(
     try:
         return authenticate(uow=uow, token=token)
     except Unauthenticated:
+        telemetry.LOGIN_FAILURES.labels("token").inc()
         throttling.failed(uow, attempts, "token-address", address, address)
         raise
 

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from fireline import telemetry
 from fireline.errors import InvalidInput, Unauthenticated
 from fireline.services.admin import auth, throttling
 from fireline.services.admin.auth import Principal
@@ -50,6 +51,7 @@ def log_in(*, uow: UnitOfWork, attempts: Attempts, login: str, password: str, ad
     try:
         principal = auth.check_password(uow=uow, login=login, password=password)
     except Unauthenticated:
+        telemetry.LOGIN_FAILURES.labels("password").inc()
         throttling.failed(uow, attempts, "account", account, address)
         throttling.failed(uow, attempts, "address", address, address)
         raise

@@ -63,7 +63,12 @@ def serve(
 
 
 def worker(database_url: DatabaseUrl = None) -> None:
-    """Run a worker: due jobs (escalation steps, pages) and heartbeat checks; any number may run."""
+    """Run a worker: due jobs (escalation steps, pages) and heartbeat checks; any number may run.
+
+    SIGTERM or Ctrl-C stops it cleanly: it claims nothing more, finishes the job in hand,
+    gives back the jobs it claimed but did not start, and exits 0.
+    """
+    import signal
     import threading
 
     from fireline import logs
@@ -71,16 +76,17 @@ def worker(database_url: DatabaseUrl = None) -> None:
     from fireline.worker import run
 
     logs.configure()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     with opened(database_url) as core:
-        typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
+        typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C or SIGTERM stops it")
         typer.echo(
             f"  Links in pages use {core.base_url()} (FIRELINE_BASE_URL, else what "
             "`fireline serve` last listened on)"
         )
-        try:
-            run(core, threading.Event())
-        except KeyboardInterrupt:
-            typer.echo("worker stopped")
+        run(core, stop)
+        typer.echo("worker stopped")
 
 
 @db_app.command("upgrade")

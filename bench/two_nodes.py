@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).parent.parent
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 from ingest import free_port, recreate_postgres, wait_for  # noqa: E402
+from tests.e2e.servers import haproxy_config  # noqa: E402
 from tests.e2e.test_chaos import (  # noqa: E402
     CONFIG,
     REPEAT,
@@ -199,14 +199,8 @@ def _prepare(logs: Path, env: dict[str, str], receiver_port: int) -> None:
 
 
 def _haproxy_config(logs: Path, front: int, ports: tuple[int, int]) -> Path:
-    """deploy/haproxy.cfg with this machine's ports, logging to stderr."""
-    config = (ROOT / "deploy" / "haproxy.cfg").read_text()
-    config = config.replace("    log /dev/log local0\n", "    log stderr format short local0\n")
-    config = config.replace("bind :80", f"bind 127.0.0.1:{front}")
-    config = re.sub(r"127\.0\.0\.1:8081", f"127.0.0.1:{ports[0]}", config)
-    config = re.sub(r"127\.0\.0\.1:8082", f"127.0.0.1:{ports[1]}", config)
     path = logs / "haproxy.cfg"
-    path.write_text(config)
+    path.write_text(haproxy_config(front, ports))
     return path
 
 

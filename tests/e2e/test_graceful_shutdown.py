@@ -94,6 +94,7 @@ class Load:
     acknowledged: list[str] = field(default_factory=list)
     refused: list[httpx.Response] = field(default_factory=list)
     other: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # refused or cut: no answer at all
 
     def __post_init__(self) -> None:
         self.lock, self.stop = threading.Lock(), threading.Event()
@@ -116,7 +117,9 @@ class Load:
                 key = f"s{sender}-{n}"
                 try:
                     response = client.post("/v2/enqueue", json=_event(key))
-                except httpx.HTTPError:
+                except httpx.HTTPError as error:
+                    with self.lock:
+                        self.errors.append(repr(error))
                     time.sleep(0.01)  # refused or cut: no 2xx; retry until told to stop
                     continue
                 with self.lock:

@@ -80,7 +80,7 @@ def worker(database_url: DatabaseUrl = None) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     with opened(database_url) as core:
-        typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C or SIGTERM stops it")
+        typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
         typer.echo(
             f"  Links in pages use {core.base_url()} (FIRELINE_BASE_URL, else what "
             "`fireline serve` last listened on)"

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from fireline.web.problems import problem
 
 RETRY_AFTER_SECONDS = 5
-STOP_SECONDS = 9.0  # from the signal to the exit, at most (systemd's TimeoutStopSec is 10 s)
+STOP_SECONDS = 9.0  # from the signal to the exit, at most: the process is gone within 10 s
 
 
 class Stopping:

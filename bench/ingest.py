@@ -337,7 +337,7 @@ def main() -> None:
         args.json.write_text(json.dumps(rows, indent=2))
 
 
-def recreate_postgres(server_url: str) -> str:
+def recreate_postgres(server_url: str, name: str = "fireline_bench") -> str:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(
@@ -345,10 +345,10 @@ def recreate_postgres(server_url: str) -> str:
         isolation_level="AUTOCOMMIT",
     )
     with engine.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS fireline_bench"))
-        connection.execute(text("CREATE DATABASE fireline_bench"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
     engine.dispose()
-    return server_url.rsplit("/", 1)[0] + "/fireline_bench"
+    return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 if __name__ == "__main__":

@@ -48,10 +48,12 @@ def start_server(
     tls: tuple[Path, Path] | None = None,
     env: dict[str, str] | None = None,
     token: str | None = None,
+    port: int | None = None,
+    no_worker: bool = False,
 ) -> Iterator[Server]:
-    """Run `fireline serve` on a free port until the block ends; wait until it answers."""
-    port = free_port()
-    args = [FIRELINE, "serve", "--port", str(port)]
+    """Run `fireline serve` (on a free port unless given) until the block ends; wait until it answers."""
+    port = port or free_port()
+    args = [FIRELINE, "serve", "--port", str(port)] + (["--no-worker"] if no_worker else [])
     if database_url:
         args += ["--database-url", database_url]
     if tls:
@@ -124,3 +126,18 @@ def self_signed_certificate(directory: Path) -> tuple[Path, Path]:
         capture_output=True,
     )
     return cert, key
+
+
+def haproxy_config(front: int, ports: tuple[int, int]) -> str:
+    """deploy/haproxy.cfg as shipped, on this machine's ports and logging to stderr."""
+    config = (Path(__file__).parents[2] / "deploy" / "haproxy.cfg").read_text()
+    replaced = {
+        "    log /dev/log local0\n": "    log stderr format short local0\n",
+        "bind :80\n": f"bind 127.0.0.1:{front}\n",
+        "127.0.0.1:8081": f"127.0.0.1:{ports[0]}",
+        "127.0.0.1:8082": f"127.0.0.1:{ports[1]}",
+    }
+    for old, new in replaced.items():
+        assert old in config, f"deploy/haproxy.cfg no longer has {old!r}"
+        config = config.replace(old, new)
+    return config

@@ -196,8 +196,10 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 class Workers:
     """`fireline worker` processes: started, SIGKILLed at random, restarted; all killed at the end."""
 
-    def __init__(self, database_url: str, logs: Path, rng: random.Random) -> None:
-        self.database_url, self.logs, self.rng = database_url, logs, rng
+    def __init__(
+        self, database_url: str, logs: Path, rng: random.Random, env: dict[str, str] = WORKER_ENV
+    ) -> None:
+        self.database_url, self.logs, self.rng, self.env = database_url, logs, rng, env
         self.started = 0
         self.processes: list[Worker] = []
 
@@ -214,7 +216,7 @@ class Workers:
                 [*args, "--database-url", self.database_url],
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                env={**clean, **WORKER_ENV},
+                env={**clean, **self.env},
             )
         return Worker(process, log)
 
@@ -223,15 +225,24 @@ class Workers:
 
         Only while another worker runs too, to take its jobs over; False if none was killed.
         """
+        return self.replace_one(signal.SIGKILL) is not None
+
+    def replace_one(self, sig: signal.Signals, wait: float = 10) -> tuple[int, float] | None:
+        """Send ``sig`` to a random running worker, wait for it to exit, start a new one.
+
+        Only while another worker runs too; its exit code and seconds to exit, None if none.
+        """
         running = [i for i, worker in enumerate(self.processes) if worker.running()]
         if len(running) < 2:
-            return False
+            return None
         index = self.rng.choice(running)
         process = self.processes[index].process
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+        signalled = time.monotonic()
+        process.send_signal(sig)
+        code = process.wait(timeout=wait)
+        took = time.monotonic() - signalled
         self.processes[index] = self._spawn()
-        return True
+        return code, took
 
     def check_alive(self) -> None:
         for worker in self.processes:

@@ -3,6 +3,7 @@ moves a job makes — claim, finish, retry, hold, renew, cancel, run now."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from fireline.domain.jobs import Escalate, Page, SlaCheck, StatusReminder
 from fireline.services.incidents import commands as incidents
 from fireline.storage.jobs import JobRecord
 from fireline.storage.models import Job as JobRow
+from fireline.worker import jobs
 from fireline.worker.jobs import run_due_jobs
 from tests.conftest import FakeClock
 
@@ -158,3 +160,41 @@ def _state(core: Fireline, job_id: int) -> tuple[object, ...]:
         record = uow.jobs.get(job_id)
     assert record is not None
     return (record.status, record.attempts, record.due_at, record.last_error)
+
+
+def test_a_stopping_worker_runs_the_job_in_hand_and_gives_the_others_back_at_once(
+    core: Fireline, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident_id = _incident(core)
+    targets = ("acknowledge", "mitigate", "resolve")
+    with core.uow() as uow:
+        for target in targets:
+            uow.jobs.add(
+                SlaCheck(incident_id=incident_id, target=target), due_at=clock.now, now=clock.now
+            )
+        uow.commit()
+    keys = [SlaCheck(incident_id=incident_id, target=t).key(clock.now) for t in targets]
+    before = {key: _find(core, incident_id, key).attempts for key in keys}
+    stop = threading.Event()
+    ran: list[int] = []
+    real = jobs.HANDLERS["sla_check"]
+
+    def handler(core: Fireline, job_id: int, worker: str) -> None:
+        stop.set()  # SIGTERM arrives while the first job runs
+        ran.append(job_id)
+        real(core, job_id, worker)
+
+    monkeypatch.setitem(jobs.HANDLERS, "sla_check", handler)
+    assert run_due_jobs(core, "w1", stop=stop) >= len(targets)
+
+    records = {key: _find(core, incident_id, key) for key in keys}
+    finished = [key for key, r in records.items() if r.id in ran]
+    assert len(ran) == 1 and records[finished[0]].status == "done"
+    given_back = [r for key, r in records.items() if r.id not in ran]
+    assert [(r.status, r.worker, r.attempts) for r in given_back] == [
+        ("pending", None, before[r.key]) for r in given_back
+    ]
+    with core.uow() as uow:  # another worker claims them now, not after the lease
+        claimed = uow.jobs.claim(worker="w2", now=uow.now(), lease=LEASE, limit=50)
+        uow.commit()
+    assert {r.id for r in given_back} <= {c.id for c in claimed}

@@ -71,13 +71,21 @@ def worker(
     ] = None,
     metrics_host: Annotated[str, typer.Option(help="Address for --metrics-port.")] = "127.0.0.1",
 ) -> None:
-    """Run a worker: due jobs (escalation steps, pages) and heartbeat checks; any number may run."""
+    """Run a worker: due jobs (escalation steps, pages) and heartbeat checks; any number may run.
+
+    SIGTERM or Ctrl-C stops it cleanly: it claims nothing more, finishes the job in hand,
+    gives back the jobs it claimed but did not start, and exits 0.
+    """
+    import signal
     import threading
 
     from fireline import logs, telemetry
     from fireline.cli.direct import opened
     from fireline.worker import run
 
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     with opened(database_url) as core:
         logs.configure(log_format=core.settings.log_format)
         typer.echo(f"worker running on {core.settings.database_url}; Ctrl-C stops it")
@@ -88,10 +96,8 @@ def worker(
             f"  Links in pages use {core.base_url()} (FIRELINE_BASE_URL, else what "
             "`fireline serve` last listened on)"
         )
-        try:
-            run(core, threading.Event())
-        except KeyboardInterrupt:
-            typer.echo("worker stopped")
+        run(core, stop)
+        typer.echo("worker stopped")
 
 
 @connected

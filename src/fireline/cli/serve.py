@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import signal
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import typer
 import uvicorn
@@ -15,6 +19,9 @@ from fireline.cli.direct import open_database
 from fireline.cli.errors import CliError
 from fireline.services.admin import auth, base_url
 from fireline.web.app import create_app
+from fireline.web.draining import Stopping
+
+GRACE_SECONDS = 5  # for requests in flight at SIGTERM; then the writer drains (within STOP_SECONDS)
 
 
 def run(
@@ -53,8 +60,36 @@ def run(
         access_log=False,
         ssl_certfile=certfile,
         ssl_keyfile=keyfile,
+        timeout_graceful_shutdown=GRACE_SECONDS,
     )
-    uvicorn.Server(config).run(sockets=[listener])
+    GracefulServer(config, app.state.stopping).run(sockets=[listener])
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn's server, which on SIGTERM or Ctrl-C also refuses late requests and stops the worker.
+
+    uvicorn stops accepting and waits up to ``GRACE_SECONDS`` for the requests in flight;
+    the app then drains the ingest writer and waits for the embedded worker. A clean stop
+    exits 0 (uvicorn would re-raise the signal); a second Ctrl-C still forces the exit.
+    """
+
+    def __init__(self, config: uvicorn.Config, stopping: Stopping) -> None:
+        super().__init__(config)
+        self.stopping = stopping
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.stopping.begin()
+        super().handle_exit(sig, frame)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        handled = (signal.SIGINT, signal.SIGTERM)
+        original = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+        try:
+            yield
+        finally:
+            for sig, handler in original.items():
+                signal.signal(sig, handler)
 
 
 def _listen(host: str, port: int) -> socket.socket:

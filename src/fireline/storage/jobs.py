@@ -8,12 +8,14 @@ A job's life, and the only methods that move it::
 
     pending ──claim──▶ running ──finish──▶ done | failed | cancelled
        ▲                │  ▲
-       └──retry, hold───┘  └── claim, once the lease expired (its worker died)
+       └─retry, hold,───┘  └── claim, once the lease expired (its worker died)
+         release
 
     pending ──cancel──▶ cancelled
 
 ``run_now`` makes a pending job due at once. Only the worker claims, finishes,
-retries, holds and renews; use cases queue, cancel and run now.
+retries, holds, renews and releases (a stopping worker gives back the claims it
+did not start); use cases queue, cancel and run now.
 """
 
 from __future__ import annotations
@@ -150,6 +152,12 @@ class JobRepository:
         row = self._running(job_id)
         row.attempts -= 1
         _pending_again(row, until, reason)
+
+    def release(self, job_id: int) -> None:
+        """Give an unstarted claim back (the worker is stopping): claimable again at once."""
+        row = self._running(job_id)
+        row.attempts -= 1
+        row.status, row.lease_until, row.worker = "pending", None, None
 
     def renew(self, job_id: int, *, until: datetime) -> None:
         """Keep the lease until ``until`` (before a send, however long the batch took)."""

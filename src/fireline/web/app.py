@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,9 +15,12 @@ from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
 from fireline.web import ack, api, api_docs, calendar, health, ingest, problems, ui
 from fireline.web.access_log import AccessLog
+from fireline.web.draining import RefuseWhileStopping, Stopping
 from fireline.web.headers import SecurityHeaders
 from fireline.web.ingest import GroupCommitWriter, RateLimiter
 from fireline.worker import start_in_thread
+
+log = logging.getLogger("fireline.serve")
 
 
 def create_app(
@@ -26,19 +31,20 @@ def create_app(
     With ``worker``, a job worker runs in a thread for as long as the app runs.
     """
     core = fireline or build(settings or Settings())
+    stopping = Stopping()  # `fireline serve` begins it on SIGTERM, before uvicorn drains
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.ingest_writer = GroupCommitWriter(core)
         app.state.ingest_writer.start()
-        background = start_in_thread(core) if worker else None
+        background = start_in_thread(core, stopping.event) if worker else None
         try:
             yield
         finally:
+            stopping.begin()
             await app.state.ingest_writer.stop()
             if background is not None:
-                background[1].set()
-                background[0].join(timeout=10)
+                _join(background, stopping.remaining())
 
     app = FastAPI(
         lifespan=lifespan,
@@ -50,6 +56,7 @@ def create_app(
         redoc_url=None,
     )
     app.state.fireline = core
+    app.state.stopping = stopping
     limit = core.settings.ingest_rate_limit
     app.state.rate_limiter = RateLimiter(limit, max(2 * limit, 10))
     problems.install(app)
@@ -60,11 +67,19 @@ def create_app(
     app.router.routes.extend(calendar.routes())
     ui.install(app)
     app.include_router(api_docs.router)
+    app.add_middleware(RefuseWhileStopping, stopping=stopping)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)  # outermost: one line per request, whatever answered it
     health.install(app, core)
     _problem_openapi(app)
     return app
+
+
+def _join(worker: threading.Thread, timeout: float) -> None:
+    """Wait for the embedded worker to finish its job in hand (it stopped claiming at the signal)."""
+    worker.join(timeout)
+    if worker.is_alive():
+        log.warning("the embedded worker is still busy; the lease of its job in hand will expire")
 
 
 def _problem_openapi(app: FastAPI) -> None:

@@ -2,6 +2,8 @@
 
 Each request waits while one writer commits everything pending in one
 transaction; its 2xx goes out only after the commit that holds its alerts.
+On shutdown the writer commits and answers everything submitted before it
+stops; a submission after that is refused with a 503 (retry elsewhere).
 """
 
 from __future__ import annotations
@@ -23,11 +25,14 @@ from fireline.errors import StaleState
 from fireline.integrations import alertmanager, events_v2
 from fireline.integrations.limits import MAX_BODY_BYTES, PayloadInvalid, check_depth, decode
 from fireline.services.alerting.ingest import Kind, Outcome, Rejected, Submission, ingest
+from fireline.web.draining import RETRY_AFTER_SECONDS
 from fireline.web.problems import problem
 
 log = logging.getLogger("fireline.ingest")
 MAX_GROUP = 1000  # submissions per transaction
 RETRIES = 3  # a clash with another process's writer (PostgreSQL) is retried
+DRAIN_SECONDS = 3.0  # at shutdown, at most this long to commit what is still pending
+SHUTTING_DOWN = Rejected(503, "the server is shutting down; retry in a few seconds")
 
 
 class GroupCommitWriter:
@@ -39,17 +44,30 @@ class GroupCommitWriter:
         self._wake = asyncio.Event()
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="fireline-ingest")
         self._task: asyncio.Task[None] | None = None
+        self._closed = False
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
 
-    async def stop(self) -> None:
+    async def stop(self, timeout: float = DRAIN_SECONDS) -> None:
+        """Refuse new submissions, commit and answer the pending ones, then stop."""
+        self._closed = True
+        self._wake.set()
         if self._task is not None:
-            self._task.cancel()
+            try:
+                await asyncio.wait_for(self._task, timeout)
+            except TimeoutError:
+                log.error("ingest writer still committing after %.0f s; refusing the rest", timeout)
+        for _, future in self._pending:  # only left if the drain timed out: never committed
+            if not future.done():
+                future.set_result(SHUTTING_DOWN)
+        self._pending = []
         self._thread.shutdown(wait=True)
 
     async def submit(self, submission: Submission) -> Outcome:
         """Wait until the submission is committed (or refused) and return what happened."""
+        if self._closed:
+            return SHUTTING_DOWN
         future: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         self._pending.append((submission, future))
         self._wake.set()
@@ -57,7 +75,7 @@ class GroupCommitWriter:
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
-        while True:
+        while not (self._closed and not self._pending):
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
@@ -158,8 +176,11 @@ def _problem_for(outcome: Rejected) -> Response:
         403: "Key revoked",
         404: "Unknown integration key",
         500: "Internal error",
+        503: "Shutting down",
     }
-    return problem(outcome.status, titles.get(outcome.status, "Rejected"), outcome.message)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if outcome.status == 503 else None
+    title = titles.get(outcome.status, "Rejected")
+    return problem(outcome.status, title, outcome.message, headers)
 
 
 async def _keyed(request: Request, kind: Kind, parse: Callable[[bytes], Submission]) -> Response:
@@ -239,6 +260,8 @@ async def enqueue_v2(request: Request) -> Response:
             headers=_too_many(wait),
         )
     outcome = await _writer(request).submit(Submission(routing_key, "events_v2", [event]))
+    if outcome is SHUTTING_DOWN:
+        return _problem_for(outcome)
     if isinstance(outcome, Rejected):
         status = 500 if outcome.status == 500 else 400
         return JSONResponse(events_v2.invalid([outcome.message]), status)

@@ -23,11 +23,12 @@ RECORD_EVERY = timedelta(seconds=10)  # the last cycle is written this often, no
 Duty = Callable[[], object]
 
 
-def duties(core: Fireline) -> list[Duty]:
-    """Everything the worker checks on each tick (retention only once an hour)."""
+def duties(core: Fireline, stop: threading.Event) -> list[Duty]:
+    """Everything the worker checks on each tick (retention only once an hour); once ``stop``
+    is set, the job runner claims nothing more."""
     return [
         lambda: check_heartbeats(uow=core.uow()),
-        lambda: run_until_idle(core),
+        lambda: run_until_idle(core, stop=stop),
         retention_duty(core),
     ]
 
@@ -35,11 +36,12 @@ def duties(core: Fireline) -> list[Duty]:
 @dataclass
 class Watch:
     """What one worker process remembers between cycles: its duties (some keep their own
-    timers), and when it last said it was alive."""
+    timers), when it last said it was alive, and the event that stops it."""
 
     name: str = field(default_factory=worker_name)
     recorded: datetime | None = None
     called: datetime | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
     each_tick: list[Duty] | None = None
 
 
@@ -50,8 +52,10 @@ def cycle(core: Fireline, watch: Watch) -> bool:
     """
     healthy = True
     if watch.each_tick is None:
-        watch.each_tick = duties(core)
+        watch.each_tick = duties(core, watch.stop)
     for duty in watch.each_tick:
+        if watch.stop.is_set():
+            return healthy
         try:
             duty()
         except Exception:
@@ -83,15 +87,19 @@ def _beat(core: Fireline, watch: Watch, now: datetime) -> None:
 
 
 def run(core: Fireline, stop: threading.Event, tick: float = TICK_SECONDS) -> None:
-    """Run a cycle each tick until told to stop; a failing duty is logged, not fatal."""
-    watch = Watch()
+    """Run a cycle each tick until told to stop; a failing duty is logged, not fatal.
+
+    Once ``stop`` is set the worker claims nothing more, finishes the job in hand
+    and gives back the leases of the jobs it claimed but did not start.
+    """
+    watch = Watch(stop=stop)
     while not stop.is_set():
         cycle(core, watch)
         stop.wait(tick)
 
 
-def start_in_thread(core: Fireline) -> tuple[threading.Thread, threading.Event]:
-    stop = threading.Event()
+def start_in_thread(core: Fireline, stop: threading.Event) -> threading.Thread:
+    """Run the worker in a daemon thread until ``stop`` is set."""
     thread = threading.Thread(target=run, args=(core, stop), name="fireline-worker", daemon=True)
     thread.start()
-    return thread, stop
+    return thread

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,8 +72,18 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_due_jobs(core: Fireline, worker: str | None = None, *, limit: int = BATCH) -> int:
-    """Claim the due jobs and run them; how many were claimed."""
+def run_due_jobs(
+    core: Fireline,
+    worker: str | None = None,
+    *,
+    limit: int = BATCH,
+    stop: threading.Event | None = None,
+) -> int:
+    """Claim the due jobs and run them; how many were claimed.
+
+    Once ``stop`` is set, the jobs not started yet are given back at once, so another
+    worker runs them now rather than after their lease.
+    """
     worker = worker or worker_name()
     with core.uow() as uow:
         now = uow.now()
@@ -82,19 +93,38 @@ def run_due_jobs(core: Fireline, worker: str | None = None, *, limit: int = BATC
         uow.commit()
     for held in claimed:
         telemetry.JOB_LAG.labels(held.kind).observe(max(0.0, (now - held.due_at).total_seconds()))
-    for held in claimed:
+    for position, held in enumerate(claimed):
+        if stop is not None and stop.is_set():
+            _release(core, [job.id for job in claimed[position:]], worker)
+            break
         _run(core, held, worker)
     return len(claimed)
 
 
-def run_until_idle(core: Fireline, worker: str | None = None) -> int:
-    """Run batches until fewer than a full batch is due; how many jobs ran."""
+def run_until_idle(
+    core: Fireline, worker: str | None = None, *, stop: threading.Event | None = None
+) -> int:
+    """Run batches until fewer than a full batch is due, or until stopped; how many were claimed."""
     total = 0
-    while True:
-        ran = run_due_jobs(core, worker)
+    while stop is None or not stop.is_set():
+        ran = run_due_jobs(core, worker, stop=stop)
         total += ran
         if ran < BATCH:
-            return total
+            break
+    return total
+
+
+def _release(core: Fireline, job_ids: list[int], worker: str) -> None:
+    """Give back the claims of jobs this stopping worker did not start."""
+    for job_id in job_ids:
+        try:
+            with core.uow() as uow:
+                if _locked_job(uow, job_id, worker) is not None:
+                    uow.jobs.release(job_id)
+                    uow.commit()
+        except Exception:
+            log.exception("could not give job %s back; its lease will expire", job_id)
+    log.info("stopping: gave back %d claimed jobs not started", len(job_ids))
 
 
 def _run(core: Fireline, held: Claimed[Job] | Unreadable, worker: str) -> None:

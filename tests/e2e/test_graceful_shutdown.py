@@ -73,11 +73,17 @@ def test_the_writer_commits_what_was_submitted_before_it_stops_and_refuses_the_r
         ]
         waiting = [asyncio.ensure_future(writer.submit(s)) for s in submissions]
         await asyncio.sleep(0)  # every submission queued, none committed yet
-        await writer.stop()
+        await writer.stop(timeout=60)  # the semantics, not the speed: a loaded CI may be slow
         answered = await asyncio.wait_for(asyncio.gather(*waiting), timeout=10)
         return list(answered), await writer.submit(submissions[0])
 
-    answered, late = asyncio.run(scenario())
+    # On a thread of its own: the browser tests' Playwright keeps an event loop running on
+    # this one for the whole session, and asyncio.run refuses to start inside it.
+    results: list[tuple[list[object], object]] = []
+    runner = threading.Thread(target=lambda: results.append(asyncio.run(scenario())))
+    runner.start()
+    runner.join(timeout=120)
+    ((answered, late),) = results
 
     assert answered == [Accepted([k]) for k in keys]
     assert late is SHUTTING_DOWN

@@ -94,7 +94,7 @@ def test_the_dead_mans_switch_is_called_every_interval_while_healthy(
 
 
 def test_the_dead_mans_switch_stops_when_the_worker_is_not_healthy(
-    core: Fireline, clock: FakeClock, switch: Switch, monkeypatch: pytest.MonkeyPatch
+    core: Fireline, clock: FakeClock, switch: Switch
 ) -> None:
     watch = Watch(name="w1")
     assert cycle(core, watch) and len(switch.calls) == 1
@@ -102,12 +102,12 @@ def test_the_dead_mans_switch_stops_when_the_worker_is_not_healthy(
     def broken() -> None:
         raise RuntimeError("the database is gone")
 
-    monkeypatch.setattr("fireline.worker.duties", lambda core: [broken])
+    healthy_duties, watch.each_tick = watch.each_tick, [broken]
     for _ in range(3):
         clock.advance(minutes=1)
         assert not cycle(core, watch)
     assert len(switch.calls) == 1
-    monkeypatch.undo()
+    watch.each_tick = healthy_duties
     assert cycle(core, watch) and len(switch.calls) == 2
 
 

@@ -37,8 +37,11 @@ def _configure_sqlite(engine: Engine, *, synchronous: str) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         # Takes effect on a new database only (before its first table); an existing one needs
-        # one VACUUM, which `fireline db upgrade` runs (see enable_incremental_vacuum).
-        cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        # one VACUUM, which `fireline db upgrade` runs (see enable_incremental_vacuum). Set only
+        # on an empty file: on a used one the pragma waits for the write lock, so every new
+        # connection, readers' too, would queue behind an open write.
+        if cursor.execute("PRAGMA page_count").fetchone()[0] == 0:
+            cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from fireline.bootstrap import Fireline
 from fireline.services.admin import auth
+from fireline.services.admin.configuration import apply_config
 from fireline.services.incidents import commands as incidents
 from tests.conftest import FakeClock
 
@@ -101,3 +102,22 @@ def resolved(alert: dict[str, Any], at: datetime) -> dict[str, Any]:
 
 def minutes_ago(clock: FakeClock, minutes: float) -> datetime:
     return clock.now - timedelta(minutes=minutes)
+
+
+def with_generic_integration(ingest: Ingest, key: str, service: str = "billing") -> Ingest:
+    """A service with a generic JSON integration on ``key``, mapped as the docs' example."""
+    apply_config(
+        uow=ingest.core.uow(),
+        source="generic.yaml",
+        text=f"""
+services:
+  - id: {service}
+    name: {service.title()}
+    integrations:
+      - id: {service}-generic
+        type: generic
+        key: {key}
+        mapping: {{dedup_key: check.id, summary: check.name, severity: level, status: state}}
+""",
+    )
+    return ingest

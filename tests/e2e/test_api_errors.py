@@ -3,28 +3,9 @@
 from __future__ import annotations
 
 from tests.e2e.conftest import Api
+from tests.e2e.test_authorization_matrix import VALUES
 
 PROBLEM = "application/problem+json"
-VALUES = {
-    "incident_id": "1",
-    "role": "scribe",
-    "task_id": "T1",
-    "user_id": "bob",
-    "service_id": "ledger",
-    "workflow_id": "standard",
-    "token_id": "999",
-    "purpose": "ack-links",
-    "kind": "account",
-    "subject": "mallory",
-    "owner": "bob",
-    "contact_id": "bob-hook",
-    "alert_id": "1",
-    "silence_id": "1",
-    "integration_id": "nope",
-    "schedule_id": "payments-primary",
-    "override_id": "999",
-    "follow_up_id": "F1",
-}
 
 
 def test_every_api_route_needs_a_token(api: Api) -> None:

@@ -15,9 +15,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from fireline.services.admin.configuration import apply_config
 from fireline.storage import models
-from tests.e2e.ingest_support import AM_URL, EV_KEY, HB_KEY, Ingest, am_alert, am_webhook
+from tests.e2e.ingest_support import (
+    AM_URL,
+    EV_KEY,
+    HB_KEY,
+    Ingest,
+    am_alert,
+    am_webhook,
+    with_generic_integration,
+)
 
 GENERIC_KEY = "gn0fuzz00000000000000000000000001"
 EXAMPLES = 120
@@ -93,21 +100,7 @@ def _check(ingest: Ingest, url: str, body: bytes) -> None:
 
 @pytest.fixture
 def fuzzed(ingest_app: Ingest) -> Ingest:
-    apply_config(
-        uow=ingest_app.core.uow(),
-        source="generic.yaml",
-        text=f"""
-services:
-  - id: fuzz
-    name: Fuzz
-    integrations:
-      - id: fuzz-generic
-        type: generic
-        key: {GENERIC_KEY}
-        mapping: {{dedup_key: check.id, summary: check.name, severity: level, status: state}}
-""",
-    )
-    return ingest_app
+    return with_generic_integration(ingest_app, GENERIC_KEY, "fuzz")
 
 
 def _run(ingest: Ingest, url: str, valid: Any) -> None:

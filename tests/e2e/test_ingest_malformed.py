@@ -13,8 +13,15 @@ from typing import Any
 
 import pytest
 
-from fireline.services.admin.configuration import apply_config
-from tests.e2e.ingest_support import AM_URL, EV_KEY, HB_KEY, Ingest, am_alert, am_webhook
+from tests.e2e.ingest_support import (
+    AM_URL,
+    EV_KEY,
+    HB_KEY,
+    Ingest,
+    am_alert,
+    am_webhook,
+    with_generic_integration,
+)
 
 GENERIC_KEY = "gn0billing0000000000000000000001"
 GENERIC_URL = f"/api/v1/integrations/generic/{GENERIC_KEY}"
@@ -23,21 +30,7 @@ NUL = "\u0000"
 
 @pytest.fixture
 def generic(ingest_app: Ingest) -> Ingest:
-    apply_config(
-        uow=ingest_app.core.uow(),
-        source="generic.yaml",
-        text=f"""
-services:
-  - id: billing
-    name: Billing
-    integrations:
-      - id: billing-uptime
-        type: generic
-        key: {GENERIC_KEY}
-        mapping: {{dedup_key: check.id, summary: check.name, severity: level, status: state}}
-""",
-    )
-    return ingest_app
+    return with_generic_integration(ingest_app, GENERIC_KEY, "billing")
 
 
 def _event(**payload: Any) -> dict[str, Any]:

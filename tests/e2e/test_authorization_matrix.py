@@ -56,6 +56,9 @@ API = {
     ("POST", "/api/v1/config/apply"): "admin",
     ("POST", "/api/v1/config/plan"): "admin",
     ("POST", "/api/v1/contacts/{owner}/{contact_id}/secret"): "admin",
+    # a person's own contacts (owner bob is the responder); the viewer is refused as not bob
+    ("POST", "/api/v1/contacts/{owner}/{contact_id}/test"): "responder",
+    ("GET", "/api/v1/contacts/{owner}/tests"): "responder",
     ("GET", "/api/v1/deliveries"): "viewer",
     ("GET", "/api/v1/follow-ups"): "viewer",
     ("GET", "/api/v1/incidents"): "viewer",
@@ -123,6 +126,7 @@ API = {
 }
 
 UI = {
+    ("POST", "/account/contacts/{contact_id}/test"): "viewer",
     ("GET", "/login"): "anyone",
     ("POST", "/login"): "anyone",
     ("POST", "/logout"): "viewer",

@@ -324,6 +324,18 @@ def test_integration_ids_are_unique_across_services() -> None:
             "a slack contact method needs a `url`",
         ),
         ({"id": "t", "type": "teams"}, "a teams contact method needs a `url`"),
+        ({"id": "s", "type": "sms"}, "a sms contact method needs a `number` in E.164 form"),
+        ({"id": "v", "type": "voice", "number": "5550001002"}, "should match pattern"),
+        (
+            {"id": "v", "type": "voice", "number": "+15550001002", "url": "https://x.example"},
+            "a voice contact method takes no `url`",
+        ),
+        ({"id": "p", "type": "push", "url": "https://x.example"}, "takes no `url`"),
+        (
+            {"id": "h", "type": "webhook", "url": "tgram://bot/chat"},
+            "a webhook contact method needs an http\\(s\\) `url`",
+        ),
+        ({"id": "a", "type": "apprise"}, "an apprise contact method needs a `url`"),
     ],
 )
 def test_contact_method_needs_its_target(method: dict[str, Any], message: str) -> None:
@@ -338,6 +350,11 @@ def test_contact_method_needs_its_target(method: dict[str, Any], message: str) -
         {"id": "h", "type": "webhook", "url": "http://127.0.0.1:9199/hook"},
         {"id": "s", "type": "slack", "url": "https://hooks.slack.com/services/x"},
         {"id": "mm", "type": "mattermost", "url": "https://chat.example.com/hooks/x"},
+        {"id": "bob-sms", "type": "sms", "number": "+15550001002"},
+        {"id": "bob-call", "type": "voice", "number": "+442071838750"},
+        {"id": "bob-phone", "type": "push"},
+        {"id": "alice-tg", "type": "apprise", "url": "tgram://123456:ABCdef/-1001234"},
+        {"id": "alice-ntfy", "type": "apprise", "url": "ntfys://ntfy.example.com/oncall"},
     ],
 )
 def test_valid_contact_methods(method: dict[str, Any]) -> None:
@@ -693,6 +710,9 @@ def test_an_inbox_contact_needs_nothing_outside() -> None:
         )
     team = {"id": "ops", "name": "Ops", "announce": [{"id": "ops-inbox", "type": "inbox"}]}
     with pytest.raises(ValidationError, match="an inbox belongs to a person"):
+        ConfigDocument.model_validate({"teams": [team]})
+    team["announce"] = [{"id": "ops-phone", "type": "push"}]
+    with pytest.raises(ValidationError, match="a push belongs to a person"):
         ConfigDocument.model_validate({"teams": [team]})
 
 

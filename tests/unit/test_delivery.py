@@ -9,7 +9,7 @@ import pytest
 
 from fireline.domain.jobs import Notice, Notification, Page
 from fireline.domain.throttle import Throttle, Window, digest_text, outranks, rank
-from fireline.notify import DeliveryFailed
+from fireline.notify import DeliveryFailed, Receipt
 from fireline.services.paging.delivery import (
     Cancel,
     Coalesce,
@@ -143,7 +143,8 @@ def test_cancelling_comes_before_holding() -> None:
 def test_after_a_send() -> None:
     busy = DeliveryFailed("http://h/carol answered 503", temporary=True)
     refused = DeliveryFailed("http://h/carol refused the message (404)", temporary=False)
-    assert after_send(None, 1, NOW) == Sent()
+    answer = Receipt(ref="SM123", status="queued")
+    assert after_send(answer, 1, NOW) == Sent(answer)
     assert after_send(busy, 1, NOW) == Retry(NOW + timedelta(seconds=5), str(busy))
     assert after_send(busy, 4, NOW) == Retry(NOW + timedelta(seconds=40), str(busy))
     assert after_send(busy, 5, NOW) == Failed(str(busy))  # the last attempt

@@ -47,3 +47,14 @@ def test_only_what_changes_is_in_the_plan() -> None:
         }
     ]
     assert [c["outcome"] for c in report.changes] == ["unchanged", "deleted"]
+
+
+def test_an_apprise_url_is_hidden_whole_since_its_tokens_sit_where_hosts_do() -> None:
+    contacts = [{"id": "tg", "type": "apprise", "url": "tgram://123456:ABCs3cr3t/-100777"}]
+
+    fields = shown({"contact_methods": ([], contacts)})
+
+    assert fields["contact_methods"]["new"] == [
+        {"id": "tg", "type": "apprise", "url": "tgram://(hidden)"}
+    ]
+    assert "s3cr3t" not in repr(fields)

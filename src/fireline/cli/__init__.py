@@ -13,7 +13,17 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from fireline.cli import admin, alerts, database, deliveries, incidents, oncall, reports, review
+from fireline.cli import (
+    admin,
+    alerts,
+    contacts,
+    database,
+    deliveries,
+    incidents,
+    oncall,
+    reports,
+    review,
+)
 from fireline.cli.errors import USAGE, CliError, fail, problem
 from fireline.errors import FirelineError
 
@@ -34,7 +44,7 @@ app.command()(admin.apply)
 app.add_typer(database.db_app, name="db")
 app.add_typer(admin.secret_app, name="secret")
 app.add_typer(admin.audit_app, name="audit")
-app.add_typer(admin.contact_app, name="contact")
+app.add_typer(contacts.contact_app, name="contact")
 app.add_typer(admin.throttle_app, name="throttle")
 app.add_typer(admin.token_app, name="token")
 app.add_typer(admin.user_app, name="user")

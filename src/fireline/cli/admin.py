@@ -23,7 +23,6 @@ user_app = typer.Typer(help="Users.", no_args_is_help=True)
 workflow_app = typer.Typer(help="Workflow definitions.", no_args_is_help=True)
 secret_app = typer.Typer(help="Fireline's signing keys, one per purpose.", no_args_is_help=True)
 audit_app = typer.Typer(help="Who changed what, and when.", no_args_is_help=True)
-contact_app = typer.Typer(help="People's contact methods.", no_args_is_help=True)
 throttle_app = typer.Typer(
     help="Accounts and addresses refused after too many failed logins or tokens.",
     no_args_is_help=True,
@@ -162,17 +161,6 @@ def audit_list(
 ) -> None:
     """The audit log: config applied, tokens, passwords, keys, secrets, silences, refusals."""
     ctx.emit(ctx.call("GET", "/audit", limit=limit, action=action, before=before), render.audit_log)
-
-
-@contact_app.command("secret")
-@connected
-def contact_secret(
-    ctx: Context,
-    owner: Annotated[str, typer.Argument(help="User id (or team:ID, service:ID for a channel).")],
-    contact: Annotated[str, typer.Argument(help="The webhook contact method's id.")],
-) -> None:
-    """Make a new signing secret for a webhook contact and show it once (the old one stops)."""
-    ctx.emit(ctx.call("POST", f"/contacts/{owner}/{contact}/secret"), render.webhook_secret)
 
 
 @throttle_app.command("list")

@@ -108,6 +108,14 @@ def webhook_secret(issued: Json) -> str:
     )
 
 
+def contact_tested(tested: Json) -> str:
+    target = f"Test page to {tested['owner']}/{tested['contact']} ({tested['channel']})"
+    if tested["result"] == "delivered":
+        ref = f", {tested['provider_ref']}" if tested["provider_ref"] else ""
+        return f"{target}: delivered ({tested['provider_status'] or 'accepted'}{ref})"
+    return f"{target}: {tested['result'].upper()}: {tested['reason']}"
+
+
 def secret_rotated(rotated: Json) -> str:
     return f"{rotated['purpose']} rotated: every link signed with the old key stops working now"
 

@@ -40,11 +40,29 @@ class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+PERSONAL = ("inbox", "push", "sms", "voice")  # a person's own: never an announcement channel
+
+
 class ContactMethod(Spec):
     id: Slug
-    type: Literal["email", "webhook", "slack", "mattermost", "teams", "inbox"]
+    type: Literal[
+        "email",
+        "webhook",
+        "slack",
+        "mattermost",
+        "teams",
+        "inbox",
+        "sms",
+        "voice",
+        "push",
+        "apprise",
+    ]
     address: Email | None = None
-    url: Annotated[str, Field(pattern=r"^https?://\S+$")] | None = None
+    # http(s) for webhooks and chat; an Apprise URL (tgram://…, ntfy://…) for apprise
+    url: (
+        Annotated[str, Field(pattern=r"^[a-z][a-z0-9+.-]{1,20}://\S+$", max_length=2000)] | None
+    ) = None
+    number: Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None  # E.164
     # Standard Webhooks signing secret of a webhook contact: never stored with the contact
     secret: Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/]{32,}={0,2}$")] | None = None
 
@@ -52,14 +70,46 @@ class ContactMethod(Spec):
     def _target(self) -> ContactMethod:
         if self.secret is not None and self.type != "webhook":
             raise ValueError("only a webhook contact method takes a `secret`")
-        if self.type == "inbox":  # built in: kept in Fireline, read on the person's My work page
-            if self.address or self.url:
-                raise ValueError("an inbox contact method takes no `address` or `url`")
-        elif self.type == "email" and not self.address:
-            raise ValueError("an email contact method needs an `address`")
-        elif self.type != "email" and not self.url:
-            raise ValueError(f"a {self.type} contact method needs a `url`")
+        given = {"address": self.address, "url": self.url, "number": self.number}
+        needed, a = _TARGET[self.type], _article(self.type)
+        if needed and not given[needed]:
+            example = _EXAMPLE[needed]
+            raise ValueError(f"{a} {self.type} contact method needs {example}")
+        extra = [name for name, value in given.items() if value and name != needed]
+        if extra:
+            raise ValueError(f"{a} {self.type} contact method takes no `{extra[0]}`")
+        if needed == "url" and self.type != "apprise" and not _is_http(self.url):
+            raise ValueError(f"{a} {self.type} contact method needs an http(s) `url`")
         return self
+
+
+# What each type of contact reaches: an email address, a URL, a phone number, or nothing (the
+# inbox is kept in Fireline; push goes to the devices a person turns on in the web UI).
+_TARGET: dict[str, str | None] = {
+    "email": "address",
+    "webhook": "url",
+    "slack": "url",
+    "mattermost": "url",
+    "teams": "url",
+    "apprise": "url",
+    "sms": "number",
+    "voice": "number",
+    "inbox": None,
+    "push": None,
+}
+_EXAMPLE = {
+    "address": "an `address`",
+    "url": "a `url`",
+    "number": 'a `number` in E.164 form (like "+15550001002")',
+}
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"  # the types: an email, an inbox, a webhook
+
+
+def _is_http(url: str | None) -> bool:
+    return bool(url) and str(url).startswith(("http://", "https://"))
 
 
 Announced = Literal["declared", "phase_changed", "status_update", "resolved", "sla_breached"]
@@ -73,8 +123,10 @@ class Announcement(ContactMethod):
 
     @model_validator(mode="after")
     def _a_channel(self) -> Announcement:
-        if self.type == "inbox":
-            raise ValueError("an inbox belongs to a person; announce to a channel")
+        if self.type in PERSONAL:
+            raise ValueError(
+                f"{_article(self.type)} {self.type} belongs to a person; announce to a channel"
+            )
         return self
 
 

@@ -98,11 +98,25 @@ class FieldsChanged(BaseEvent):
     changes: Changes
 
 
+Channel = Literal["link", "sms", "voice", "push", "slack", "mattermost", "inbox"]
+CHANNEL_NAMES: dict[str, str] = {
+    "link": "the page's link",
+    "sms": "SMS",
+    "voice": "a phone call",
+    "push": "a push notification",
+    "slack": "Slack",
+    "mattermost": "Mattermost",
+    "inbox": "the inbox",
+}
+
+
 class Acknowledged(BaseEvent):
-    """Someone answered the page; ``role`` when they did it by taking an incident role."""
+    """Someone answered the page; ``role`` when they did it by taking an incident role, ``via``
+    the channel they answered from (none: the web UI, the API or the CLI)."""
 
     kind: Literal["acknowledged"] = "acknowledged"
     role: str | None = None
+    via: Channel | None = None
 
 
 class AcknowledgementExpired(BaseEvent):

@@ -16,6 +16,7 @@ from fireline.domain.events import (
     Acknowledged,
     AcknowledgementExpired,
     Change,
+    Channel,
     Declared,
     Event,
     FieldsChanged,
@@ -350,8 +351,9 @@ def complete_tasks(now: datetime, state: Incident) -> Outcome:
     return (state, []) if not events else record(state, events)
 
 
-def acknowledge(act: Act, state: Incident) -> Outcome:
-    """Record the first acknowledgement; acknowledging again changes nothing.
+def acknowledge(act: Act, state: Incident, via: Channel | None = None) -> Outcome:
+    """Record the first acknowledgement (from channel ``via``); acknowledging again changes
+    nothing.
 
     A resolved incident cannot be acknowledged any more: there is nothing left to take on.
     """
@@ -360,7 +362,7 @@ def acknowledge(act: Act, state: Incident) -> Outcome:
         return state, []
     if state.timestamps.resolved_at is not None:
         raise Conflict(f"incident {state.id} is resolved; reopen it before acknowledging")
-    return record(state, [Acknowledged(at=act.now, actor=act.actor)])
+    return record(state, [Acknowledged(at=act.now, actor=act.actor, via=via)])
 
 
 def acknowledge_by_role(act: Act, state: Incident, role: str) -> Outcome:

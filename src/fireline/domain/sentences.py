@@ -57,7 +57,8 @@ def describe(event: e.Event) -> Sentence:  # noqa: C901 - one case per kind
             return Sentence(f"Changed {_changes(event.changes)}")
         case e.Acknowledged():
             why = f" by taking the {event.role} role" if event.role else ""
-            return Sentence(f"Acknowledged{why}; paging stopped")
+            via = f" from {e.CHANNEL_NAMES[event.via]}" if event.via else ""
+            return Sentence(f"Acknowledged{why}{via}; paging stopped")
         case e.AcknowledgementExpired():
             waited = _duration(event.timeout)
             return Sentence(f"Acknowledgement expired after {waited} unresolved; paging again")

@@ -14,7 +14,8 @@ class Message:
     A *page* asks ``user`` to act and carries a signed ``ack_url``; an *announcement*
     tells a stakeholder channel what happened (``text``); a *reminder* tells ``user``
     what is overdue (``text``); a *digest* tells ``user`` the repeat pages their contact
-    did not get while its throttle window was full (``text``). Only pages have an ``ack_url``.
+    did not get while its throttle window was full (``text``); a *test* checks that a contact
+    method works (``text`` says so; ``incident_id`` is 0). Only pages have an ``ack_url``.
     """
 
     incident_id: int
@@ -23,15 +24,26 @@ class Message:
     phase: str
     idempotency_key: str
     url: str
-    kind: Literal["page", "announcement", "reminder", "digest"] = "page"
+    kind: Literal["page", "announcement", "reminder", "digest", "test"] = "page"
     user: str = ""
     ack_url: str = ""
     text: str = ""
 
     @property
     def headline(self) -> str:
+        if self.kind == "test":
+            return self.title
         priority = f"{self.priority} " if self.priority else ""
         return f"{priority}#{self.incident_id} {self.title}"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the provider answered, for the delivery log: its own id for the message (``ref``: a
+    Twilio message SID, a Slack ``ts``) and what it said (``status``: "HTTP 201", "queued")."""
+
+    ref: str = ""
+    status: str = ""
 
 
 class DeliveryFailed(Exception):
@@ -43,8 +55,9 @@ class DeliveryFailed(Exception):
 
 
 class Notifier(Protocol):
-    def send(self, contact: dict[str, Any], message: Message) -> None:
-        """Deliver the message to one contact method, or raise DeliveryFailed."""
+    def send(self, contact: dict[str, Any], message: Message) -> Receipt | None:
+        """Deliver the message to one contact method (and say what the provider answered), or
+        raise DeliveryFailed."""
         ...
 
 
@@ -54,7 +67,7 @@ class ChannelNotifier:
     def __init__(self, adapters: dict[str, Notifier]) -> None:
         self.adapters = adapters
 
-    def send(self, contact: dict[str, Any], message: Message) -> None:
+    def send(self, contact: dict[str, Any], message: Message) -> Receipt | None:
         adapter = self.adapters.get(contact["type"])
         if adapter is None:
             reason = (
@@ -63,4 +76,4 @@ class ChannelNotifier:
                 else f"no {contact['type']} channel"
             )
             raise DeliveryFailed(reason, temporary=False)
-        adapter.send(contact, message)
+        return adapter.send(contact, message)

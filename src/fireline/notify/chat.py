@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from fireline.notify import Message
+from fireline.notify import Message, Receipt
 from fireline.notify.http import post
 
 SLACK_TEXT_LIMIT = 4000  # Slack: "best practice is to limit text to 4,000 characters"
@@ -116,6 +116,8 @@ class ChatNotifier:
     def __init__(self, client: httpx.Client, build: Any) -> None:
         self.client, self.build = client, build
 
-    def send(self, contact: dict[str, Any], message: Message) -> None:
+    def send(self, contact: dict[str, Any], message: Message) -> Receipt:
         body = json.dumps(self.build(message), ensure_ascii=False).encode()
-        post(self.client, contact["url"], body, {"Content-Type": "application/json; charset=utf-8"})
+        return post(
+            self.client, contact["url"], body, {"Content-Type": "application/json; charset=utf-8"}
+        )

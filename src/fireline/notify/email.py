@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from fireline.notify import DeliveryFailed, Message
+from fireline.notify import DeliveryFailed, Message, Receipt
 
 
 class EmailNotifier:
@@ -38,7 +38,7 @@ class EmailNotifier:
         self.install, self.clock = install, clock
         self.domain = sender.rpartition("@")[2] or "fireline.invalid"
 
-    def send(self, contact: dict[str, Any], message: Message) -> None:
+    def send(self, contact: dict[str, Any], message: Message) -> Receipt:
         mail = EmailMessage()
         mail["Subject"] = f"[Fireline] {message.headline}"
         mail["From"] = self.sender
@@ -63,6 +63,7 @@ class EmailNotifier:
             raise DeliveryFailed(
                 f"cannot send mail through {self.host}:{self.port}: {error}", temporary=True
             ) from None
+        return Receipt(ref=str(mail["Message-ID"]), status=f"accepted by {self.host}")
 
     def _message_id(self, message: Message, contact: dict[str, Any]) -> str:
         delivery = f"{self.install}:{message.idempotency_key}:{contact['id']}"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import httpx
 
-from fireline.notify import DeliveryFailed
+from fireline.notify import DeliveryFailed, Receipt
 
 
-def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -> None:
+def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -> Receipt:
     try:
         response = client.post(url, content=body, headers=headers, timeout=10)
     except httpx.HTTPError as error:
@@ -16,3 +16,4 @@ def post(client: httpx.Client, url: str, body: bytes, headers: dict[str, str]) -
         raise DeliveryFailed(f"{url} answered {response.status_code}", temporary=True)
     if response.status_code >= 400:
         raise DeliveryFailed(f"{url} refused the message ({response.status_code})", temporary=False)
+    return Receipt(status=f"HTTP {response.status_code}")

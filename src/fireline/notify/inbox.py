@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fireline.notify import DeliveryFailed, Message
+from fireline.notify import DeliveryFailed, Message, Receipt
 
 Keep = Callable[[dict[str, Any], Message], object]
 
@@ -16,7 +16,7 @@ class InboxNotifier:
     def __init__(self, keep: Keep) -> None:
         self.keep = keep
 
-    def send(self, contact: dict[str, Any], message: Message) -> None:
+    def send(self, contact: dict[str, Any], message: Message) -> Receipt:
         if not message.user:
             raise DeliveryFailed("an inbox belongs to a person, not a channel", temporary=False)
         try:
@@ -25,3 +25,4 @@ class InboxNotifier:
             raise DeliveryFailed(
                 f"cannot keep it in the inbox: {error!r}", temporary=True
             ) from error
+        return Receipt(status="kept in the inbox")

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from fireline.notify import DeliveryFailed, Message
+from fireline.notify import DeliveryFailed, Message, Receipt
 from fireline.notify.http import post
 
 
@@ -30,7 +30,7 @@ class WebhookNotifier:
     ) -> None:
         self.client, self.clock = client, clock
 
-    def send(self, contact: dict[str, Any], message: Message) -> None:
+    def send(self, contact: dict[str, Any], message: Message) -> Receipt:
         secret = contact.get("secret")
         if not secret:
             raise DeliveryFailed("this webhook contact has no signing secret", temporary=False)
@@ -43,4 +43,4 @@ class WebhookNotifier:
             "webhook-signature": Webhook(secret).sign(message.idempotency_key, sent_at, body),
             "Idempotency-Key": message.idempotency_key,
         }
-        post(self.client, contact["url"], body.encode(), headers)
+        return post(self.client, contact["url"], body.encode(), headers)

@@ -46,18 +46,43 @@ class DeliveryRepository:
         )
 
     def mark(
-        self, key: str, status: str, now: datetime, *, reason: str = "", attempts: int | None = None
+        self,
+        key: str,
+        status: str,
+        now: datetime,
+        *,
+        reason: str = "",
+        attempts: int | None = None,
+        provider: tuple[str, str] | None = None,
     ) -> None:
-        """Move one delivery to ``status`` (sent stamps ``sent_at``)."""
+        """Move one delivery to ``status`` (sent stamps ``sent_at``), with the provider's answer."""
         values: dict[str, object] = {"status": status, "reason": reason[:1000], "updated_at": now}
         if attempts is not None:
             values["attempts"] = attempts
+        if provider is not None:  # (its id for the message, what it said)
+            values["provider_ref"], values["provider_status"] = (p[:200] for p in provider)
         if status == "sent":
             values["sent_at"] = now
         self.session.execute(
             update(Delivery).where(Delivery.idempotency_key == key).values(**values),
             execution_options={"synchronize_session": False},
         )
+
+    def get(self, key: str) -> Delivery:
+        """One delivery by its key."""
+        return self.session.execute(
+            select(Delivery).where(Delivery.idempotency_key == key)
+        ).scalar_one()
+
+    def tests_of(self, recipient: str, limit: int) -> list[Delivery]:
+        """The latest test pages to ``recipient``'s contact methods, newest first."""
+        query = (
+            select(Delivery)
+            .where(Delivery.recipient == recipient, Delivery.purpose == "test")
+            .order_by(Delivery.id.desc())
+            .limit(limit)
+        )
+        return list(self.session.execute(query).scalars())
 
     def status_of(self, key: str) -> str | None:
         query = select(Delivery.status).where(Delivery.idempotency_key == key)

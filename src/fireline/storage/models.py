@@ -379,11 +379,15 @@ class Delivery(Base):
     )  # queued|sending|sent|failed|throttled|coalesced|digested|cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str] = mapped_column(String(1000), default="")
+    # what the provider answered: its id for the message (a Twilio SID, a Slack ts) and status
+    provider_ref: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    provider_status: Mapped[str] = mapped_column(String(200), default="", server_default="")
     queued_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     __table_args__ = (
         Index("ix_deliveries_recipient_sent", "recipient", "contact", "sent_at"),
+        Index("ix_deliveries_provider_ref", "provider_ref"),
         NEVER_REUSED,
     )
 

@@ -42,7 +42,7 @@ from fireline.domain.jobs import (
     backoff,
     kind_of,
 )
-from fireline.notify import DeliveryFailed
+from fireline.notify import DeliveryFailed, Receipt
 from fireline.services.incidents import reminders, sla_watch
 from fireline.services.paging import delivery, digests
 from fireline.services.paging import escalation as paging
@@ -190,13 +190,13 @@ class Deliver(Generic[N]):
             delivery.log_decision(uow, claimed, decision, now)
             uow.commit()
         if isinstance(decision, Send):
-            failure = delivery.send(core.pager(), decision.contact, decision.message)
-            outcome = _record(core, job_id, worker, failure)
-            _count(str(decision.contact.get("type", "unknown")), failure, outcome)
+            result = delivery.send(core.pager(), decision.contact, decision.message)
+            outcome = _record(core, job_id, worker, result)
+            _count(str(decision.contact.get("type", "unknown")), result, outcome)
 
 
-def _count(channel: str, failure: DeliveryFailed | None, outcome: Outcome | None) -> None:
-    if failure is not None:
+def _count(channel: str, result: Receipt | DeliveryFailed, outcome: Outcome | None) -> None:
+    if isinstance(result, DeliveryFailed):
         telemetry.PROVIDER_ERRORS.labels(channel).inc()
     if outcome is not None:
         telemetry.DELIVERIES.labels(channel, type(outcome).__name__.lower()).inc()
@@ -223,7 +223,7 @@ def _apply(
 
 
 def _record(
-    core: Fireline, job_id: int, worker: str, failure: DeliveryFailed | None
+    core: Fireline, job_id: int, worker: str, result: Receipt | DeliveryFailed
 ) -> Outcome | None:
     """Record what the send did (None: another worker has the job now); a database hiccup here
     is retried, never turned into a resend."""
@@ -234,7 +234,7 @@ def _record(
                 if held is None:
                     return None  # our lease passed to another worker, which sends with the same key
                 claimed, now = held.narrow(Notification), uow.now()
-                outcome = delivery.after_send(failure, claimed.attempts, now)
+                outcome = delivery.after_send(result, claimed.attempts, now)
                 delivery.record(uow, claimed, outcome, now)
                 _finish(uow, job_id, outcome, now)
                 uow.commit()

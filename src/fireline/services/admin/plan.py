@@ -86,4 +86,6 @@ def _without_secrets(value: Any) -> Any:
 
 def _url(url: str) -> str:
     parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):  # an Apprise URL: tokens sit where hosts do
+        return f"{parts.scheme}://{HIDDEN}"
     return f"{parts.scheme}://{parts.hostname}/{HIDDEN}"

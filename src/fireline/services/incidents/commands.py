@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from fireline.domain import incident as rules
-from fireline.domain.events import PublicState, event_types
+from fireline.domain.events import Channel, PublicState, event_types
 from fireline.domain.incident import Act, Outcome
 from fireline.domain.priority import PriorityPolicy
 from fireline.domain.sla import SlaClock, sla_clocks
@@ -148,9 +148,11 @@ def close(
     )
 
 
-def acknowledge(*, uow: UnitOfWork, actor: str, incident_id: int) -> IncidentView:
-    """Record that someone is on it (the first acknowledgement counts)."""
-    return _change(uow, actor, incident_id, lambda act, i, w: rules.acknowledge(act, i))
+def acknowledge(
+    *, uow: UnitOfWork, actor: str, incident_id: int, via: Channel | None = None
+) -> IncidentView:
+    """Record that someone is on it (the first acknowledgement counts), from channel ``via``."""
+    return _change(uow, actor, incident_id, lambda act, i, w: rules.acknowledge(act, i, via))
 
 
 def mitigate(*, uow: UnitOfWork, actor: str, incident_id: int) -> IncidentView:

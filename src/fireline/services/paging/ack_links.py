@@ -72,7 +72,7 @@ def acknowledge_by_link(*, uow: UnitOfWork, token: str) -> IncidentView:
     with uow:
         incident_id, user = _usable(uow, token)
         uow.commit()
-    return incidents.acknowledge(uow=uow, actor=user, incident_id=incident_id)
+    return incidents.acknowledge(uow=uow, actor=user, incident_id=incident_id, via="link")
 
 
 def _usable(uow: UnitOfWork, token: str) -> tuple[int, str]:

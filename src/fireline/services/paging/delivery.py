@@ -42,7 +42,7 @@ from fireline.domain.jobs import (
 )
 from fireline.domain.state import Incident
 from fireline.domain.throttle import Throttle, Window, page_goes_through
-from fireline.notify import DeliveryFailed, Message, Notifier
+from fireline.notify import DeliveryFailed, Message, Notifier, Receipt
 from fireline.services.paging import signing
 from fireline.services.paging.ack_links import link_for
 from fireline.storage.uow import UnitOfWork
@@ -89,7 +89,9 @@ Decision = Send | Cancel | Hold | Coalesce
 
 @dataclass(frozen=True)
 class Sent:
-    """The channel took the message."""
+    """The channel took the message; ``receipt`` is what its provider answered."""
+
+    receipt: Receipt = Receipt()
 
 
 @dataclass(frozen=True)
@@ -249,21 +251,21 @@ def _digest_for(job: Notification, window: timedelta) -> Digest:
     )
 
 
-def send(notifier: Notifier, contact: dict[str, Any], message: Message) -> DeliveryFailed | None:
-    """Hand the message to its channel; what went wrong, if anything."""
+def send(notifier: Notifier, contact: dict[str, Any], message: Message) -> Receipt | DeliveryFailed:
+    """Hand the message to its channel: what its provider answered, or what went wrong."""
     try:
-        notifier.send(contact, message)
+        return notifier.send(contact, message) or Receipt()
     except DeliveryFailed as failed:
         return failed
     except Exception as error:  # a broken URL, an encoding problem: retrying will not help
         return DeliveryFailed(f"cannot deliver: {error!r}", temporary=False)
-    return None
 
 
-def after_send(failure: DeliveryFailed | None, attempts: int, now: datetime) -> Outcome:
+def after_send(result: Receipt | DeliveryFailed, attempts: int, now: datetime) -> Outcome:
     """Sent; or retried later after a temporary failure, unless that was the last attempt."""
-    if failure is None:
-        return Sent()
+    if isinstance(result, Receipt):
+        return Sent(result)
+    failure = result
     if failure.temporary and attempts < MAX_ATTEMPTS:
         return Retry(now + backoff(attempts), str(failure))
     return Failed(str(failure))
@@ -280,7 +282,8 @@ def record(
         return
     status = "sent" if isinstance(outcome, Sent) else "failed"
     reason = outcome.reason if isinstance(outcome, Failed) else ""
-    uow.deliveries.mark(key, status, now, reason=reason, attempts=attempts)
+    provider = (outcome.receipt.ref, outcome.receipt.status) if isinstance(outcome, Sent) else None
+    uow.deliveries.mark(key, status, now, reason=reason, attempts=attempts, provider=provider)
     if claimed.job.purpose == "digest" and isinstance(outcome, Sent):
         _on_timeline(uow, claimed, DigestSent, now, attempts=attempts, text=claimed.job.text)
     if claimed.job.purpose == "page":
@@ -337,6 +340,8 @@ class DeliveryRead(BaseModel):
     status: str
     attempts: int
     reason: str
+    provider_ref: str
+    provider_status: str
     idempotency_key: str
     queued_at: datetime
     updated_at: datetime

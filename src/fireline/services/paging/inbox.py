@@ -47,7 +47,7 @@ def keep(*, uow: UnitOfWork, contact: dict[str, Any], message: Message) -> bool:
                 id=0,
                 user_id=message.user,
                 contact=contact["id"],
-                incident_id=message.incident_id,
+                incident_id=message.incident_id or None,  # 0: a test, of no incident
                 kind=message.kind,
                 title=message.headline[:400],
                 text=message.text[:4000],

@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from fireline.errors import InvalidInput, NotFound
+from fireline.errors import InvalidInput
 from fireline.services.admin import audit
-from fireline.storage.models import Service, Team, User
+from fireline.services.paging import contacts
 from fireline.storage.uow import UnitOfWork
 
 PREFIX = "whsec_"
@@ -52,7 +52,7 @@ def configure(uow: UnitOfWork, owner: str, contact_id: str, secret: str) -> bool
 def issue(*, uow: UnitOfWork, actor: str, owner: str, contact_id: str) -> SecretIssued:
     """A new secret for a webhook contact, replacing the old one at once."""
     with uow:
-        contact = _contact(uow, owner, contact_id)
+        contact = contacts.find(uow, owner, contact_id)
         if contact["type"] != "webhook":
             raise InvalidInput(
                 f"{contact_id} is a {contact['type']} contact; only webhook contacts are signed",
@@ -63,24 +63,3 @@ def issue(*, uow: UnitOfWork, actor: str, owner: str, contact_id: str) -> Secret
         audit.record(uow, actor, "webhook_secret.issued", f"{owner}/{contact_id}")
         uow.commit()
     return SecretIssued(owner=owner, contact=contact_id, secret=made)
-
-
-def _contact(uow: UnitOfWork, owner: str, contact_id: str) -> dict[str, Any]:
-    kind, _, owner_id = owner.rpartition(":")
-    if kind == "team":
-        team = uow.directory.find(Team, owner_id)
-        contacts = team.announcements if team else None
-    elif kind == "service":
-        service = uow.directory.find(Service, owner_id)
-        contacts = service.announcements if service else None
-    elif not kind:
-        user = uow.directory.find(User, owner_id)
-        contacts = user.contact_methods if user else None
-    else:
-        contacts = None
-    if contacts is None:
-        raise NotFound(f"there is no {owner!r}: name a user id, team:ID or service:ID")
-    for contact in contacts:
-        if contact["id"] == contact_id:
-            return dict(contact)
-    raise NotFound(f"{owner} has no contact method {contact_id!r}")

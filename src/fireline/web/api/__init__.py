@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from fireline.bootstrap import Fireline
 from fireline.web import problems
-from fireline.web.api import admin, alerts, inbox, incidents, oncall, reports, review
+from fireline.web.api import admin, alerts, contacts, inbox, incidents, oncall, reports, review
 
 PREFIX = "/api/v1"
 
@@ -19,6 +19,7 @@ def include(app: FastAPI) -> None:
         alerts.router,
         oncall.router,
         admin.router,
+        contacts.router,
         inbox.router,
         reports.router,
     ):

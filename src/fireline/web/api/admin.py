@@ -11,7 +11,6 @@ from fireline.errors import InvalidInput
 from fireline.services.admin import audit, auth, directory, secrets, throttling
 from fireline.services.admin.configuration import apply_config
 from fireline.services.admin.throttling import ThrottleRead
-from fireline.services.paging import signing
 from fireline.web.deps import Admin, Core, Uow, Viewer
 from fireline.web.problems import document
 
@@ -278,23 +277,6 @@ def clear_throttle(
     throttling.lift(
         uow=core.uow(), attempts=core.attempts(), actor=who.user_id, kind=kind, subject=subject
     )
-
-
-@router.post(
-    "/contacts/{owner}/{contact_id}/secret",
-    tags=["security"],
-    response_model=signing.SecretIssued,
-    responses=document((404, 422)),
-)
-def issue_webhook_secret(
-    uow: Uow,
-    who: Admin,
-    owner: Annotated[str, Path(pattern=r"^(?:team:|service:)?[a-z][a-z0-9_-]{0,39}$")],
-    contact_id: Id,
-) -> signing.SecretIssued:
-    """A new Standard Webhooks secret for a webhook contact (a user's, or ``team:ID`` /
-    ``service:ID`` for an announcement channel), shown this once; the old one stops at once."""
-    return signing.issue(uow=uow, actor=who.user_id, owner=owner, contact_id=contact_id)
 
 
 @router.get("/audit", tags=["security"], response_model=list[audit.AuditRead])

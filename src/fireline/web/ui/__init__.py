@@ -12,6 +12,7 @@ from fireline.web.ui import (
     account,
     alert_pages,
     catalog_pages,
+    contact_pages,
     dashboard,
     drill_pages,
     follow_up_pages,
@@ -30,6 +31,7 @@ ROUTERS = tuple(
     module.router
     for module in (
         account,
+        contact_pages,
         incident_page,
         incident_actions,
         status,

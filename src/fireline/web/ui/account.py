@@ -1,4 +1,4 @@
-"""Log in, log out, change your password, manage your API tokens."""
+"""Log in, log out, change your password, manage your API tokens; the account page."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from fireline.bootstrap import Fireline
 from fireline.errors import FirelineError, TooManyAttempts
 from fireline.services.admin import auth, web_sessions
+from fireline.services.paging import contact_tests, contacts
 from fireline.web.deps import Uow, client_address
 from fireline.web.ui.session import (
     COOKIE,
@@ -109,29 +110,37 @@ def log_out(request: Request, uow: Uow, _: AnyUserActs) -> Response:
     return response
 
 
-def _account_page(
+def account_page(
     request: Request,
     uow: Uow,
     user_id: str,
     status: int = 200,
     **context: object,
 ) -> Response:
+    """The account page: password, API tokens, contact methods with their latest tests."""
     tokens = auth.list_tokens(uow=uow, user_id=user_id)
     defaults: dict[str, object] = {"new_token": None, "error": None, "notice": None}
-    return render(request, "account.html", status, tokens=tokens, **{**defaults, **context})
+    mine = _contacts(uow, user_id)
+    return render(request, "account.html", status, tokens=tokens, **mine, **{**defaults, **context})
+
+
+def _contacts(uow: Uow, user_id: str) -> dict[str, object]:
+    tests = contact_tests.recent(uow=uow, who=auth.Principal(user_id, "viewer"), owner=user_id)
+    latest = {tested.contact: tested for tested in reversed(tests)}  # the newest wins
+    return {"contacts": contacts.of_user(uow=uow, user_id=user_id), "latest_tests": latest}
 
 
 @router.get("/account")
 def account(request: Request, uow: Uow, login: SignedIn, changed: bool = False) -> Response:
     notice = "Password changed. Every other session has been logged out." if changed else None
-    return _account_page(request, uow, login.principal.user_id, notice=notice)
+    return account_page(request, uow, login.principal.user_id, notice=notice)
 
 
 @router.post("/account/password")
 def change_password(request: Request, uow: Uow, login: AnyUserActs, form: FormBody) -> Response:
     user_id = login.principal.user_id
     if form.get("new") != form.get("repeat"):
-        return _account_page(
+        return account_page(
             request, uow, user_id, 422, error="The two new passwords differ. Nothing changed."
         )
     try:
@@ -139,7 +148,7 @@ def change_password(request: Request, uow: Uow, login: AnyUserActs, form: FormBo
             uow=uow, user_id=user_id, current=form.get("current"), new=form.get("new")
         )
     except FirelineError as error:
-        return _account_page(request, uow, user_id, error.status, error=error.message)
+        return account_page(request, uow, user_id, error.status, error=error.message)
     response = RedirectResponse("/account?changed=1", status_code=303)
     set_session_cookie(request, response, cookie)
     return response
@@ -149,7 +158,7 @@ def change_password(request: Request, uow: Uow, login: AnyUserActs, form: FormBo
 def create_token(request: Request, uow: Uow, login: AnyUserActs, form: FormBody) -> Response:
     name = (form.optional("name") or "api")[:120]
     token = auth.create_token(uow=uow, user_id=login.principal.user_id, name=name)
-    return _account_page(request, uow, login.principal.user_id, new_token=token)
+    return account_page(request, uow, login.principal.user_id, new_token=token)
 
 
 @router.post("/account/tokens/{token_id}/revoke")
@@ -162,7 +171,7 @@ def revoke_token(
     try:
         auth.revoke_token(uow=uow, principal=login.principal, token_id=token_id)
     except FirelineError as error:
-        return _account_page(
+        return account_page(
             request, uow, login.principal.user_id, error.status, error=error.message
         )
     return RedirectResponse("/account", status_code=303)

@@ -12,6 +12,7 @@ from fireline import bus
 from fireline.config import Settings
 from fireline.domain.throttle import Throttle
 from fireline.notify import ChannelNotifier, Message, Notifier
+from fireline.notify.apprise import AppriseNotifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
 from fireline.notify.inbox import InboxNotifier, Keep
@@ -102,6 +103,7 @@ def build_notifier(settings: Settings, *, install: str, keep: Keep | None = None
         "slack": ChatNotifier(client, slack_message),
         "mattermost": ChatNotifier(client, slack_message),
         "teams": ChatNotifier(client, teams_message),
+        "apprise": AppriseNotifier(),
     }
     if keep is not None:
         adapters["inbox"] = InboxNotifier(keep)

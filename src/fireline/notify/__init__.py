@@ -46,6 +46,28 @@ class Receipt:
     status: str = ""
 
 
+def plain_text(message: Message) -> str:
+    """The message for people, in plain text with whole links (email, Apprise's channels)."""
+    about = (
+        []
+        if message.kind == "test"
+        else [
+            f"Incident #{message.incident_id}, phase {message.phase}, "
+            f"priority {message.priority or '-'}."
+        ]
+    )
+    lines = [
+        message.title,
+        "",
+        *([message.text, ""] if message.text else []),
+        *about,
+        f"Details: {message.url}",
+    ]
+    if message.ack_url:
+        lines.append(f"Acknowledge: {message.ack_url}")
+    return "\n".join(lines) + "\n"
+
+
 class DeliveryFailed(Exception):
     """The channel did not take the message; ``temporary`` failures are retried."""
 

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from fireline.notify import DeliveryFailed, Message, Receipt
+from fireline.notify import DeliveryFailed, Message, Receipt, plain_text
 
 
 class EmailNotifier:
@@ -47,7 +47,7 @@ class EmailNotifier:
         mail["Message-ID"] = self._message_id(message, contact)
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to pages
         mail["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
-        mail.set_content(_body(message), cte="8bit")  # links stay whole for people and tests
+        mail.set_content(plain_text(message), cte="8bit")  # links stay whole for people and tests
         try:
             with smtplib.SMTP(self.host, self.port, timeout=10) as smtp:
                 if self.starttls:
@@ -69,17 +69,3 @@ class EmailNotifier:
         delivery = f"{self.install}:{message.idempotency_key}:{contact['id']}"
         digest = hashlib.sha256(delivery.encode()).hexdigest()[:32]
         return f"<{digest}.{message.incident_id}@{self.domain}>"
-
-
-def _body(message: Message) -> str:
-    lines = [
-        message.title,
-        "",
-        *([message.text, ""] if message.text else []),
-        f"Incident #{message.incident_id}, phase {message.phase}, "
-        f"priority {message.priority or '-'}.",
-        f"Details: {message.url}",
-    ]
-    if message.ack_url:
-        lines.append(f"Acknowledge: {message.ack_url}")
-    return "\n".join(lines) + "\n"

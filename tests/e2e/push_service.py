@@ -78,7 +78,8 @@ class PushService:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the http.server API
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                status, headers = service.take(self.path, dict(self.headers), body)
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                status, headers = service.take(self.path, headers, body)
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -129,12 +130,14 @@ class PushService:
         self.received.append(Received(device.id, json.loads(payload), claims, headers))
         return 201, {"Location": f"{self.origin}/m/{uuid.uuid4().hex}"}
 
-    def _check(self, device: Subscribed, headers: dict[str, str]) -> tuple[int, str, dict[str, Any]]:
-        if "TTL" not in headers:
+    def _check(
+        self, device: Subscribed, headers: dict[str, str]
+    ) -> tuple[int, str, dict[str, Any]]:
+        if "ttl" not in headers:  # header names in lower case
             return 400, "no TTL header", {}
-        if headers.get("Content-Encoding") != "aes128gcm":
+        if headers.get("content-encoding") != "aes128gcm":
             return 415, "not aes128gcm", {}
-        scheme, _, fields = headers.get("Authorization", "").partition(" ")
+        scheme, _, fields = headers.get("authorization", "").partition(" ")
         parts = dict(p.strip().split("=", 1) for p in fields.split(",") if "=" in p)
         if scheme != "vapid" or "t" not in parts or "k" not in parts:
             return 401, "no VAPID authorization", {}

@@ -98,7 +98,7 @@ class PushNotifier:
             response = webpush(
                 subscription_info=_subscription(device),
                 data=data,
-                vapid_private_key=Vapid.from_raw(_b64url(targets.vapid_key)),
+                vapid_private_key=Vapid.from_raw(_b64url(targets.vapid_key).encode()),
                 vapid_claims={"sub": targets.subject},  # webpush adds aud and exp to it
                 ttl=TTL_SECONDS,
                 timeout=10,

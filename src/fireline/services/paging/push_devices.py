@@ -59,9 +59,18 @@ class DeviceCreate(BaseModel):
     keys: DeviceKeys
     name: str = Field(default="", max_length=200, description="Shown in your list of devices.")
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not value.isprintable():
+            raise ValueError("name must be printable text")
+        return value
+
     @field_validator("endpoint")
     @classmethod
     def _endpoint(cls, value: str) -> str:
+        if not value.isprintable() or any(c.isspace() for c in value):
+            raise ValueError("endpoint must be the push service's https URL")
         parts = urlsplit(value)
         if parts.scheme == "https" and parts.hostname:
             return value

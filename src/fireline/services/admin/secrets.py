@@ -66,12 +66,12 @@ def list_secrets(*, uow: UnitOfWork) -> list[SecretRead]:
 
 
 def _new(uow: UnitOfWork, purpose: Purpose) -> bytes:
-    value = _p256_private_key() if purpose == "web-push" else secrets.token_bytes(32)
+    value = p256_private_key() if purpose == "web-push" else secrets.token_bytes(32)
     uow.settings.put(_setting(purpose), {"value": value.hex(), "created_at": uow.now().isoformat()})
     return value
 
 
-def _p256_private_key() -> bytes:
+def p256_private_key() -> bytes:
     """A new ECDSA P-256 private key, as its 32-byte scalar (VAPID's "raw" form)."""
     number = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
     return number.to_bytes(32, "big")

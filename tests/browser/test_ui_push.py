@@ -1,14 +1,18 @@
 """In a real browser: Fireline's service worker registers from the account page, and a page
 pushed to a device (sent by Fireline through pywebpush to the local Web Push service, which
-decrypted it) is shown by the worker's own code; pressing Acknowledge acknowledges the
+decrypted it) is shown by the worker's push handler; pressing Acknowledge acknowledges the
 incident with no session, and the timeline says it came from a push notification.
 
 Headless Chromium has no push service to subscribe with (PushManager.subscribe fails), so the
-device is turned on with a subscription from the local push service, and the worker's
-notification-click handler is called in the worker itself with the notification it showed."""
+device is turned on with a subscription from the local push service, the decrypted payload is
+handed to the worker's push event through the DevTools protocol (what the browser does with a
+message from its push service), and the worker's notification-click handler is called in the
+worker itself with the notification it showed (a headless browser has no notification to
+click)."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -22,16 +26,44 @@ from tests.e2e.push_service import PushService
 from tests.e2e.test_push import CAROL, CAROL_WITH_PUSH
 from tests.e2e.ui_support import set_passwords
 
-SHOW = (
-    "payload => showPage(payload).then(() => self.registration.getNotifications())"
-    ".then(shown => shown.map(n => ({title: n.title, body: n.body, actions: n.actions})))"
-)
 ACKNOWLEDGE = (
     "tag => self.registration.getNotifications({tag})"
     ".then(shown => onNotificationClick(shown[0], 'ack'))"
     ".then(() => self.registration.getNotifications())"
     ".then(shown => shown.map(n => ({title: n.title, body: n.body})))"
 )
+
+
+SHOWN = (
+    "() => self.registration.getNotifications()"
+    ".then(shown => shown.map(n => ({title: n.title, tag: n.tag, actions: n.actions})))"
+)
+
+
+def deliver_push(context: Any, page: Any, origin: str, data: str) -> None:
+    """Hand the service worker a push message, as the browser does once it has decrypted one
+    (Chromium's DevTools protocol: ServiceWorker.deliverPushMessage)."""
+    cdp = context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 20
+    while not registrations and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    [registration] = [r for r in registrations if r["scopeURL"] == f"{origin}/"]
+    message = {"origin": f"{origin}/", "registrationId": registration["registrationId"]}
+    cdp.send("ServiceWorker.deliverPushMessage", {**message, "data": data})
+
+
+def _wait_for_notifications(worker: Any, page: Any) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 20
+    while not (shown := worker.evaluate(SHOWN)) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    result: list[dict[str, Any]] = shown
+    return result
 
 
 def _worker(context: Any, deadline: float) -> Any:
@@ -82,9 +114,13 @@ def test_the_worker_shows_a_pushed_page_and_its_acknowledge_button_acknowledges(
     payload = next(p for p in service.payloads() if p["incident"] == number)
     service.close()
 
-    [shown] = worker.evaluate(SHOW, payload)
-    assert shown["title"].endswith(f"#{number} Cart empties")
-    assert [(a["action"], a["title"]) for a in shown["actions"]] == [
+    deliver_push(context, page, server.url, json.dumps(payload))  # the worker's push event
+    shown = _wait_for_notifications(worker, page)
+
+    assert [n["tag"] for n in shown] == [payload["tag"]]
+    [notification] = shown
+    assert notification["title"].endswith(f"#{number} Cart empties")
+    assert [(a["action"], a["title"]) for a in notification["actions"]] == [
         ("ack", "Acknowledge"),
         ("open", "Open"),
     ]

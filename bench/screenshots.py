@@ -1,19 +1,23 @@
 """The README's screenshot, and every page on a desktop and a phone for a look at 3 a.m.
 
     .venv/bin/python bench/screenshots.py [--out docs/img/incident.png] [--pages DIR]
+        [--push docs/img/push-devices.png]
 
 Serves a fresh SQLite database with the example organisation and one
 realistic incident (opened by an Alertmanager alert, then worked by alice and
 bob through the same services as the API), and drives Debian's Chromium
 (``/usr/bin/chromium``) with Playwright: it writes the incident page to
 ``--out``, and with ``--pages`` every main page, 1280 and 375 pixels wide, to
-that directory. Never downloads a browser.
+that directory; with ``--push``, bob's push devices on his account page. Never downloads a
+browser.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+import os
 import socket
 import tempfile
 import threading
@@ -23,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import sync_playwright
 
 from fireline.bootstrap import Fireline, build
@@ -34,6 +40,7 @@ from fireline.services.alerting import ingest as alerts
 from fireline.services.alerting import silences
 from fireline.services.alerting.ingest import Submission
 from fireline.services.incidents import commands as incidents
+from fireline.services.paging import push_devices
 from fireline.web.app import create_app
 
 ROOT = Path(__file__).parent.parent
@@ -128,6 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs/img/incident.png")
     parser.add_argument("--pages", type=Path, help="also save every page here")
+    parser.add_argument("--push", type=Path, help="also save bob's push devices here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         core = build(Settings(database_url=f"sqlite:///{directory}/shots.db"))
@@ -142,6 +150,8 @@ def main() -> None:
             page.screenshot(path=str(args.out))
             if args.pages:
                 shoot_pages(browser, url, args.pages)
+            if args.push:
+                shoot_push_devices(browser, core, url, args.push)
             browser.close()
         server.should_exit = True
         thread.join(timeout=10)
@@ -159,6 +169,38 @@ def shoot_pages(browser: Any, url: str, directory: Path) -> None:
             slug = path.strip("/").replace("/", "-") or "board"
             page.screenshot(path=str(directory / f"{name}-{slug}.png"))
         page.close()
+
+
+DEVICES = {  # where real browsers' subscriptions point
+    "Chrome on Android": "https://fcm.googleapis.com/fcm/send/",
+    "Safari on iOS": "https://web.push.apple.com/",
+    "Firefox on Linux": "https://updates.push.services.mozilla.com/wpush/v2/",
+}
+
+
+def shoot_push_devices(browser: Any, core: Fireline, url: str, out: Path) -> None:
+    """Bob's account page after he turned on push on three devices."""
+    bob = auth.Principal("bob", "responder")
+    for name, service in DEVICES.items():
+        point = ec.generate_private_key(ec.SECP256R1()).public_key()
+        raw = point.public_bytes(Encoding.X962, PublicFormat.UncompressedPoint)
+        keys = {"p256dh": _b64url(raw), "auth": _b64url(os.urandom(16))}
+        device = {"endpoint": service + _b64url(os.urandom(24)), "keys": keys, "name": name}
+        push_devices.subscribe(
+            uow=core.uow(), who=bob, device=push_devices.DeviceCreate.model_validate(device)
+        )
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    log_in(page, url, "bob")
+    page.goto(f"{url}/account")
+    section = page.locator("#push-devices")
+    section.scroll_into_view_if_needed()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    section.screenshot(path=str(out))
+    page.close()
+
+
+def _b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 if __name__ == "__main__":

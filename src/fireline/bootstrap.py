@@ -16,11 +16,12 @@ from fireline.notify.apprise import AppriseNotifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
 from fireline.notify.inbox import InboxNotifier, Keep
+from fireline.notify.push import DeviceBook, PushNotifier, PushTargets
 from fireline.notify.webhook import WebhookNotifier
 from fireline.services.admin import base_url
 from fireline.services.admin.organisation import install_id, register_shipped_workflows
 from fireline.services.admin.throttling import Attempts
-from fireline.services.paging import inbox
+from fireline.services.paging import inbox, push_devices
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
 from fireline.storage.rate_limits import DatabaseStorage
@@ -53,8 +54,24 @@ class Fireline:
             with self.uow() as uow:
                 install = install_id(uow)
                 uow.commit()
-            self.notifier = build_notifier(self.settings, install=install, keep=self._keep_in_inbox)
+            book = DeviceBook(targets=self._push_targets, drop=self._drop_push_device)
+            self.notifier = build_notifier(
+                self.settings, install=install, keep=self._keep_in_inbox, devices=book
+            )
         return self.notifier
+
+    def _push_targets(self, message: Message) -> PushTargets:
+        return push_devices.targets(uow=self.uow(), message=message, subject=self.vapid_subject())
+
+    def _drop_push_device(self, endpoint: str) -> None:
+        push_devices.drop(uow=self.uow(), endpoint=endpoint)
+
+    def vapid_subject(self) -> str:
+        """The VAPID ``sub`` of Fireline's push pages (FIRELINE_VAPID_SUBJECT or derived)."""
+        settings = self.settings
+        return push_devices.vapid_subject(
+            settings.vapid_subject, self.base_url(), settings.smtp_from
+        )
 
     def _keep_in_inbox(self, contact: dict[str, Any], message: Message) -> None:
         inbox.keep(uow=self.uow(), contact=contact, message=message)
@@ -93,10 +110,16 @@ def prepare_database(fireline: Fireline) -> None:
         uow.commit()
 
 
-def build_notifier(settings: Settings, *, install: str, keep: Keep | None = None) -> Notifier:
+def build_notifier(
+    settings: Settings,
+    *,
+    install: str,
+    keep: Keep | None = None,
+    devices: DeviceBook | None = None,
+) -> Notifier:
     """Every channel Fireline delivers pages through, by contact method type (the inbox when
-    given a way to ``keep`` its messages: the core's database); ``install`` names this
-    installation in mail Message-IDs."""
+    given a way to ``keep`` its messages, push when given people's ``devices``: the core's
+    database); ``install`` names this installation in mail Message-IDs."""
     client = httpx.Client()
     adapters: dict[str, Notifier] = {
         "webhook": WebhookNotifier(client),
@@ -107,6 +130,8 @@ def build_notifier(settings: Settings, *, install: str, keep: Keep | None = None
     }
     if keep is not None:
         adapters["inbox"] = InboxNotifier(keep)
+    if devices is not None:
+        adapters["push"] = PushNotifier(devices)
     if settings.smtp_host:
         adapters["email"] = EmailNotifier(
             settings.smtp_host,

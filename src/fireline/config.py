@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     smtp_from: str = Field(
         default="fireline@localhost", description="The From address of email pages."
     )
+    vapid_subject: str = Field(
+        default="",
+        description=(
+            "Who push services may contact about Fireline's push pages (VAPID `sub`): a "
+            "`mailto:` address or an https URL. Empty: `base_url` when it is https, else "
+            "`mailto:` and `smtp_from`. Apple's push service refuses `localhost` addresses."
+        ),
+    )
     smtp_starttls: bool = Field(default=False, description="Use STARTTLS with the mail server.")
     smtp_username: str = Field(default="", description="Mail server login, if it needs one.")
     smtp_password: str = Field(default="", description="Mail server password.")

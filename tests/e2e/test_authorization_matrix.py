@@ -47,6 +47,7 @@ VALUES = {
     "token": "1.bob.1.nope",
     "schedule": "payments-primary",
     "key": "nope",
+    "device_id": "999",
 }
 
 API = {
@@ -123,6 +124,11 @@ API = {
     ("GET", "/api/v1/users/{user_id}"): "viewer",
     ("GET", "/api/v1/workflows"): "viewer",
     ("GET", "/api/v1/workflows/{workflow_id}"): "viewer",
+    # Web Push: the public key, and the caller's own devices only
+    ("GET", "/api/v1/push/key"): "viewer",
+    ("GET", "/api/v1/me/push-subscriptions"): "viewer",
+    ("POST", "/api/v1/me/push-subscriptions"): "viewer",
+    ("DELETE", "/api/v1/me/push-subscriptions/{device_id}"): "viewer",
 }
 
 UI = {
@@ -178,6 +184,9 @@ UI = {
     ("GET", "/follow-ups"): "viewer",
     ("GET", "/incidents/{incident_id}/drill-report"): "viewer",
     ("GET", "/reports"): "viewer",
+    ("POST", "/account/push-devices"): "viewer",
+    ("POST", "/account/push-devices/off"): "viewer",
+    ("POST", "/account/push-devices/{device_id}/delete"): "viewer",
 }
 
 # The app's own routes beside the API and the UI: each guards itself (a key, a token or a
@@ -198,6 +207,9 @@ OWN = {
     ("POST", "/ack/{token}"): "anyone",
     ("GET", "/ical/{token}.ics"): "anyone",
     ("GET", "/ical/{token}/{schedule}.ics"): "anyone",
+    ("GET", "/sw.js"): "anyone",
+    ("GET", "/manifest.webmanifest"): "anyone",
+    ("POST", "/push/ack/{token}"): "anyone",  # a signed token from a push notification
 }
 
 

@@ -141,7 +141,9 @@ def secret_list(ctx: Context) -> None:
 @connected
 def secret_rotate(
     ctx: Context,
-    purpose: Annotated[str, typer.Argument(help="ack-links or calendar-feeds.")],
+    purpose: Annotated[
+        str, typer.Argument(help="ack-links, calendar-feeds, web-push or push-actions.")
+    ],
 ) -> None:
     """Replace a signing key; every link signed with the old one stops working at once."""
     ctx.emit(ctx.call("POST", f"/secrets/{purpose}/rotate"), render.secret_rotated)

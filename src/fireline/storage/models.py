@@ -511,3 +511,18 @@ class InboxMessage(Base):
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_inbox_messages_user_id", "user_id", "id"), NEVER_REUSED)
+
+
+class PushDevice(Base):
+    """One browser or phone a person turned on "Notify this device" on: its Web Push
+    subscription (the push service's ``endpoint`` and the browser's ``p256dh``/``auth`` keys)."""
+
+    __tablename__ = "push_devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    endpoint: Mapped[str] = mapped_column(String(2000))
+    p256dh: Mapped[str] = mapped_column(String(200))
+    auth: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))  # what the person called it, or its browser
+    created_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("endpoint", name="uq_push_devices_endpoint"), NEVER_REUSED)

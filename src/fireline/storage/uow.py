@@ -20,6 +20,7 @@ from fireline.storage.directory import DirectoryRepository, SettingsRepository
 from fireline.storage.inbox import InboxRepository
 from fireline.storage.incidents import IncidentRepository
 from fireline.storage.jobs import JobRepository
+from fireline.storage.push_devices import PushDeviceRepository
 from fireline.storage.reports import ReportRepository
 from fireline.storage.review import ReviewRepository
 from fireline.storage.search import SearchRepository
@@ -53,6 +54,7 @@ class UnitOfWork:
     search: SearchRepository
     webhook_secrets: WebhookSecretRepository
     audit: AuditRepository
+    push_devices: PushDeviceRepository
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, react: Reactor) -> None:
         self._sessions = sessions
@@ -92,6 +94,7 @@ class UnitOfWork:
         self.search = SearchRepository(session)
         self.webhook_secrets = WebhookSecretRepository(session)
         self.audit = AuditRepository(session)
+        self.push_devices = PushDeviceRepository(session)
         return self
 
     def __exit__(

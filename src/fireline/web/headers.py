@@ -16,6 +16,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",  # the API docs' stylesheet draws its icons as data: URLs
         "connect-src 'self'",
+        "worker-src 'self'",  # the service worker (/sw.js): push pages and their buttons
+        "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

@@ -4,6 +4,10 @@ An acknowledge link and a calendar feed URL are each signed with a key of their 
 one never lets anyone mint the other, and no key is ever given to a webhook receiver (those
 verify with their contact's own ``whsec_`` secret). Rotating a key makes every link signed with
 the old one invalid at once: that is what rotation after a leak is for.
+
+``web-push`` is Fireline's VAPID key (an ECDSA P-256 private key): push services accept pages
+only when they are signed with the key a device subscribed with, so rotating it means every
+person turns "Notify this device" on again. Only its public half is ever shown.
 """
 
 from __future__ import annotations
@@ -12,17 +16,20 @@ import secrets
 from datetime import datetime
 from typing import Literal, get_args
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel
 
 from fireline.errors import InvalidInput
 from fireline.services.admin import audit
 from fireline.storage.uow import UnitOfWork
 
-Purpose = Literal["ack-links", "calendar-feeds"]
+Purpose = Literal["ack-links", "calendar-feeds", "web-push", "push-actions"]
 PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
 DESCRIPTIONS: dict[Purpose, str] = {
     "ack-links": "signs the acknowledge links in pages",
     "calendar-feeds": "signs the personal calendar feed URLs",
+    "web-push": "Fireline's VAPID key: signs pages to push services (rotating it turns devices off)",
+    "push-actions": "signs the Acknowledge button of push notifications",
 }
 
 
@@ -59,9 +66,15 @@ def list_secrets(*, uow: UnitOfWork) -> list[SecretRead]:
 
 
 def _new(uow: UnitOfWork, purpose: Purpose) -> bytes:
-    value = secrets.token_bytes(32)
+    value = p256_private_key() if purpose == "web-push" else secrets.token_bytes(32)
     uow.settings.put(_setting(purpose), {"value": value.hex(), "created_at": uow.now().isoformat()})
     return value
+
+
+def p256_private_key() -> bytes:
+    """A new ECDSA P-256 private key, as its 32-byte scalar (VAPID's "raw" form)."""
+    number = ec.generate_private_key(ec.SECP256R1()).private_numbers().private_value
+    return number.to_bytes(32, "big")
 
 
 def _read(uow: UnitOfWork, purpose: Purpose) -> SecretRead:

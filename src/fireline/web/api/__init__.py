@@ -6,7 +6,17 @@ from fastapi import FastAPI
 
 from fireline.bootstrap import Fireline
 from fireline.web import problems
-from fireline.web.api import admin, alerts, contacts, inbox, incidents, oncall, reports, review
+from fireline.web.api import (
+    admin,
+    alerts,
+    contacts,
+    inbox,
+    incidents,
+    oncall,
+    push,
+    reports,
+    review,
+)
 
 PREFIX = "/api/v1"
 
@@ -21,6 +31,7 @@ def include(app: FastAPI) -> None:
         admin.router,
         contacts.router,
         inbox.router,
+        push.router,
         reports.router,
     ):
         app.include_router(router, prefix=PREFIX)

@@ -20,6 +20,7 @@ from fireline.web.ui import (
     incident_actions,
     incident_page,
     oncall_pages,
+    push_pages,
     review_pages,
     status,
 )
@@ -32,6 +33,7 @@ ROUTERS = tuple(
     for module in (
         account,
         contact_pages,
+        push_pages,
         incident_page,
         incident_actions,
         status,

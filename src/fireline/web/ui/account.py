@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from fireline.bootstrap import Fireline
 from fireline.errors import FirelineError, TooManyAttempts
 from fireline.services.admin import auth, web_sessions
-from fireline.services.paging import contact_tests, contacts
+from fireline.services.paging import contact_tests, contacts, push_devices
 from fireline.web.deps import Uow, client_address
 from fireline.web.ui.session import (
     COOKIE,
@@ -120,8 +120,16 @@ def account_page(
     """The account page: password, API tokens, contact methods with their latest tests."""
     tokens = auth.list_tokens(uow=uow, user_id=user_id)
     defaults: dict[str, object] = {"new_token": None, "error": None, "notice": None}
-    mine = _contacts(uow, user_id)
+    mine = _contacts(uow, user_id) | _push(uow, user_id)
     return render(request, "account.html", status, tokens=tokens, **mine, **{**defaults, **context})
+
+
+def _push(uow: Uow, user_id: str) -> dict[str, object]:
+    who = auth.Principal(user_id, "viewer")
+    return {
+        "push_devices": push_devices.devices(uow=uow, who=who),
+        "push_key": push_devices.application_server_key(uow=uow).application_server_key,
+    }
 
 
 def _contacts(uow: Uow, user_id: str) -> dict[str, object]:

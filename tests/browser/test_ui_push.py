@@ -1,0 +1,150 @@
+"""In a real browser: Fireline's service worker registers from the account page, and a page
+pushed to a device (sent by Fireline through pywebpush to the local Web Push service, which
+decrypted it) is shown by the worker's push handler; pressing Acknowledge acknowledges the
+incident with no session, and the timeline says it came from a push notification.
+
+Headless Chromium has no push service to subscribe with (PushManager.subscribe fails), so the
+device is turned on with a subscription from the local push service, the decrypted payload is
+handed to the worker's push event through the DevTools protocol (what the browser does with a
+message from its push service), and the worker's notification-click handler is called in the
+worker itself with the notification it showed (a headless browser has no notification to
+click)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from fireline.services.admin.configuration import apply_config
+from fireline.services.paging import escalation
+from tests.browser.conftest import LiveServer, log_in
+from tests.conftest import EXAMPLE
+from tests.e2e.paging_support import work
+from tests.e2e.push_service import PushService
+from tests.e2e.test_push import CAROL, CAROL_WITH_PUSH
+from tests.e2e.ui_support import set_passwords
+
+ACKNOWLEDGE = (
+    "tag => self.registration.getNotifications({tag})"
+    ".then(shown => onNotificationClick(shown[0], 'ack'))"
+    ".then(() => self.registration.getNotifications())"
+    ".then(shown => shown.map(n => ({title: n.title, body: n.body})))"
+)
+
+
+SHOWN = (
+    "() => self.registration.getNotifications()"
+    ".then(shown => shown.map(n => ({title: n.title, tag: n.tag, actions: n.actions})))"
+)
+
+
+def deliver_push(context: Any, page: Any, origin: str, data: str) -> None:
+    """Hand the service worker a push message, as the browser does once it has decrypted one
+    (Chromium's DevTools protocol: ServiceWorker.deliverPushMessage)."""
+    cdp = context.new_cdp_session(page)
+    registrations: list[dict[str, Any]] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda e: registrations.extend(e["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 20
+    while not registrations and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    [registration] = [r for r in registrations if r["scopeURL"] == f"{origin}/"]
+    message = {"origin": f"{origin}/", "registrationId": registration["registrationId"]}
+    cdp.send("ServiceWorker.deliverPushMessage", {**message, "data": data})
+
+
+def _wait_for_notifications(worker: Any, page: Any) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 20
+    while not (shown := worker.evaluate(SHOWN)) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    result: list[dict[str, Any]] = shown
+    return result
+
+
+def _worker(context: Any, deadline: float) -> Any:
+    while not context.service_workers and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert context.service_workers, "the service worker did not register"
+    return context.service_workers[0]
+
+
+def test_the_worker_shows_a_pushed_page_and_its_acknowledge_button_acknowledges(
+    browser: Any, server: LiveServer, shots: Path
+) -> None:
+    core = server.core
+    apply_config(
+        uow=core.uow(), text=EXAMPLE.read_text().replace(CAROL, CAROL_WITH_PUSH), source="x.yaml"
+    )
+    set_passwords(core, "carol")
+    service = PushService()
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.grant_permissions(["notifications"], origin=server.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    log_in(page, server.url, "carol")
+    page.goto(f"{server.url}/account")
+    worker = _worker(context, time.monotonic() + 20)
+    assert worker.url == f"{server.url}/sw.js"
+
+    page.get_by_role("button", name="Notify this device").click()
+    deadline = time.monotonic() + 20
+    while "Not done" not in page.inner_text("#push-state") and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    # no push service behind headless Chromium: the page says so instead of failing silently
+    assert page.inner_text("#push-state").startswith("Not done: ")
+
+    with server.api("carol") as carol:  # what the page's script sends once subscribed
+        key = carol.get("/api/v1/push/key").json()["application_server_key"]
+        assert page.get_attribute("#push-this-device", "data-key") == key
+        body = {**service.subscribe(key), "name": "Chrome on Android"}
+        assert carol.post("/api/v1/me/push-subscriptions", json=body).status_code == 201
+    with server.api("bob") as bob:
+        declared = bob.post(
+            "/api/v1/incidents", json={"title": "Cart empties", "services": ["checkout-api"]}
+        )
+    number = declared.json()["id"]
+    escalation.escalate_now(uow=core.uow(), actor="bob", incident_id=number)  # pages carol now
+    work(core)  # what the embedded worker does in `fireline serve`
+    payload = next(p for p in service.payloads() if p["incident"] == number)
+    service.close()
+
+    deliver_push(context, page, server.url, json.dumps(payload))  # the worker's push event
+    shown = _wait_for_notifications(worker, page)
+
+    assert [n["tag"] for n in shown] == [payload["tag"]]
+    [notification] = shown
+    assert notification["title"].endswith(f"#{number} Cart empties")
+    assert [(a["action"], a["title"]) for a in notification["actions"]] == [
+        ("ack", "Acknowledge"),
+        ("open", "Open"),
+    ]
+    context.clear_cookies()  # from the lock screen: no session at all
+    after = worker.evaluate(ACKNOWLEDGE, payload["tag"])
+
+    assert after == [
+        {"title": "Acknowledged", "body": f"Incident #{number} is acknowledged; paging stopped."}
+    ]
+    with server.api("bob") as bob:
+        incident = bob.get(f"/api/v1/incidents/{number}").json()
+    assert incident["timestamps"]["acknowledged_at"] is not None
+    acknowledged = [e for e in incident["timeline"] if e["kind"] == "acknowledged"]
+    assert [(e["actor"], e["sentence"]) for e in acknowledged] == [
+        ("carol", "Acknowledged from a push notification; paging stopped")
+    ]
+
+    log_in(page, server.url, "carol")
+    page.goto(f"{server.url}/account")
+    devices = page.locator("#push-devices")
+    assert "Chrome on Android" in devices.inner_text()
+    devices.scroll_into_view_if_needed()
+    devices.screenshot(path=str(shots / "push-devices.png"))
+    with page.expect_navigation():
+        devices.get_by_role("button", name="Turn off push on Chrome on Android (1)").click()
+    assert "No device is turned on" in page.inner_text("#push-devices")
+    assert errors == []

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fireline.errors import Conflict, StaleState
 from fireline.storage.alerts import AlertRepository, SilenceRepository
 from fireline.storage.audit import AuditRepository
+from fireline.storage.chat_channels import ChatRepository
 from fireline.storage.db import READ_ONLY
 from fireline.storage.deliveries import DeliveryRepository
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
@@ -53,6 +54,7 @@ class UnitOfWork:
     search: SearchRepository
     webhook_secrets: WebhookSecretRepository
     audit: AuditRepository
+    chat: ChatRepository
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, react: Reactor) -> None:
         self._sessions = sessions
@@ -92,6 +94,7 @@ class UnitOfWork:
         self.search = SearchRepository(session)
         self.webhook_secrets = WebhookSecretRepository(session)
         self.audit = AuditRepository(session)
+        self.chat = ChatRepository(session)
         return self
 
     def __exit__(

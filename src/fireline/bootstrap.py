@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from slack_sdk import WebClient
 
 from fireline import bus
 from fireline.config import Settings
@@ -15,10 +16,13 @@ from fireline.notify import ChannelNotifier, Message, Notifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
 from fireline.notify.inbox import InboxNotifier, Keep
+from fireline.notify.mattermost import Buttons, MattermostNotifier
+from fireline.notify.slack_app import SlackAppNotifier, SlackNotifier
 from fireline.notify.webhook import WebhookNotifier
 from fireline.services.admin import base_url
 from fireline.services.admin.organisation import install_id, register_shipped_workflows
 from fireline.services.admin.throttling import Attempts
+from fireline.services.chatops import mattermost
 from fireline.services.paging import inbox
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
@@ -39,6 +43,7 @@ class Fireline:
     clock: Clock
     notifier: Notifier | None = None
     _attempts: Attempts | None = field(default=None, repr=False)
+    _slack: WebClient | None = field(default=None, repr=False)
 
     def attempts(self) -> Attempts:
         """Failed logins and tokens, counted in the database (shared by every process)."""
@@ -52,11 +57,31 @@ class Fireline:
             with self.uow() as uow:
                 install = install_id(uow)
                 uow.commit()
-            self.notifier = build_notifier(self.settings, install=install, keep=self._keep_in_inbox)
+            self.notifier = build_notifier(
+                self.settings,
+                install=install,
+                keep=self._keep_in_inbox,
+                slack=self.slack() if self.settings.slack_bot_token else None,
+                buttons=self._mattermost_buttons,
+            )
         return self.notifier
+
+    def slack(self) -> WebClient:
+        """Slack's Web API with the bot token, at FIRELINE_SLACK_API_URL (built on first use)."""
+        if self._slack is None:
+            base = self.settings.slack_api_url.rstrip("/") + "/"
+            self._slack = WebClient(token=self.settings.slack_bot_token or None, base_url=base)
+        return self._slack
 
     def _keep_in_inbox(self, contact: dict[str, Any], message: Message) -> None:
         inbox.keep(uow=self.uow(), contact=contact, message=message)
+
+    def _mattermost_buttons(self, incident_id: int) -> list[dict[str, Any]]:
+        base = self.base_url()
+        with self.uow() as uow:
+            found = mattermost.buttons(uow=uow, base_url=base, incident_id=incident_id)
+            uow.commit()  # the key is made on first use
+        return found
 
     def base_url(self) -> str:
         """Where pages, feeds and integration URLs point (services/admin/base_url.py)."""
@@ -92,15 +117,24 @@ def prepare_database(fireline: Fireline) -> None:
         uow.commit()
 
 
-def build_notifier(settings: Settings, *, install: str, keep: Keep | None = None) -> Notifier:
+def build_notifier(
+    settings: Settings,
+    *,
+    install: str,
+    keep: Keep | None = None,
+    slack: WebClient | None = None,
+    buttons: Buttons | None = None,
+) -> Notifier:
     """Every channel Fireline delivers pages through, by contact method type (the inbox when
-    given a way to ``keep`` its messages: the core's database); ``install`` names this
-    installation in mail Message-IDs."""
+    given a way to ``keep`` its messages: the core's database; the Slack app when given its
+    ``slack`` client; Mattermost buttons when given a way to sign them); ``install`` names
+    this installation in mail Message-IDs."""
     client = httpx.Client()
+    app = SlackAppNotifier(slack) if slack is not None else None
     adapters: dict[str, Notifier] = {
         "webhook": WebhookNotifier(client),
-        "slack": ChatNotifier(client, slack_message),
-        "mattermost": ChatNotifier(client, slack_message),
+        "slack": SlackNotifier(ChatNotifier(client, slack_message), app),
+        "mattermost": MattermostNotifier(client, buttons),
         "teams": ChatNotifier(client, teams_message),
     }
     if keep is not None:

@@ -6,7 +6,18 @@ from fastapi import FastAPI
 
 from fireline.bootstrap import Fireline
 from fireline.web import problems
-from fireline.web.api import admin, alerts, contacts, inbox, incidents, oncall, reports, review
+from fireline.web.api import (
+    admin,
+    alerts,
+    contacts,
+    inbox,
+    incidents,
+    mattermost,
+    oncall,
+    reports,
+    review,
+    slack,
+)
 
 PREFIX = "/api/v1"
 
@@ -22,6 +33,8 @@ def include(app: FastAPI) -> None:
         contacts.router,
         inbox.router,
         reports.router,
+        slack.router,
+        mattermost.router,
     ):
         app.include_router(router, prefix=PREFIX)
 

@@ -1,0 +1,144 @@
+"""The Slack app's request URLs: interactivity (buttons) and the ``/incident`` slash command.
+
+Slack signs each request (``v0``: HMAC-SHA256 of ``v0:timestamp:body`` with the app's signing
+secret); a request without a valid signature, or signed more than five minutes from Fireline's
+clock, is refused with 401 before anything is read from it. Slow work (the database, calls to
+Slack) runs on a worker thread, after the request's transaction has committed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.signature import Clock, SignatureVerifier
+from starlette.concurrency import run_in_threadpool
+
+from fireline.bootstrap import Fireline
+from fireline.errors import Unauthenticated
+from fireline.notify.chat import slack_escape
+from fireline.notify.slack_blocks import ACTION_PREFIX, blocks, fallback
+from fireline.services.chatops import buttons, commands, people
+from fireline.services.chatops.commands import Caller
+from fireline.services.chatops.slack import card_for
+from fireline.web.deps import Core
+
+router = APIRouter(tags=["chat"], include_in_schema=False)
+
+
+class _CoreClock(Clock):
+    """Slack's verifier reads Fireline's clock (a fixed one in tests)."""
+
+    def __init__(self, core: Fireline) -> None:
+        self.core = core
+
+    def now(self) -> float:
+        return self.core.clock().timestamp()
+
+
+async def _verified_form(request: Request, core: Fireline) -> dict[str, str]:
+    """The request's form fields, once its Slack signature holds; Unauthenticated otherwise."""
+    secret = core.settings.slack_signing_secret
+    if not secret:
+        raise Unauthenticated("the Slack app is not configured: set FIRELINE_SLACK_SIGNING_SECRET")
+    body = await request.body()
+    verifier = SignatureVerifier(secret, clock=_CoreClock(core))
+    if not verifier.is_valid_request(body, dict(request.headers)):
+        raise Unauthenticated(
+            "this request is not signed by Slack (X-Slack-Signature), or was signed more than "
+            "five minutes ago"
+        )
+    return {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
+
+
+def _email_of(core: Fireline) -> people.EmailOf:
+    def email_of(slack_user_id: str) -> str | None:
+        try:
+            answer = core.slack().users_info(user=slack_user_id)
+        except (SlackApiError, SlackClientError, OSError):
+            return None
+        profile = (answer.get("user") or {}).get("profile") or {}
+        return str(profile.get("email") or "") or None
+
+    return email_of
+
+
+def _fireline_user(core: Fireline, slack_user_id: str) -> str | None:
+    return people.slack_user(uows=core.uow, slack_user_id=slack_user_id, email_of=_email_of(core))
+
+
+@router.post("/slack/commands")
+async def slash_command(request: Request, core: Core) -> JSONResponse:
+    """``/incident …``: answered ephemerally (only the person who typed it sees the answer)."""
+    form = await _verified_form(request, core)
+    reply = await run_in_threadpool(_run_command, core, form)
+    return JSONResponse({"response_type": "ephemeral", "text": reply})
+
+
+def _run_command(core: Fireline, form: dict[str, str]) -> str:
+    slack_user_id = form.get("user_id", "")
+    with core.uow().read() as uow:
+        in_channel = uow.chat.incident_in("slack", form.get("channel_id", ""))
+    caller = Caller(
+        user_id=_fireline_user(core, slack_user_id),
+        via="slack",
+        unknown=people.unknown("Slack", slack_user_id),
+        channel_incident=in_channel,
+        escape=slack_escape,
+    )
+    return commands.run(
+        uows=core.uow, caller=caller, text=form.get("text", ""), base_url=core.base_url()
+    )
+
+
+@router.post("/slack/interactions")
+async def interaction(request: Request, core: Core) -> Response:
+    """A button on a Fireline card: act, then update the card in place (or explain, only to
+    the person who pressed it, why nothing happened)."""
+    form = await _verified_form(request, core)
+    try:
+        payload: dict[str, Any] = json.loads(form.get("payload", ""))
+    except ValueError:
+        return Response(status_code=400)
+    await run_in_threadpool(_press, core, payload)
+    return Response(status_code=200)
+
+
+def _press(core: Fireline, payload: dict[str, Any]) -> None:
+    pressed = [a for a in payload.get("actions") or [] if isinstance(a, dict)]
+    if payload.get("type") != "block_actions" or not pressed:
+        return
+    name = str(pressed[0].get("action_id", "")).removeprefix(ACTION_PREFIX)
+    action, value = buttons.action_of(name), str(pressed[0].get("value", ""))
+    if action is None or not value.isdigit():
+        return  # the Open button (a link) and anything not ours
+    slack_user_id = str((payload.get("user") or {}).get("id", ""))
+    channel = str((payload.get("channel") or payload.get("container") or {}).get("id", ""))
+    channel = channel or str((payload.get("container") or {}).get("channel_id", ""))
+    ts = str((payload.get("message") or {}).get("ts", "")) or str(
+        (payload.get("container") or {}).get("message_ts", "")
+    )
+    user_id = _fireline_user(core, slack_user_id)
+    if user_id is None:
+        _tell(core, channel, slack_user_id, people.unknown("Slack", slack_user_id))
+        return
+    result = buttons.press(
+        uows=core.uow, user_id=user_id, action=action, incident_id=int(value), via="slack"
+    )
+    if not result.done or result.view is None:
+        _tell(core, channel, slack_user_id, result.line)
+        return
+    card = card_for(result.view, core.base_url())
+    outcome = f"{result.line} (<@{slack_user_id}>)"
+    core.slack().chat_update(
+        channel=channel, ts=ts, text=fallback(card, outcome), blocks=blocks(card, outcome=outcome)
+    )
+
+
+def _tell(core: Fireline, channel: str, slack_user_id: str, text: str) -> None:
+    """A message only ``slack_user_id`` sees, in the channel they pressed the button in."""
+    core.slack().chat_postEphemeral(channel=channel, user=slack_user_id, text=text)

@@ -62,7 +62,8 @@ def blocks(
 
 def fallback(card: Card, outcome: str = "") -> str:
     """The message's plain text (notifications, screen readers)."""
-    text = f"{headline(card)} ({slack_escape(card.phase)}) {outcome}".strip()
+    said = f": {slack_escape(card.text)}" if card.text else ""
+    text = f"{headline(card)} ({slack_escape(card.phase)}){said} {outcome}".strip()
     return clip(text, SLACK_TEXT_LIMIT, card.url)
 
 

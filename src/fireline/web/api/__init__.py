@@ -12,11 +12,9 @@ from fireline.web.api import (
     contacts,
     inbox,
     incidents,
-    mattermost,
     oncall,
     reports,
     review,
-    slack,
 )
 
 PREFIX = "/api/v1"
@@ -33,8 +31,6 @@ def include(app: FastAPI) -> None:
         contacts.router,
         inbox.router,
         reports.router,
-        slack.router,
-        mattermost.router,
     ):
         app.include_router(router, prefix=PREFIX)
 

@@ -8,9 +8,10 @@ import hmac
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from fireline.bootstrap import Fireline
 from fireline.errors import InvalidInput, Unauthenticated
@@ -18,14 +19,11 @@ from fireline.services.chatops import buttons, commands, people
 from fireline.services.chatops import mattermost as buttons_of
 from fireline.services.chatops.commands import Caller
 from fireline.services.chatops.mattermost import mattermost_escape
-from fireline.web.deps import Core
-
-router = APIRouter(tags=["chat"], include_in_schema=False)
 
 
-@router.post("/mattermost/commands")
-async def slash_command(request: Request, core: Core) -> JSONResponse:
+async def slash_command(request: Request) -> JSONResponse:
     """``/incident …`` from Mattermost, answered ephemerally."""
+    core: Fireline = request.app.state.fireline
     body = await request.body()
     form = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
     expected = core.settings.mattermost_command_token
@@ -54,9 +52,9 @@ def _run_command(core: Fireline, form: dict[str, str]) -> str:
     )
 
 
-@router.post("/mattermost/actions")
-async def action(request: Request, core: Core) -> JSONResponse:
+async def action(request: Request) -> JSONResponse:
     """A button on a Fireline page in Mattermost: act, answer with the updated post."""
+    core: Fireline = request.app.state.fireline
     try:
         payload: dict[str, Any] = await request.json()
     except ValueError:
@@ -90,3 +88,11 @@ def _press(core: Fireline, payload: dict[str, Any], context: dict[str, Any]) -> 
     attachment = buttons_of.attachment(result.view, base, signed, result.line)
     message = f":rotating_light: {attachment['title']}"
     return {"update": {"message": message, "props": {"attachments": [attachment]}}}
+
+
+def routes() -> list[Route]:
+    """Mattermost's request URLs (the command token or a signed context is the credential)."""
+    return [
+        Route("/api/v1/mattermost/commands", slash_command, methods=["POST"]),
+        Route("/api/v1/mattermost/actions", action, methods=["POST"]),
+    ]

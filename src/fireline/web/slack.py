@@ -12,11 +12,12 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import Clock, SignatureVerifier
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from fireline.bootstrap import Fireline
 from fireline.errors import Unauthenticated
@@ -25,9 +26,6 @@ from fireline.notify.slack_blocks import ACTION_PREFIX, blocks, fallback
 from fireline.services.chatops import buttons, commands, people
 from fireline.services.chatops.commands import Caller
 from fireline.services.chatops.slack import card_for
-from fireline.web.deps import Core
-
-router = APIRouter(tags=["chat"], include_in_schema=False)
 
 
 class _CoreClock(Clock):
@@ -71,9 +69,9 @@ def _fireline_user(core: Fireline, slack_user_id: str) -> str | None:
     return people.slack_user(uows=core.uow, slack_user_id=slack_user_id, email_of=_email_of(core))
 
 
-@router.post("/slack/commands")
-async def slash_command(request: Request, core: Core) -> JSONResponse:
+async def slash_command(request: Request) -> JSONResponse:
     """``/incident …``: answered ephemerally (only the person who typed it sees the answer)."""
+    core: Fireline = request.app.state.fireline
     form = await _verified_form(request, core)
     reply = await run_in_threadpool(_run_command, core, form)
     return JSONResponse({"response_type": "ephemeral", "text": reply})
@@ -95,10 +93,10 @@ def _run_command(core: Fireline, form: dict[str, str]) -> str:
     )
 
 
-@router.post("/slack/interactions")
-async def interaction(request: Request, core: Core) -> Response:
+async def interaction(request: Request) -> Response:
     """A button on a Fireline card: act, then update the card in place (or explain, only to
     the person who pressed it, why nothing happened)."""
+    core: Fireline = request.app.state.fireline
     form = await _verified_form(request, core)
     try:
         payload: dict[str, Any] = json.loads(form.get("payload", ""))
@@ -142,3 +140,11 @@ def _press(core: Fireline, payload: dict[str, Any]) -> None:
 def _tell(core: Fireline, channel: str, slack_user_id: str, text: str) -> None:
     """A message only ``slack_user_id`` sees, in the channel they pressed the button in."""
     core.slack().chat_postEphemeral(channel=channel, user=slack_user_id, text=text)
+
+
+def routes() -> list[Route]:
+    """Slack's request URLs (their signature is their credential: no token, no session)."""
+    return [
+        Route("/api/v1/slack/commands", slash_command, methods=["POST"]),
+        Route("/api/v1/slack/interactions", interaction, methods=["POST"]),
+    ]

@@ -201,7 +201,11 @@ def test_admins_rotate_from_the_api_and_see_no_values(core: Fireline, client: Te
     responder = client.post("/api/v1/secrets/ack-links/rotate", headers=bearer("bob"))
 
     assert listed.status_code == 200
-    assert {s["purpose"] for s in listed.json()} == {"ack-links", "calendar-feeds"}
+    assert {s["purpose"] for s in listed.json()} == {
+        "ack-links",
+        "calendar-feeds",
+        "mattermost-actions",
+    }
     assert all(set(s) == {"purpose", "description", "created_at"} for s in listed.json())
     assert rotated.status_code == 200 and rotated.json()["purpose"] == "ack-links"
     assert unknown.status_code == 422 and "ack-links" in unknown.json()["detail"]

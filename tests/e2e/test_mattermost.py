@@ -156,3 +156,15 @@ def _all():  # type: ignore[no-untyped-def]
     from fireline.storage.incidents import IncidentFilter
 
     return IncidentFilter()
+
+
+def test_rotating_the_key_disables_the_buttons_already_posted(mattermost: Chat) -> None:
+    from fireline.services.admin import secrets
+
+    core, receiver, http = mattermost
+    incident_id, page = _paged(core, receiver)
+    context = page["attachments"][0]["actions"][0]["integration"]["context"]
+    secrets.rotate(uow=core.uow(), actor="alice", purpose="mattermost-actions")
+    assert _press(http, context).status_code == 401
+    view = incidents.get(uow=core.uow(), incident_id=incident_id).incident
+    assert view.timestamps.acknowledged_at is None

@@ -32,10 +32,10 @@ def slack(
         yield core, double, client(core)
 
 
-def _declare(core: Fireline, **fields: object) -> int:
+def _declare(core: Fireline, actor: str = "alice", **fields: object) -> int:
     view = incidents.declare(
         uow=core.uow(),
-        actor="alice",
+        actor=actor,
         title="Checkout 502s <!channel>",
         **fields,  # type: ignore[arg-type]
     )
@@ -253,3 +253,91 @@ def _all():  # type: ignore[no-untyped-def]
     from fireline.storage.incidents import IncidentFilter
 
     return IncidentFilter()
+
+
+def test_escalate_and_resolve_buttons(slack, clock: FakeClock) -> None:
+    core, double, http = slack
+    incident_id = _declare(core, actor="carol", services=["ledger"])  # alice may be paged
+    work(core)
+    escalate = press_body("U0BOB", "escalate", incident_id, "D0BOB", "1700000001.000100")
+    assert _post(http, "/api/v1/slack/interactions", escalate, clock).status_code == 200
+    assert "Escalated by bob from Slack" in double.state.called("chat.update")[0]["text"]
+    work(core)  # the next step (alice) was paged at once
+    assert [c for c in double.state.called("chat.postMessage") if c["channel"] == "D0ALICE"]
+    resolve = press_body("U0BOB", "resolve", incident_id, "D0BOB", "1700000001.000100")
+    assert _post(http, "/api/v1/slack/interactions", resolve, clock).status_code == 200
+    resolved = double.state.called("chat.update")[-1]
+    assert "Resolved by bob from Slack" in resolved["text"]
+    assert [b["text"]["text"] for b in resolved["blocks"][-1]["elements"]] == ["Open"]
+    view = incidents.get(uow=core.uow(), incident_id=incident_id).incident
+    assert view.timestamps.resolved_at is not None
+    again = press_body("U0BOB", "ack", incident_id, "D0BOB", "1700000001.000100")
+    assert _post(http, "/api/v1/slack/interactions", again, clock).status_code == 200
+    assert "Nothing changed" in double.state.called("chat.postEphemeral")[-1]["text"]
+
+
+def test_a_long_status_update_is_clipped_to_block_kit_limits(slack, clock: FakeClock) -> None:
+    core, double, _ = slack
+    incident_id = _declare(core, services=["checkout-api"], urgency="high")
+    work(core)
+    (channel_id,) = double.state.channels
+    long = "<!here> " + "x" * 5000
+    incidents.post_status_update(
+        uow=core.uow(), actor="alice", incident_id=incident_id, message=long
+    )
+    work(core)
+    update = [c for c in double.state.called("chat.postMessage") if c["channel"] == channel_id][-1]
+    sections = [b["text"]["text"] for b in update["blocks"] if b["type"] == "section"]
+    assert all(len(text) <= 3000 for text in sections)
+    assert sections[1].startswith("Status update (internal): &lt;!here&gt;")
+    assert sections[1].endswith("|full text>") and len(update["text"]) <= 4000
+
+
+def test_slack_refusing_the_token_fails_the_page_for_good(
+    database_url: str, clock: FakeClock
+) -> None:
+    with chat_core(database_url, clock) as (core, double):
+        double.state.token = "xoxb-another-token"  # Slack no longer knows ours: invalid_auth
+        incident_id = _declare(core, services=["ledger"])
+        work(core)
+        with core.uow() as uow:
+            (failed,) = [
+                d
+                for d in uow.deliveries.list_matching(incident_id=incident_id)
+                if d.contact == "bob-slack"
+            ]
+        assert failed.status == "failed" and "invalid_auth" in (failed.reason or "")
+
+
+def test_a_channel_contact_without_the_app_says_how_to_set_it_up(
+    database_url: str, clock: FakeClock
+) -> None:
+    from fireline.bootstrap import build_notifier
+    from fireline.config import Settings
+    from fireline.notify import DeliveryFailed, Message
+
+    notifier = build_notifier(Settings(database_url=database_url), install="x")
+    message = Message(
+        incident_id=1, title="T", priority=None, phase="p", idempotency_key="k", url="u"
+    )
+    with pytest.raises(DeliveryFailed, match="FIRELINE_SLACK_BOT_TOKEN") as failed:
+        notifier.send({"id": "s", "type": "slack", "channel": "C0123"}, message)
+    assert failed.value.temporary is False
+
+
+def test_a_test_page_through_the_app_has_no_buttons(slack, clock: FakeClock) -> None:
+    from fireline.services.admin.auth import Principal
+    from fireline.services.paging import contact_tests
+
+    core, double, _ = slack
+    tested = contact_tests.test(
+        uow=core.uow(),
+        notifier=core.pager(),
+        base_url=core.base_url(),
+        who=Principal(user_id="bob", role="responder"),
+        owner="bob",
+        contact_id="bob-slack",
+    )
+    (posted,) = double.state.called("chat.postMessage")
+    assert [b["type"] for b in posted["blocks"]] == ["section"]
+    assert tested.result == "delivered" and tested.provider_ref.startswith("D0BOB:")

@@ -238,8 +238,12 @@ def test_an_incident_channel_opens_invites_and_hears_the_news(slack, clock: Fake
     # a note typed in the channel lands on that incident's timeline
     reply = _command(http, clock, "U0BOB", "note Customers see errors again", channel=channel_id)
     assert reply.startswith("Noted on")
+    _command(http, clock, "U0BOB", "note 5 pods restarted", channel=channel_id)
     notes = incidents.get(uow=core.uow(), incident_id=incident_id, kinds=["note_added"]).timeline
-    assert [n.event.text for n in notes] == ["Customers see errors again"]  # type: ignore[attr-defined]
+    texts = [n.event.text for n in notes]  # type: ignore[attr-defined]
+    assert texts == ["Customers see errors again", "5 pods restarted"]
+    status = _command(http, clock, "U0DANA", "status", channel=channel_id)
+    assert f"#{incident_id}" in status and "Roles: commander: bob" in status
 
 
 def test_no_channel_below_the_chosen_priorities(slack, clock: FakeClock) -> None:

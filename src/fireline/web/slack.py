@@ -9,6 +9,9 @@ Slack) runs on a worker thread, after the request's transaction has committed.
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -26,6 +29,9 @@ from fireline.notify.slack_blocks import ACTION_PREFIX, blocks, fallback
 from fireline.services.chatops import buttons, commands, people
 from fireline.services.chatops.commands import Caller
 from fireline.services.chatops.slack import card_for
+from fireline.services.paging.channel_actions import Action
+
+log = logging.getLogger("fireline.slack")
 
 
 class _CoreClock(Clock):
@@ -106,40 +112,78 @@ async def interaction(request: Request) -> Response:
     return Response(status_code=200)
 
 
-def _press(core: Fireline, payload: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class _Press:
+    """One press of a Fireline button, as Slack describes it."""
+
+    action: Action
+    incident_id: int
+    slack_user_id: str
+    channel: str
+    ts: str
+
+
+def _read_press(payload: dict[str, Any]) -> _Press | None:
+    """The press a ``block_actions`` payload describes (None: the Open link, or not ours)."""
     pressed = [a for a in payload.get("actions") or [] if isinstance(a, dict)]
     if payload.get("type") != "block_actions" or not pressed:
-        return
+        return None
     name = str(pressed[0].get("action_id", "")).removeprefix(ACTION_PREFIX)
     action, value = buttons.action_of(name), str(pressed[0].get("value", ""))
     if action is None or not value.isdigit():
-        return  # the Open button (a link) and anything not ours
-    slack_user_id = str((payload.get("user") or {}).get("id", ""))
-    channel = str((payload.get("channel") or payload.get("container") or {}).get("id", ""))
-    channel = channel or str((payload.get("container") or {}).get("channel_id", ""))
-    ts = str((payload.get("message") or {}).get("ts", "")) or str(
-        (payload.get("container") or {}).get("message_ts", "")
-    )
-    user_id = _fireline_user(core, slack_user_id)
+        return None
+    container = payload.get("container") or {}
+    channel = (payload.get("channel") or {}).get("id") or container.get("channel_id", "")
+    ts = (payload.get("message") or {}).get("ts") or container.get("message_ts", "")
+    user = str((payload.get("user") or {}).get("id", ""))
+    return _Press(action, int(value), user, str(channel), str(ts))
+
+
+def _press(core: Fireline, payload: dict[str, Any]) -> None:
+    press = _read_press(payload)
+    if press is None:
+        return
+    user_id = _fireline_user(core, press.slack_user_id)
     if user_id is None:
-        _tell(core, channel, slack_user_id, people.unknown("Slack", slack_user_id))
+        _tell(core, press, people.unknown("Slack", press.slack_user_id))
         return
     result = buttons.press(
-        uows=core.uow, user_id=user_id, action=action, incident_id=int(value), via="slack"
+        uows=core.uow,
+        user_id=user_id,
+        action=press.action,
+        incident_id=press.incident_id,
+        via="slack",
     )
     if not result.done or result.view is None:
-        _tell(core, channel, slack_user_id, result.line)
+        _tell(core, press, slack_escape(result.line))
         return
     card = card_for(result.view, core.base_url())
-    outcome = f"{result.line} (<@{slack_user_id}>)"
-    core.slack().chat_update(
-        channel=channel, ts=ts, text=fallback(card, outcome), blocks=blocks(card, outcome=outcome)
+    outcome = f"{result.line} (<@{press.slack_user_id}>)"
+    _calling_slack(
+        lambda: core.slack().chat_update(
+            channel=press.channel,
+            ts=press.ts,
+            text=fallback(card, outcome),
+            blocks=blocks(card, outcome=outcome),
+        )
     )
 
 
-def _tell(core: Fireline, channel: str, slack_user_id: str, text: str) -> None:
-    """A message only ``slack_user_id`` sees, in the channel they pressed the button in."""
-    core.slack().chat_postEphemeral(channel=channel, user=slack_user_id, text=text)
+def _tell(core: Fireline, press: _Press, text: str) -> None:
+    """A message only the presser sees, in the channel they pressed the button in."""
+    _calling_slack(
+        lambda: core.slack().chat_postEphemeral(
+            channel=press.channel, user=press.slack_user_id, text=text
+        )
+    )
+
+
+def _calling_slack(call: Callable[[], object]) -> None:
+    """What was done is done: Slack failing to show it is logged, not turned into an error."""
+    try:
+        call()
+    except (SlackApiError, SlackClientError, OSError) as error:
+        log.warning("Slack did not take the card's update: %s", error)
 
 
 def routes() -> list[Route]:

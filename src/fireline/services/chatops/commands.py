@@ -118,14 +118,13 @@ def update(uows: Uows, caller: Caller, user: str, rest: str, base_url: str) -> s
 
 
 def note(uows: Uows, caller: Caller, user: str, rest: str, base_url: str) -> str:
-    usage = "/incident note ID TEXT"
-    first = rest.partition(" ")[0].removeprefix("#")
-    if caller.channel_incident is not None and not (first.isdigit() and " " in rest):
+    """In an incident's channel the note is that incident's, unless it starts with ``#ID``."""
+    if caller.channel_incident is not None and not rest.startswith("#"):
         incident_id, text = caller.channel_incident, rest
         if not text:
             raise Usage("/incident note TEXT")
     else:
-        incident_id, text = _split(rest, usage)
+        incident_id, text = _split(rest, "/incident note ID TEXT")
     with uows().read() as uow:
         channel_actions.check_actor(uow, user)
     view = incidents.add_note(uow=uows(), actor=user, incident_id=incident_id, text=text[:4000])

@@ -87,6 +87,8 @@ services:
     escalation_policy: default
     impact: high
     slack: {incident_channels: true, priorities: [P1, P2]}
+    announce:
+      - {id: payments-room, type: slack, channel: C0PAYMENTS, events: [declared, resolved]}
   - id: ledger
     name: Ledger
     team: payments

@@ -345,3 +345,15 @@ def test_a_test_page_through_the_app_has_no_buttons(slack, clock: FakeClock) -> 
     (posted,) = double.state.called("chat.postMessage")
     assert [b["type"] for b in posted["blocks"]] == ["section"]
     assert tested.result == "delivered" and tested.provider_ref.startswith("D0BOB:")
+
+
+def test_announcements_go_through_the_app_as_cards(slack, clock: FakeClock) -> None:
+    core, double, _ = slack
+    incident_id = _declare(core, services=["checkout-api"], urgency="high")
+    work(core)
+    (announced,) = [
+        c for c in double.state.called("chat.postMessage") if c["channel"] == "C0PAYMENTS"
+    ]
+    assert announced["blocks"][0]["text"]["text"].startswith(":mega: *P1 #")
+    assert "Incident declared by alice" in announced["blocks"][1]["text"]["text"]
+    assert announced["blocks"][-1]["block_id"] == f"incident-{incident_id}"

@@ -357,3 +357,12 @@ def test_announcements_go_through_the_app_as_cards(slack, clock: FakeClock) -> N
     assert announced["blocks"][0]["text"]["text"].startswith(":mega: *P1 #")
     assert "Incident declared by alice" in announced["blocks"][1]["text"]["text"]
     assert announced["blocks"][-1]["block_id"] == f"incident-{incident_id}"
+
+
+def test_a_signed_request_without_a_payload_is_a_clear_422(slack, clock: FakeClock) -> None:
+    _, double, http = slack
+    for body in ("payload=%5B1%5D", "payload=not-json", "nothing=here"):
+        response = _post(http, "/api/v1/slack/interactions", body, clock)
+        assert response.status_code == 422, body
+        assert response.json()["field"] == "payload"
+    assert double.state.calls == []

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fireline.bootstrap import Fireline
-from fireline.errors import Unauthenticated
+from fireline.errors import InvalidInput, Unauthenticated
 from fireline.notify.chat import slack_escape
 from fireline.notify.slack_blocks import ACTION_PREFIX, blocks, fallback
 from fireline.services.chatops import buttons, commands, people
@@ -105,9 +105,11 @@ async def interaction(request: Request) -> Response:
     core: Fireline = request.app.state.fireline
     form = await _verified_form(request, core)
     try:
-        payload: dict[str, Any] = json.loads(form.get("payload", ""))
+        payload = json.loads(form.get("payload", ""))
     except ValueError:
-        return Response(status_code=400)
+        payload = None
+    if not isinstance(payload, dict):
+        raise InvalidInput("send the `payload` Slack posts for an interaction", field="payload")
     await run_in_threadpool(_press, core, payload)
     return Response(status_code=200)
 

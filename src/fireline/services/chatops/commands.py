@@ -91,6 +91,7 @@ def _line(caller: Caller, view: IncidentView, base_url: str) -> str:
 
 
 def declare(uows: Uows, caller: Caller, user: str, rest: str, base_url: str) -> str:
+    """``declare TITLE``: a new incident, declared by the caller (no services)."""
     if not rest:
         raise Usage("/incident declare TITLE")
     with uows().read() as uow:
@@ -100,6 +101,7 @@ def declare(uows: Uows, caller: Caller, user: str, rest: str, base_url: str) -> 
 
 
 def acknowledge(uows: Uows, caller: Caller, user: str, rest: str, base_url: str) -> str:
+    """``ack ID``: acknowledge from this chat (paging stops everywhere)."""
     incident_id = _incident_id(rest, "/incident ack ID")
     view = channel_actions.act(
         uow=uows(), user_id=user, incident_id=incident_id, action="ack", via=caller.via
@@ -108,6 +110,7 @@ def acknowledge(uows: Uows, caller: Caller, user: str, rest: str, base_url: str)
 
 
 def update(uows: Uows, caller: Caller, user: str, rest: str, base_url: str) -> str:
+    """``update ID TEXT``: an internal status update."""
     incident_id, text = _split(rest, "/incident update ID TEXT")
     with uows().read() as uow:
         channel_actions.check_actor(uow, user)
@@ -132,6 +135,7 @@ def note(uows: Uows, caller: Caller, user: str, rest: str, base_url: str) -> str
 
 
 def status(uows: Uows, caller: Caller, user: str, rest: str, base_url: str) -> str:
+    """``status [ID]``: phase, acknowledgement, roles and services (in a channel: its incident)."""
     if not rest and caller.channel_incident is not None:
         rest = str(caller.channel_incident)
     view = incidents.get(uow=uows(), incident_id=_incident_id(rest, "/incident status ID"))
@@ -148,6 +152,7 @@ def status(uows: Uows, caller: Caller, user: str, rest: str, base_url: str) -> s
 
 
 def oncall(uows: Uows, caller: Caller, user: str, rest: str, base_url: str) -> str:
+    """``oncall [SCHEDULE]``: who is on call now, per schedule."""
     found = schedules.who(uow=uows(), schedule_id=rest or None)
     if not found:
         return "There are no schedules."

@@ -35,6 +35,7 @@ def slug(title: str) -> str:
 
 
 def channel_name(incident: Incident) -> str:
+    """``inc-<id>-<slug>``, within Slack's 80 characters."""
     return f"inc-{incident.id}-{slug(incident.title)}"[:NAME_LIMIT].rstrip("-")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from fireline.errors import Unauthenticated
 from fireline.notify.chat import SLACK_TEXT_LIMIT
 from fireline.services.admin import secrets
-from fireline.services.chatops.buttons import DONE, action_of
+from fireline.services.chatops.buttons import action_of
 from fireline.services.incidents.commands import IncidentView
 from fireline.services.paging.channel_actions import Action
 from fireline.storage.uow import UnitOfWork
@@ -29,6 +29,7 @@ def mattermost_escape(text: str) -> str:
 
 
 def signature(key: bytes, action: str, incident_id: int) -> str:
+    """HMAC-SHA256 of the button's action and incident (hex)."""
     return hmac.new(key, f"mattermost:{action}:{incident_id}".encode(), hashlib.sha256).hexdigest()
 
 
@@ -87,7 +88,3 @@ def attachment(
         "text": f"Phase: **{incident.phase}**" + (f"\n{outcome}" if outcome else ""),
         "actions": shown,
     }
-
-
-def outcome_line(action: Action, user_id: str) -> str:
-    return f"{DONE[action]} by {user_id} from Mattermost"

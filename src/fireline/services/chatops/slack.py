@@ -18,8 +18,3 @@ def card_for(view: IncidentView, base_url: str) -> Card:
         acknowledged=incident.timestamps.acknowledged_at is not None,
         resolved=incident.timestamps.resolved_at is not None,
     )
-
-
-def escape_mention(user_id: str, slack_user_id: str) -> str:
-    """Who acted, as Slack shows a person (``<@U…>``) beside their Fireline id."""
-    return f"<@{slack_user_id}> ({user_id})"

@@ -366,3 +366,17 @@ def test_a_signed_request_without_a_payload_is_a_clear_422(slack, clock: FakeClo
         assert response.status_code == 422, body
         assert response.json()["field"] == "payload"
     assert double.state.calls == []
+
+
+def test_the_account_page_tests_a_slack_app_contact(slack, clock: FakeClock) -> None:
+    from fireline.web.app import create_app
+    from tests.e2e.ui_support import WebUser, set_passwords
+
+    core, double, _ = slack
+    set_passwords(core, "bob")
+    bob = WebUser(create_app(fireline=core))
+    assert bob.log_in("bob").status_code == 303
+    assert "Slack D0BOB" in bob.get("/account").text
+    sent = bob.post("/account/contacts/bob-slack/test")
+    assert sent.status_code == 200 and "Test page to bob-slack delivered" in sent.text
+    assert [c["channel"] for c in double.state.called("chat.postMessage")] == ["D0BOB"]

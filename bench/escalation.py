@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
+import slack_page  # noqa: E402
 from ingest import free_port, recreate_postgres, wait_for  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
@@ -257,6 +258,7 @@ def main() -> None:
             url = recreate_postgres(server) if server else f"sqlite:///{workdir}/page.db"
             page = alert_to_page(url, args.alerts, workdir)
         print(f"| {name} | {lag[0]:.0f} | {lag[1]:.0f} | {page[0]:.0f} | {page[1]:.0f} |")
+    slack_page.table(engines, args.alerts)  # alert 2xx → Slack message (the Slack app, #13)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+from slack_sdk import WebClient
 
 from fireline import bus
 from fireline.config import Settings
@@ -16,11 +17,14 @@ from fireline.notify.apprise import AppriseNotifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
 from fireline.notify.inbox import InboxNotifier, Keep
+from fireline.notify.mattermost import Buttons, MattermostNotifier
 from fireline.notify.push import DeviceBook, PushNotifier, PushTargets
+from fireline.notify.slack_app import SlackAppNotifier, SlackNotifier
 from fireline.notify.webhook import WebhookNotifier
 from fireline.services.admin import base_url
 from fireline.services.admin.organisation import install_id, register_shipped_workflows
 from fireline.services.admin.throttling import Attempts
+from fireline.services.chatops import mattermost
 from fireline.services.paging import inbox, push_devices
 from fireline.storage.db import Database
 from fireline.storage.migrate import upgrade
@@ -41,6 +45,7 @@ class Fireline:
     clock: Clock
     notifier: Notifier | None = None
     _attempts: Attempts | None = field(default=None, repr=False)
+    _slack: WebClient | None = field(default=None, repr=False)
 
     def attempts(self) -> Attempts:
         """Failed logins and tokens, counted in the database (shared by every process)."""
@@ -56,9 +61,21 @@ class Fireline:
                 uow.commit()
             book = DeviceBook(targets=self._push_targets, drop=self._drop_push_device)
             self.notifier = build_notifier(
-                self.settings, install=install, keep=self._keep_in_inbox, devices=book
+                self.settings,
+                install=install,
+                keep=self._keep_in_inbox,
+                devices=book,
+                slack=self.slack() if self.settings.slack_bot_token else None,
+                buttons=self._mattermost_buttons,
             )
         return self.notifier
+
+    def slack(self) -> WebClient:
+        """Slack's Web API with the bot token, at FIRELINE_SLACK_API_URL (built on first use)."""
+        if self._slack is None:
+            base = self.settings.slack_api_url.rstrip("/") + "/"
+            self._slack = WebClient(token=self.settings.slack_bot_token or None, base_url=base)
+        return self._slack
 
     def _push_targets(self, message: Message) -> PushTargets:
         return push_devices.targets(uow=self.uow(), message=message, subject=self.vapid_subject())
@@ -75,6 +92,13 @@ class Fireline:
 
     def _keep_in_inbox(self, contact: dict[str, Any], message: Message) -> None:
         inbox.keep(uow=self.uow(), contact=contact, message=message)
+
+    def _mattermost_buttons(self, incident_id: int) -> list[dict[str, Any]]:
+        base = self.base_url()
+        with self.uow() as uow:
+            found = mattermost.buttons(uow=uow, base_url=base, incident_id=incident_id)
+            uow.commit()  # the key is made on first use
+        return found
 
     def base_url(self) -> str:
         """Where pages, feeds and integration URLs point (services/admin/base_url.py)."""
@@ -116,15 +140,19 @@ def build_notifier(
     install: str,
     keep: Keep | None = None,
     devices: DeviceBook | None = None,
+    slack: WebClient | None = None,
+    buttons: Buttons | None = None,
 ) -> Notifier:
     """Every channel Fireline delivers pages through, by contact method type (the inbox when
     given a way to ``keep`` its messages, push when given people's ``devices``: the core's
-    database); ``install`` names this installation in mail Message-IDs."""
+    database; the Slack app when given its ``slack`` client; Mattermost buttons when given a way
+    to sign them); ``install`` names this installation in mail Message-IDs."""
     client = httpx.Client()
+    app = SlackAppNotifier(slack) if slack is not None else None
     adapters: dict[str, Notifier] = {
         "webhook": WebhookNotifier(client),
-        "slack": ChatNotifier(client, slack_message),
-        "mattermost": ChatNotifier(client, slack_message),
+        "slack": SlackNotifier(ChatNotifier(client, slack_message), app),
+        "mattermost": MattermostNotifier(client, buttons),
         "teams": ChatNotifier(client, teams_message),
         "apprise": AppriseNotifier(),
     }

@@ -10,6 +10,7 @@ records the event, and all of it commits or rolls back together.
 
 from __future__ import annotations
 
+from fireline.services.chatops import reactions as chatops
 from fireline.services.incidents import reactions as incidents
 from fireline.services.paging import reactions as paging
 from fireline.services.reactions import merged
@@ -17,8 +18,8 @@ from fireline.services.review import reactions as review
 from fireline.storage.uow import UnitOfWork
 
 # Per event type: review's reactions first (a postmortem draft is part of the change), then
-# paging's, then the incident's own clocks.
-REACTIONS = merged(review.REACTIONS, paging.REACTIONS, incidents.REACTIONS)
+# paging's, then the incident's own clocks, then chat's (incident channels).
+REACTIONS = merged(review.REACTIONS, paging.REACTIONS, incidents.REACTIONS, chatops.REACTIONS)
 
 MAX_ROUNDS = 10  # reactions that keep reacting to each other are a bug, not a workload
 

@@ -118,6 +118,31 @@ class Settings(BaseSettings):
         gt=timedelta(0),
         description="How often the worker calls `deadman_url`; seconds or ISO 8601.",
     )
+    slack_bot_token: str = Field(
+        default="",
+        description=(
+            "The Slack app's bot token (xoxb-…): pages and announcements to `channel` contacts, "
+            "incident channels; empty: the Slack app is off (incoming webhooks still work)."
+        ),
+    )
+    slack_signing_secret: str = Field(
+        default="",
+        description=(
+            "The Slack app's signing secret: requests to /api/v1/slack/* must carry its v0 "
+            "signature; empty: those routes refuse everything."
+        ),
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        description="Where Slack's Web API is (set it to reach a proxy or a test double).",
+    )
+    mattermost_command_token: str = Field(
+        default="",
+        description=(
+            "The token Mattermost sends with the `/incident` slash command; empty: "
+            "/api/v1/mattermost/commands refuses everything."
+        ),
+    )
     log_format: Literal["text", "json"] = Field(
         default="text",
         description="`json`: one JSON object per log line (with the request id); `text`: plain lines.",

@@ -36,6 +36,7 @@ _SECRETS = [
     # credentials in a query string or a header echoed into a message
     (re.compile(r"(?i)\b(token|key|routing_key|password|secret)=[^&\s\"']+"), rf"\1={REDACTED}"),
     (re.compile(r"(?i)\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+"), rf"\1 {REDACTED}"),
+    (re.compile(r"\bxox[abpers]-[A-Za-z0-9-]+"), REDACTED),  # Slack tokens
     (re.compile(r"\"routing_key\"\s*:\s*\"[^\"]*\""), f'"routing_key": "{REDACTED}"'),
 ]
 

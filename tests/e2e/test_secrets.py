@@ -206,6 +206,7 @@ def test_admins_rotate_from_the_api_and_see_no_values(core: Fireline, client: Te
         "calendar-feeds",
         "web-push",
         "push-actions",
+        "mattermost-actions",
     }
     assert all(set(s) == {"purpose", "description", "created_at"} for s in listed.json())
     assert rotated.status_code == 200 and rotated.json()["purpose"] == "ack-links"

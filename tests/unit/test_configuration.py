@@ -336,6 +336,13 @@ def test_integration_ids_are_unique_across_services() -> None:
             "a webhook contact method needs an http\\(s\\) `url`",
         ),
         ({"id": "a", "type": "apprise"}, "an apprise contact method needs a `url`"),
+        ({"id": "s", "type": "slack"}, "needs a `url` \\(an incoming webhook\\), or a `channel`"),
+        (
+            {"id": "s", "type": "slack", "channel": "C0123", "url": "https://hooks.slack.com/x"},
+            "a slack contact method takes no `url`",
+        ),
+        ({"id": "m", "type": "mattermost", "channel": "C0123"}, "only a slack contact method"),
+        ({"id": "s", "type": "slack", "channel": "#general"}, "should match pattern"),
     ],
 )
 def test_contact_method_needs_its_target(method: dict[str, Any], message: str) -> None:
@@ -349,6 +356,8 @@ def test_contact_method_needs_its_target(method: dict[str, Any], message: str) -
         {"id": "m", "type": "email", "address": "zoe@example.com"},
         {"id": "h", "type": "webhook", "url": "http://127.0.0.1:9199/hook"},
         {"id": "s", "type": "slack", "url": "https://hooks.slack.com/services/x"},
+        {"id": "ops-slack", "type": "slack", "channel": "C0123ABCD"},
+        {"id": "bob-dm", "type": "slack", "channel": "U0123BOB"},
         {"id": "mm", "type": "mattermost", "url": "https://chat.example.com/hooks/x"},
         {"id": "bob-sms", "type": "sms", "number": "+15550001002"},
         {"id": "bob-call", "type": "voice", "number": "+442071838750"},
@@ -722,3 +731,36 @@ def test_the_tour_file_validates_on_top_of_the_example() -> None:
     example = ConfigDocument.model_validate(yaml.safe_load(EXAMPLE.read_text()))
     known = Known(teams={t.id for t in example.teams}, users={u.id for u in example.users})
     assert dangling_references(doc, known) == []
+
+
+def test_a_service_chooses_incident_channels_and_a_user_their_chat_ids() -> None:
+    doc = ConfigDocument.model_validate(
+        {
+            "users": [
+                {
+                    "id": "bob",
+                    "name": "Bob",
+                    "email": "bob@example.com",
+                    "slack_user_id": "U0123BOB",
+                    "mattermost_user_id": "bob.okafor",
+                }
+            ],
+            "services": [
+                {
+                    "id": "api",
+                    "name": "API",
+                    "slack": {"incident_channels": True, "priorities": ["P1"]},
+                }
+            ],
+        }
+    )
+    assert doc.users[0].slack_user_id == "U0123BOB"
+    assert doc.services[0].slack is not None and doc.services[0].slack.priorities == ("P1",)
+    with pytest.raises(ValidationError, match="extra"):
+        ConfigDocument.model_validate(
+            {"services": [{"id": "api", "name": "API", "slack": {"channels": True}}]}
+        )
+    with pytest.raises(ValidationError, match="slack_user_id"):
+        ConfigDocument.model_validate(
+            {"users": [{"id": "b", "name": "B", "email": "b@example.com", "slack_user_id": "bob"}]}
+        )

@@ -15,6 +15,7 @@ from fireline.domain.jobs import (
     Digest,
     Escalate,
     FollowUpDue,
+    IncidentChannel,
     Job,
     Notice,
     Page,
@@ -109,6 +110,7 @@ OLD_ROWS: list[tuple[str, dict[str, Any], Job]] = [
         FollowUpDue(incident_id=7, follow_up="F1", due_at=datetime(2026, 3, 9, 12, tzinfo=UTC)),
     ),
     ("recurrence_check", {"incident_id": 7}, RecurrenceCheck(incident_id=7)),
+    ("incident_channel", {"incident_id": 7}, IncidentChannel(incident_id=7)),
     (
         "digest",
         {"incident_id": 7, "recipient": "carol", "contact": HOOK, "window_seconds": 900},
@@ -215,7 +217,7 @@ def test_a_row_no_class_describes_is_unreadable(
 
 
 def test_kinds_are_unique_and_named_by_their_class() -> None:
-    assert len(set(JOB_KINDS)) == len(JOB_TYPES) == 9
+    assert len(set(JOB_KINDS)) == len(JOB_TYPES) == 10
     assert kind_of(Page) == "notify" and kind_of(Notice) == "message"
 
 

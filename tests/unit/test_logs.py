@@ -19,6 +19,7 @@ SECRETS = {
     "Authorization: Bearer fl_abcdefghijklmnop": "fl_abcdefghijklmnop",
     "GET /x?token=s3cr3t&page=2": "s3cr3t",
     '{"routing_key": "ev0checkout0000000000000000000001"}': "ev0checkout",
+    "slack_sdk: token=None headers={'x': 'xoxb-1234-5678-abcdefABCDEF'}": "abcdefABCDEF",
 }
 
 

@@ -23,6 +23,8 @@ Name = Annotated[str, Field(min_length=1, max_length=120)]
 Email = Annotated[
     str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254), AfterValidator(str.lower)
 ]
+SlackId = Annotated[str, Field(pattern=r"^[CDGUW][A-Z0-9]{2,30}$")]
+MattermostId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
 IntegrationKey = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{16,64}$")]
 
 
@@ -63,6 +65,8 @@ class ContactMethod(Spec):
         Annotated[str, Field(pattern=r"^[a-z][a-z0-9+.-]{1,20}://\S+$", max_length=2000)] | None
     ) = None
     number: Annotated[str, Field(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = None  # E.164
+    # a Slack conversation the Slack app posts to (C…, G…, or a person's U…): slack type only
+    channel: SlackId | None = None
     # Standard Webhooks signing secret of a webhook contact: never stored with the contact
     secret: Annotated[str, Field(pattern=r"^whsec_[A-Za-z0-9+/]{32,}={0,2}$")] | None = None
 
@@ -71,9 +75,13 @@ class ContactMethod(Spec):
         if self.secret is not None and self.type != "webhook":
             raise ValueError("only a webhook contact method takes a `secret`")
         given = {"address": self.address, "url": self.url, "number": self.number}
-        needed, a = _TARGET[self.type], _article(self.type)
+        if self.type == "slack" and self.channel is not None:  # the Slack app, not a webhook
+            given["channel"] = self.channel
+        elif self.channel is not None:
+            raise ValueError("only a slack contact method takes a `channel` (the Slack app's)")
+        needed, a = _needed(self.type, self.channel), _article(self.type)
         if needed and not given[needed]:
-            example = _EXAMPLE[needed]
+            example = _EXAMPLE[needed] + (_SLACK_APP if self.type == "slack" else "")
             raise ValueError(f"{a} {self.type} contact method needs {example}")
         extra = [name for name, value in given.items() if value and name != needed]
         if extra:
@@ -97,11 +105,16 @@ _TARGET: dict[str, str | None] = {
     "inbox": None,
     "push": None,
 }
+_SLACK_APP = " (an incoming webhook), or a `channel` (the Slack app posts there)"
 _EXAMPLE = {
     "address": "an `address`",
     "url": "a `url`",
     "number": 'a `number` in E.164 form (like "+15550001002")',
 }
+
+
+def _needed(kind: str, channel: str | None) -> str | None:
+    return "channel" if kind == "slack" and channel is not None else _TARGET[kind]
 
 
 def _article(word: str) -> str:
@@ -150,6 +163,8 @@ class UserSpec(Spec):
     time_zone: TimeZone = "UTC"
     contact_methods: tuple[ContactMethod, ...] = ()
     notification_rules: tuple[NotificationRule, ...] = ()
+    slack_user_id: Annotated[str, Field(pattern=r"^[UW][A-Z0-9]{2,30}$")] | None = None
+    mattermost_user_id: MattermostId | None = None  # the Mattermost user id or username
 
     @model_validator(mode="after")
     def _rules_use_contacts(self) -> UserSpec:
@@ -272,6 +287,14 @@ class ServiceStatusPage(Spec):
     )
 
 
+class IncidentChannels(Spec):
+    """Slack: open a channel `#inc-<id>-<slug>` for each incident declared on the service (of
+    one of ``priorities``, if given), invite the people in its roles, post its news there."""
+
+    incident_channels: bool = False
+    priorities: tuple[Annotated[str, Field(min_length=1, max_length=20)], ...] = ()
+
+
 class ServiceSpec(Spec):
     id: Slug
     name: Name
@@ -283,6 +306,7 @@ class ServiceSpec(Spec):
     acknowledge_timeout: Annotated[Duration, AfterValidator(_positive)] | None = None
     announce: tuple[Announcement, ...] = ()
     status_page: ServiceStatusPage | None = None
+    slack: IncidentChannels | None = None
     integrations: tuple[IntegrationSpec, ...] = ()
 
 

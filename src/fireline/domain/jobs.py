@@ -171,6 +171,18 @@ class RecurrenceCheck(BaseJob):
         return f"recurrence:{self.incident_id}"
 
 
+class IncidentChannel(BaseJob):
+    """Slack: open the incident's channel and invite the people in its roles, or, once it is
+    open, invite ``invite`` (someone given a role since); ``label`` tells the invitations apart."""
+
+    kind: Literal["incident_channel"] = "incident_channel"
+    invite: tuple[str, ...] = ()
+    label: str = ""
+
+    def key(self, at: datetime) -> str:
+        return f"incident_channel:{self.incident_id}:{self.label or 'open'}"
+
+
 Job = Annotated[
     Escalate
     | Page
@@ -180,7 +192,8 @@ Job = Annotated[
     | AckTimeout
     | SlaCheck
     | FollowUpDue
-    | RecurrenceCheck,
+    | RecurrenceCheck
+    | IncidentChannel,
     Field(discriminator="kind"),
 ]
 _JOB: TypeAdapter[Job] = TypeAdapter(Job)

@@ -102,6 +102,8 @@ class User(Base):
     notification_rules: Mapped[list[Any]]
     created_at: Mapped[datetime]
     managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    mattermost_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class TeamMember(Base):
@@ -163,6 +165,7 @@ class Service(Base):
     announcements: Mapped[list[Any]] = mapped_column(default=list)
     managed_by: Mapped[str] = mapped_column(String(8), default=API, server_default=API)
     status_page: Mapped[dict[str, Any] | None]  # {"auto": bool, "default_text": str}
+    slack: Mapped[dict[str, Any] | None]  # {"incident_channels": bool, "priorities": [...]}
 
 
 class Integration(Base):
@@ -427,6 +430,20 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     details: Mapped[dict[str, Any]]
+
+
+class ChatChannel(Base):
+    """The chat channel opened for an incident (Slack: ``#inc-<id>-<slug>``)."""
+
+    __tablename__ = "chat_channels"
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    provider: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    __table_args__ = (UniqueConstraint("provider", "channel_id"),)
 
 
 class WebhookSecret(Base):

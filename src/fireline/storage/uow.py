@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from fireline.errors import Conflict, StaleState
 from fireline.storage.alerts import AlertRepository, SilenceRepository
 from fireline.storage.audit import AuditRepository
+from fireline.storage.chat_channels import ChatRepository
 from fireline.storage.db import READ_ONLY
 from fireline.storage.deliveries import DeliveryRepository
 from fireline.storage.directory import DirectoryRepository, SettingsRepository
@@ -55,6 +56,7 @@ class UnitOfWork:
     webhook_secrets: WebhookSecretRepository
     audit: AuditRepository
     push_devices: PushDeviceRepository
+    chat: ChatRepository
 
     def __init__(self, sessions: sessionmaker[Session], clock: Clock, react: Reactor) -> None:
         self._sessions = sessions
@@ -95,6 +97,7 @@ class UnitOfWork:
         self.webhook_secrets = WebhookSecretRepository(session)
         self.audit = AuditRepository(session)
         self.push_devices = PushDeviceRepository(session)
+        self.chat = ChatRepository(session)
         return self
 
     def __exit__(

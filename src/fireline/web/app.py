@@ -13,7 +13,19 @@ from fastapi import FastAPI
 from fireline import __version__
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.web import ack, api, api_docs, calendar, health, ingest, problems, push, ui
+from fireline.web import (
+    ack,
+    api,
+    api_docs,
+    calendar,
+    health,
+    ingest,
+    mattermost,
+    problems,
+    push,
+    slack,
+    ui,
+)
 from fireline.web.access_log import AccessLog
 from fireline.web.draining import RefuseWhileStopping, Stopping
 from fireline.web.headers import SecurityHeaders
@@ -66,6 +78,8 @@ def create_app(
     app.router.routes.extend(ack.routes())
     app.router.routes.extend(calendar.routes())
     app.router.routes.extend(push.routes())
+    app.router.routes.extend(slack.routes())
+    app.router.routes.extend(mattermost.routes())
     ui.install(app)
     app.include_router(api_docs.router)
     app.add_middleware(RefuseWhileStopping, stopping=stopping)

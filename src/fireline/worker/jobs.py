@@ -30,6 +30,7 @@ from fireline.domain.jobs import (
     Digest,
     Escalate,
     FollowUpDue,
+    IncidentChannel,
     Job,
     Notice,
     Notification,
@@ -43,6 +44,7 @@ from fireline.domain.jobs import (
     kind_of,
 )
 from fireline.notify import DeliveryFailed, Receipt
+from fireline.services.chatops import incident_channels
 from fireline.services.incidents import reminders, sla_watch
 from fireline.services.paging import delivery, digests
 from fireline.services.paging import escalation as paging
@@ -195,6 +197,30 @@ class Deliver(Generic[N]):
             _count(str(decision.contact.get("type", "unknown")), result, outcome)
 
 
+@dataclass(frozen=True)
+class OpenChannel:
+    """Plan under lock, call Slack with no transaction open, keep the channel under lock."""
+
+    job_type: type[IncidentChannel] = IncidentChannel
+
+    def __call__(self, core: Fireline, job_id: int, worker: str) -> None:
+        base_url = core.base_url()
+        with core.uow() as uow:
+            held = _locked_job(uow, job_id, worker)
+            if held is None:
+                return
+            todo = incident_channels.plan(uow, held.narrow(IncidentChannel).job, base_url)
+            uow.jobs.renew(job_id, until=uow.now() + core.settings.worker_lease)
+            uow.commit()
+        channel_id = incident_channels.carry_out(core.slack(), todo)
+        with core.uow() as uow:
+            if _locked_job(uow, job_id, worker) is None:
+                return
+            incident_channels.record(uow, todo, channel_id, uow.now())
+            uow.jobs.finish(job_id, uow.now())
+            uow.commit()
+
+
 def _count(channel: str, result: Receipt | DeliveryFailed, outcome: Outcome | None) -> None:
     if isinstance(result, DeliveryFailed):
         telemetry.PROVIDER_ERRORS.labels(channel).inc()
@@ -296,6 +322,7 @@ _ONE_PER_JOB_CLASS = (
     InOneTransaction(SlaCheck, sla_watch.check),
     InOneTransaction(FollowUpDue, follow_up_reminders.remind),
     InOneTransaction(RecurrenceCheck, similar.check_recurrence),
+    OpenChannel(),
 )
 HANDLERS: dict[str, Handler] = _by_kind(*_ONE_PER_JOB_CLASS)
 """Every job class's handler, by the kind its rows store (a test checks none is missing)."""

@@ -191,6 +191,8 @@ def _apply_user(uow: UnitOfWork, user: UserSpec) -> Written:
         "time_zone": user.time_zone,
         "contact_methods": _dump(user.contact_methods),
         "notification_rules": [r.model_dump(mode="json") for r in user.notification_rules],
+        "slack_user_id": user.slack_user_id,
+        "mattermost_user_id": user.mattermost_user_id.lower() if user.mattermost_user_id else None,
     }
     existing = uow.directory.find(User, user.id)
     if existing is None:
@@ -234,6 +236,7 @@ def _apply_service(uow: UnitOfWork, service: ServiceSpec, report: ApplyReport) -
         else None,
         "announcements": _dump(service.announce),
         "status_page": service.status_page.model_dump(mode="json") if service.status_page else None,
+        "slack": service.slack.model_dump(mode="json") if service.slack else None,
     }
     _report(report, "service", service.id, d.upsert(Service, service.id, _owned(service_values)))
     named = {i.id for i in service.integrations}

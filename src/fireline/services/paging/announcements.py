@@ -74,7 +74,7 @@ def _channels(uow: UnitOfWork, incident: Incident) -> list[tuple[str, dict[str, 
             found += [(f"team:{team.id}", c) for c in team.announcements]
     unique: dict[str, tuple[str, dict[str, Any]]] = {}
     for recipient, channel in found:
-        target = channel.get("url") or channel["address"]
+        target = channel.get("url") or channel.get("channel") or channel["address"]
         if target in unique:  # the same room configured twice hears once, what either asked for
             first, known = unique[target]
             channel = {**known, "events": sorted({*known["events"], *channel["events"]})}

@@ -15,6 +15,7 @@ from fireline.notify import ChannelNotifier, Message, Notifier
 from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
 from fireline.notify.inbox import InboxNotifier, Keep
+from fireline.notify.phone import SmsNotifier, Twilio, VoiceNotifier
 from fireline.notify.webhook import WebhookNotifier
 from fireline.services.admin import base_url
 from fireline.services.admin.organisation import install_id, register_shipped_workflows
@@ -38,6 +39,7 @@ class Fireline:
     database: Database
     clock: Clock
     notifier: Notifier | None = None
+    _phone: Twilio | None = field(default=None, repr=False)
     _attempts: Attempts | None = field(default=None, repr=False)
 
     def attempts(self) -> Attempts:
@@ -52,8 +54,18 @@ class Fireline:
             with self.uow() as uow:
                 install = install_id(uow)
                 uow.commit()
-            self.notifier = build_notifier(self.settings, install=install, keep=self._keep_in_inbox)
+            self.notifier = build_notifier(
+                self.settings, install=install, keep=self._keep_in_inbox, phone=self.phone()
+            )
         return self.notifier
+
+    def phone(self) -> Twilio | None:
+        """Texts and calls through Twilio (None until FIRELINE_TWILIO_* are set)."""
+        settings = self.settings
+        wanted = (settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from)
+        if self._phone is None and all(wanted):
+            self._phone = Twilio(*wanted, base=self.base_url, api_url=settings.twilio_api_url)
+        return self._phone
 
     def _keep_in_inbox(self, contact: dict[str, Any], message: Message) -> None:
         inbox.keep(uow=self.uow(), contact=contact, message=message)
@@ -92,10 +104,12 @@ def prepare_database(fireline: Fireline) -> None:
         uow.commit()
 
 
-def build_notifier(settings: Settings, *, install: str, keep: Keep | None = None) -> Notifier:
+def build_notifier(
+    settings: Settings, *, install: str, keep: Keep | None = None, phone: Twilio | None = None
+) -> Notifier:
     """Every channel Fireline delivers pages through, by contact method type (the inbox when
-    given a way to ``keep`` its messages: the core's database); ``install`` names this
-    installation in mail Message-IDs."""
+    given a way to ``keep`` its messages: the core's database; sms and voice given Twilio);
+    ``install`` names this installation in mail Message-IDs."""
     client = httpx.Client()
     adapters: dict[str, Notifier] = {
         "webhook": WebhookNotifier(client),
@@ -105,6 +119,8 @@ def build_notifier(settings: Settings, *, install: str, keep: Keep | None = None
     }
     if keep is not None:
         adapters["inbox"] = InboxNotifier(keep)
+    if phone is not None:
+        adapters["sms"], adapters["voice"] = SmsNotifier(phone), VoiceNotifier(phone)
     if settings.smtp_host:
         adapters["email"] = EmailNotifier(
             settings.smtp_host,

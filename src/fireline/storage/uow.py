@@ -20,6 +20,7 @@ from fireline.storage.directory import DirectoryRepository, SettingsRepository
 from fireline.storage.inbox import InboxRepository
 from fireline.storage.incidents import IncidentRepository
 from fireline.storage.jobs import JobRepository
+from fireline.storage.phones import PhoneRepository
 from fireline.storage.reports import ReportRepository
 from fireline.storage.review import ReviewRepository
 from fireline.storage.search import SearchRepository
@@ -92,6 +93,7 @@ class UnitOfWork:
         self.search = SearchRepository(session)
         self.webhook_secrets = WebhookSecretRepository(session)
         self.audit = AuditRepository(session)
+        self.phones = PhoneRepository(session)
         return self
 
     def __exit__(

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fireline import __version__
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.web import ack, api, api_docs, calendar, health, ingest, problems, ui
+from fireline.web import ack, api, api_docs, calendar, health, ingest, phones, problems, ui
 from fireline.web.access_log import AccessLog
 from fireline.web.draining import RefuseWhileStopping, Stopping
 from fireline.web.headers import SecurityHeaders
@@ -64,6 +64,7 @@ def create_app(
     # After the API: `/api/v1/integrations/{id}/rotate` must not be read as an ingest key.
     app.router.routes.extend(ingest.routes())
     app.router.routes.extend(ack.routes())
+    app.router.routes.extend(phones.routes())
     app.router.routes.extend(calendar.routes())
     ui.install(app)
     app.include_router(api_docs.router)

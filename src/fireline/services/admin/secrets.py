@@ -18,11 +18,12 @@ from fireline.errors import InvalidInput
 from fireline.services.admin import audit
 from fireline.storage.uow import UnitOfWork
 
-Purpose = Literal["ack-links", "calendar-feeds"]
+Purpose = Literal["ack-links", "calendar-feeds", "phone-codes"]
 PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
 DESCRIPTIONS: dict[Purpose, str] = {
     "ack-links": "signs the acknowledge links in pages",
     "calendar-feeds": "signs the personal calendar feed URLs",
+    "phone-codes": "keys the hashes of the codes that verify phone numbers",
 }
 
 

@@ -8,6 +8,8 @@ another address, unsigned or signed with another token is refused (403). Answers
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -46,7 +48,10 @@ async def _signed(request: Request) -> FormData | Response:
     token = core.settings.twilio_auth_token
     if not token:
         return problem(403, "Forbidden", "SMS and voice are not configured on this server")
-    form = await request.form()
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        return problem(413, "Too large", "a Twilio webhook is a small form")
+    form = FormData(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
     base = await run_in_threadpool(core.base_url)
     query = f"?{request.url.query}" if request.url.query else ""
     url = base.rstrip("/") + request.url.path + query

@@ -58,6 +58,7 @@ API = {
     ("POST", "/api/v1/contacts/{owner}/{contact_id}/secret"): "admin",
     # a person's own contacts (owner bob is the responder); the viewer is refused as not bob
     ("POST", "/api/v1/contacts/{owner}/{contact_id}/test"): "responder",
+    ("POST", "/api/v1/contacts/{owner}/{contact_id}/verify"): "responder",
     ("GET", "/api/v1/contacts/{owner}/tests"): "responder",
     ("GET", "/api/v1/deliveries"): "viewer",
     ("GET", "/api/v1/follow-ups"): "viewer",
@@ -127,6 +128,7 @@ API = {
 
 UI = {
     ("POST", "/account/contacts/{contact_id}/test"): "viewer",
+    ("POST", "/account/contacts/{contact_id}/verify"): "viewer",
     ("GET", "/login"): "anyone",
     ("POST", "/login"): "anyone",
     ("POST", "/logout"): "viewer",
@@ -198,6 +200,15 @@ OWN = {
     ("POST", "/ack/{token}"): "anyone",
     ("GET", "/ical/{token}.ics"): "anyone",
     ("GET", "/ical/{token}/{schedule}.ics"): "anyone",
+    ("POST", "/api/v1/twilio/sms"): "anyone",
+    ("POST", "/api/v1/twilio/voice"): "anyone",
+    ("POST", "/api/v1/twilio/status"): "anyone",
+}
+# Own routes that a provider signs: refused (403) without its signature, whoever asks.
+SIGNED = {
+    ("POST", "/api/v1/twilio/sms"),
+    ("POST", "/api/v1/twilio/voice"),
+    ("POST", "/api/v1/twilio/status"),
 }
 
 
@@ -279,8 +290,9 @@ def test_the_apps_own_routes_need_no_login(people: Api) -> None:
     with TestClient(people.app, follow_redirects=False) as client:
         for method, path in OWN:
             status = client.request(method, path.format(**VALUES)).status_code
-            # no login asked: a bad key or token in the URL is refused on its own terms
-            assert status != 303 and (status not in (401, 403) or "{" in path), (method, path)
+            # no login asked: a bad key, token or signature is refused on its own terms
+            own_terms = "{" in path or (method, path) in SIGNED
+            assert status != 303 and (status not in (401, 403) or own_terms), (method, path)
 
 
 def test_every_form_refuses_a_post_without_its_csrf_token(people: Api) -> None:

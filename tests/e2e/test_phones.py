@@ -19,8 +19,10 @@ from fireline.services.incidents import commands as incidents
 from fireline.services.paging import delivery, phones
 from fireline.web.app import create_app
 from tests.conftest import EXAMPLE, FakeClock
+from tests.e2e.cli_runner import Cli
 from tests.e2e.paging_support import receiving, timeline, work
 from tests.e2e.twilio_double import ACCOUNT_SID, AUTH_TOKEN, FROM, TwilioDouble
+from tests.e2e.ui_support import WebUser, set_passwords
 
 PUBLIC = "https://fireline.example.com"
 NUMBER = "+15550001003"
@@ -527,3 +529,78 @@ def test_twilio_refusing_a_number_fails_the_page_for_good(
         "valid phone number. (error 21211)"
     )
     assert twilio.unauthorised == 0  # the client sent the account SID and token as Basic auth
+
+
+# --- the CLI and the account page -----------------------------------------------------------
+
+
+def test_fireline_contact_verify_sends_then_confirms_the_code(
+    phoned: Fireline, twilio: TwilioDouble, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in {
+        "FIRELINE_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "FIRELINE_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "FIRELINE_TWILIO_FROM": FROM,
+        "FIRELINE_TWILIO_API_URL": twilio.url,
+        "FIRELINE_BASE_URL": PUBLIC,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    sent = cli("contact", "verify", "carol", "carol-sms")
+    code = _code(twilio.messages[-1]["Body"])
+    wrong = cli("contact", "verify", "carol", "carol-sms", "--code", _other(code))
+    malformed = cli("contact", "verify", "carol", "carol-sms", "--code", "12")
+    right = cli("contact", "verify", "carol", "carol-sms", "--code", code, "--json")
+    not_a_phone = cli("contact", "verify", "carol", "carol-hook")
+
+    assert sent.code == 0, sent.err
+    assert sent.out.strip() == (
+        f"carol/carol-sms ({NUMBER}): A code was sent by SMS to {NUMBER}; confirm it within "
+        "10 minutes with fireline contact verify carol carol-sms --code CODE"
+    )
+    assert wrong.code == 1 and "error: wrong code (4 tries left)" in wrong.err
+    assert malformed.code == 2 and "code" in malformed.err
+    assert right.code == 0 and right.json()["verified"] is True
+    assert not_a_phone.code == 1
+    assert "only sms and voice numbers are verified" in not_a_phone.err
+
+
+def test_without_twilio_settings_verify_says_what_to_set(
+    core: Fireline, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apply_config(uow=core.uow(), text=with_phones(), source="fireline.yaml")
+    for name in (
+        "FIRELINE_TWILIO_ACCOUNT_SID",
+        "FIRELINE_TWILIO_AUTH_TOKEN",
+        "FIRELINE_TWILIO_FROM",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+    refused = cli("contact", "verify", "carol", "carol-sms")
+
+    assert refused.code == 1
+    assert "set FIRELINE_TWILIO_ACCOUNT_SID, FIRELINE_TWILIO_AUTH_TOKEN" in refused.err
+
+
+def _other(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def test_the_account_page_verifies_a_number(phoned: Fireline, twilio: TwilioDouble) -> None:
+    set_passwords(phoned, "carol")
+    carol = WebUser(create_app(fireline=phoned))
+    assert carol.log_in("carol").status_code == 303
+
+    before = carol.get("/account")
+    sent = carol.post("/account/contacts/carol-sms/verify")
+    code = _code(twilio.messages[-1]["Body"])
+    wrong = carol.post("/account/contacts/carol-sms/verify", {"code": _other(code)})
+    right = carol.post("/account/contacts/carol-sms/verify", {"code": code})
+    forged = carol.client.post("/account/contacts/carol-sms/verify", data={"code": code})
+
+    assert "not verified" in before.text and ">Verify</button>" in before.text
+    assert sent.status_code == 200 and f"A code was sent to {NUMBER}" in sent.text
+    assert wrong.status_code == 422 and "wrong code (4 tries left)" in wrong.text
+    assert right.status_code == 200 and f"{NUMBER} is verified" in right.text
+    assert "not verified" not in right.text and ">Verify</button>" not in right.text
+    assert forged.status_code == 403 and "CSRF" in forged.text

@@ -201,7 +201,7 @@ def test_admins_rotate_from_the_api_and_see_no_values(core: Fireline, client: Te
     responder = client.post("/api/v1/secrets/ack-links/rotate", headers=bearer("bob"))
 
     assert listed.status_code == 200
-    assert {s["purpose"] for s in listed.json()} == {"ack-links", "calendar-feeds"}
+    assert {s["purpose"] for s in listed.json()} == {"ack-links", "calendar-feeds", "phone-codes"}
     assert all(set(s) == {"purpose", "description", "created_at"} for s in listed.json())
     assert rotated.status_code == 200 and rotated.json()["purpose"] == "ack-links"
     assert unknown.status_code == 422 and "ack-links" in unknown.json()["detail"]
@@ -216,7 +216,7 @@ def test_the_cli_rotates_a_secret(core: Fireline, cli: Cli, paging: Receiver) ->
     unknown = cli("secret", "rotate", "nope")
 
     assert rotated.code == 0 and "ack-links" in rotated.out
-    assert unknown.code == 1 and "ack-links, calendar-feeds" in unknown.err
+    assert unknown.code == 1 and "ack-links, calendar-feeds, phone-codes" in unknown.err
     assert client.post(link).status_code == 401
 
 

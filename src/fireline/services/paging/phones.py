@@ -81,11 +81,11 @@ def request_code(
     *, uow: UnitOfWork, phone: Phone | None, who: Principal, owner: str, contact_id: str
 ) -> Verification:
     """Send a new code to an sms contact by SMS (a voice contact: read out in a call)."""
-    if phone is None:
-        raise Conflict(NOT_CONFIGURED)
     code = f"{random.randbelow(10**6):06d}"
     with uow:
         contact, now = _phone_contact(uow, who, owner, contact_id), uow.now()
+        if phone is None:
+            raise Conflict(NOT_CONFIGURED)
         _not_too_soon(uow, owner, contact_id, now)
         uow.phones.put_code(
             owner,

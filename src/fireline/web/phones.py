@@ -11,7 +11,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -51,7 +51,10 @@ async def _signed(request: Request) -> FormData | Response:
     body = await request.body()
     if len(body) > MAX_BODY:
         return problem(413, "Too large", "a Twilio webhook is a small form")
-    form = FormData(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
+    pairs: list[tuple[str, str | UploadFile]] = list(
+        parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    )
+    form = FormData(pairs)
     base = await run_in_threadpool(core.base_url)
     query = f"?{request.url.query}" if request.url.query else ""
     url = base.rstrip("/") + request.url.path + query

@@ -9,6 +9,7 @@ import base64
 import json
 import secrets
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
@@ -31,6 +32,7 @@ class TwilioDouble:
         self.sid, self.token = sid, token
         self.messages: list[dict[str, str]] = []
         self.calls: list[dict[str, str]] = []
+        self.message_times: list[float] = []  # when each message arrived (time.time())
         self.refusals: list[tuple[int, int, str]] = []  # (status, Twilio code, message), next first
         self.unauthorised = 0
         self.arrived = threading.Condition()
@@ -68,6 +70,8 @@ class TwilioDouble:
         kind = path[len(base) :]
         resource = self._message(form) if kind == "Messages.json" else self._call(form)
         with self.arrived:
+            if kind == "Messages.json":
+                self.message_times.append(time.time())
             (self.messages if kind == "Messages.json" else self.calls).append(
                 {**form, "Sid": resource["sid"]}
             )

@@ -604,3 +604,26 @@ def test_the_account_page_verifies_a_number(phoned: Fireline, twilio: TwilioDoub
     assert right.status_code == 200 and f"{NUMBER} is verified" in right.text
     assert "not verified" not in right.text and ">Verify</button>" not in right.text
     assert forged.status_code == 403 and "CSRF" in forged.text
+
+
+def test_the_auth_token_never_reaches_a_log_line(
+    phoned: Fireline, twilio: TwilioDouble, web: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    import base64
+    import logging
+
+    from fireline.logs import Redact
+
+    caplog.set_level(logging.DEBUG)
+    caplog.handler.addFilter(Redact())
+    logging.getLogger("fireline").info("settings: FIRELINE_TWILIO_AUTH_TOKEN=%s", AUTH_TOKEN)
+    verify(phoned, twilio)
+    declare(phoned)
+    work(phoned)
+    twilio.webhook(
+        web, f"{PUBLIC}/api/v1/twilio/sms", {"From": NUMBER, "Body": "hi"}, token="0" * 32
+    )
+
+    basic = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
+    assert "Twilio API Request" in caplog.text  # the client's own log was captured
+    assert AUTH_TOKEN not in caplog.text and basic not in caplog.text

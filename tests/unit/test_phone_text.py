@@ -93,3 +93,37 @@ def test_a_call_reads_the_title_as_text_not_markup() -> None:
 )
 def test_which_statuses_mean_the_person_was_not_reached(status: Status, why: str | None) -> None:
     assert not_reached(status) == why
+
+
+def test_the_api_url_setting_sends_twilios_requests_there_with_a_timeout() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from fireline.notify.phone import RebasedHttpClient
+
+    paths: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            paths.append(self.path)
+            self.send_response(201)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        proxy = RebasedHttpClient(f"http://127.0.0.1:{server.server_address[1]}/twilio/")
+        answer = proxy.request(
+            "POST", "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json"
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert (answer.status_code, paths) == (201, ["/twilio/2010-04-01/Accounts/AC1/Messages.json"])
+    assert proxy.timeout == RebasedHttpClient("https://api.twilio.com").timeout == 10

@@ -42,15 +42,15 @@ _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
 class RebasedHttpClient(TwilioHttpClient):  # type: ignore[misc]  # untyped
-    """The ``twilio`` client's own HTTP client, sending what it would send to
-    https://api.twilio.com to ``api_url`` instead (a proxy, or a test double)."""
+    """The ``twilio`` client's own HTTP client, with a timeout, sending what it would send to
+    https://api.twilio.com to ``api_url`` instead (a proxy, or a test double) when it is set."""
 
     def __init__(self, api_url: str, timeout: float = 10) -> None:
         super().__init__(timeout=timeout)
         self.api_url = api_url.rstrip("/")
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Response:
-        if url.startswith(TWILIO_API + "/"):
+        if self.api_url != TWILIO_API and url.startswith(TWILIO_API + "/"):
             url = self.api_url + url[len(TWILIO_API) :]
         return super().request(method, url, *args, **kwargs)
 
@@ -67,7 +67,8 @@ class Twilio:
         base: Callable[[], str],
         api_url: str = TWILIO_API,
     ) -> None:
-        http = RebasedHttpClient(api_url) if api_url.rstrip("/") != TWILIO_API else None
+        # always ours: the client's default has no timeout, and a page must not hang a worker
+        http = RebasedHttpClient(api_url)
         self.client = Client(account_sid, auth_token, http_client=http, environment={})
         self.from_number, self.base = from_number, base
 

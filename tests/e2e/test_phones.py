@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -627,3 +628,54 @@ def test_the_auth_token_never_reaches_a_log_line(
     basic = base64.b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
     assert "Twilio API Request" in caplog.text  # the client's own log was captured
     assert AUTH_TOKEN not in caplog.text and basic not in caplog.text
+
+
+def test_a_real_server_texts_a_page_and_takes_the_signed_reply(
+    phoned: Fireline, twilio: TwilioDouble, database_url: str, tmp_path: Path
+) -> None:
+    """`fireline serve` with its worker: a page by SMS through the official client, and the
+    reply Twilio signs over FIRELINE_BASE_URL, over real HTTP both ways."""
+    import httpx
+
+    from fireline.services.admin import auth
+    from tests.e2e.servers import free_port, start_server
+
+    verify(phoned, twilio)
+    token = auth.create_token(uow=phoned.uow(), user_id="alice")
+    port = free_port()
+    env = {
+        "FIRELINE_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "FIRELINE_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "FIRELINE_TWILIO_FROM": FROM,
+        "FIRELINE_TWILIO_API_URL": twilio.url,
+        "FIRELINE_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    with start_server(
+        tmp_path, database_url=database_url, env=env, token=token, port=port
+    ) as server:
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=f"{server.url}/api/v1", headers=headers) as api:
+            incident = api.post("/incidents", json={"title": "Checkout 502s"}).json()["id"]
+            assert (
+                api.post(f"/incidents/{incident}/reassign", json={"user": "carol"}).status_code
+                < 300
+            )
+            page = twilio.wait_for_message(2)  # the first was the verification code
+            with httpx.Client(base_url=server.url) as twilio_side:
+                params = {
+                    "From": NUMBER,
+                    "To": FROM,
+                    "Body": f"{incident}a",
+                    "MessageSid": "SM" + "3" * 32,
+                }
+                reply = twilio.webhook(twilio_side, f"{server.url}/api/v1/twilio/sms", params)
+            shown = api.get(f"/incidents/{incident}").json()
+
+    assert (
+        page["Body"].startswith(f"Fireline #{incident} ")
+        and f"Reply {incident}a to ack" in page["Body"]
+    )
+    assert page["StatusCallback"] == f"{server.url}/api/v1/twilio/status"
+    assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/xml")
+    assert "acknowledged by carol" in reply.text
+    assert shown["timestamps"]["acknowledged_at"] is not None

@@ -25,6 +25,7 @@ from fireline.services.admin import secrets
 from fireline.services.admin.auth import Principal
 from fireline.services.paging.contacts import find, may_manage
 from fireline.storage.models import User
+from fireline.storage.phones import PendingCode
 from fireline.storage.uow import UnitOfWork
 
 PHONES = ("sms", "voice")
@@ -137,7 +138,7 @@ def confirm(
     return _read(owner, contact, verified=True, expires_at=None, detail=detail)
 
 
-def _unusable(pending: Any, number: str, now: datetime) -> str:
+def _unusable(pending: PendingCode | None, number: str, now: datetime) -> str:
     if pending is None:
         return "no code is waiting for this contact"
     if pending.number != number:

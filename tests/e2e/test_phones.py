@@ -679,3 +679,23 @@ def test_a_real_server_texts_a_page_and_takes_the_signed_reply(
     assert reply.status_code == 200 and reply.headers["content-type"].startswith("text/xml")
     assert "acknowledged by carol" in reply.text
     assert shown["timestamps"]["acknowledged_at"] is not None
+
+
+def test_a_code_twilio_refused_says_why_and_can_be_asked_for_again_at_once(
+    phoned: Fireline, twilio: TwilioDouble
+) -> None:
+    from tests.e2e.conftest import Api
+
+    carol = Api(phoned).client_for("carol")
+    twilio.refusals.append((400, 21610, "Attempt to send to unsubscribed recipient"))
+
+    refused = carol.post("/api/v1/contacts/carol/carol-sms/verify")
+    again = carol.post("/api/v1/contacts/carol/carol-sms/verify")
+
+    assert refused.status_code == 502
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["detail"] == (
+        "the code could not be sent: Twilio answered 400: Unable to create record: Attempt to "
+        "send to unsubscribed recipient (error 21610)"
+    )
+    assert again.status_code == 200 and len(twilio.messages) == 1

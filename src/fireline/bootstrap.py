@@ -18,6 +18,7 @@ from fireline.notify.chat import ChatNotifier, slack_message, teams_message
 from fireline.notify.email import EmailNotifier
 from fireline.notify.inbox import InboxNotifier, Keep
 from fireline.notify.mattermost import Buttons, MattermostNotifier
+from fireline.notify.phone import SmsNotifier, Twilio, VoiceNotifier
 from fireline.notify.push import DeviceBook, PushNotifier, PushTargets
 from fireline.notify.slack_app import SlackAppNotifier, SlackNotifier
 from fireline.notify.webhook import WebhookNotifier
@@ -44,6 +45,7 @@ class Fireline:
     database: Database
     clock: Clock
     notifier: Notifier | None = None
+    _phone: Twilio | None = field(default=None, repr=False)
     _attempts: Attempts | None = field(default=None, repr=False)
     _slack: WebClient | None = field(default=None, repr=False)
 
@@ -67,8 +69,17 @@ class Fireline:
                 devices=book,
                 slack=self.slack() if self.settings.slack_bot_token else None,
                 buttons=self._mattermost_buttons,
+                phone=self.phone(),
             )
         return self.notifier
+
+    def phone(self) -> Twilio | None:
+        """Texts and calls through Twilio (None until FIRELINE_TWILIO_* are set)."""
+        settings = self.settings
+        wanted = (settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_from)
+        if self._phone is None and all(wanted):
+            self._phone = Twilio(*wanted, base=self.base_url, api_url=settings.twilio_api_url)
+        return self._phone
 
     def slack(self) -> WebClient:
         """Slack's Web API with the bot token, at FIRELINE_SLACK_API_URL (built on first use)."""
@@ -142,11 +153,12 @@ def build_notifier(
     devices: DeviceBook | None = None,
     slack: WebClient | None = None,
     buttons: Buttons | None = None,
+    phone: Twilio | None = None,
 ) -> Notifier:
     """Every channel Fireline delivers pages through, by contact method type (the inbox when
     given a way to ``keep`` its messages, push when given people's ``devices``: the core's
     database; the Slack app when given its ``slack`` client; Mattermost buttons when given a way
-    to sign them); ``install`` names this installation in mail Message-IDs."""
+    to sign them; sms and voice given Twilio); ``install`` names this installation in mail Message-IDs."""
     client = httpx.Client()
     app = SlackAppNotifier(slack) if slack is not None else None
     adapters: dict[str, Notifier] = {
@@ -160,6 +172,8 @@ def build_notifier(
         adapters["inbox"] = InboxNotifier(keep)
     if devices is not None:
         adapters["push"] = PushNotifier(devices)
+    if phone is not None:
+        adapters["sms"], adapters["voice"] = SmsNotifier(phone), VoiceNotifier(phone)
     if settings.smtp_host:
         adapters["email"] = EmailNotifier(
             settings.smtp_host,

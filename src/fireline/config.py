@@ -60,6 +60,25 @@ class Settings(BaseSettings):
     smtp_starttls: bool = Field(default=False, description="Use STARTTLS with the mail server.")
     smtp_username: str = Field(default="", description="Mail server login, if it needs one.")
     smtp_password: str = Field(default="", description="Mail server password.")
+    twilio_account_sid: str = Field(
+        default="",
+        description="Twilio account SID (AC…) for SMS and voice pages; empty: sms and voice are off.",
+    )
+    twilio_auth_token: str = Field(
+        default="",
+        description=(
+            "Twilio auth token: signs requests to Twilio and verifies Twilio's webhooks. A "
+            "secret: never logged, never shown."
+        ),
+    )
+    twilio_from: str = Field(
+        default="",
+        description="The Twilio phone number pages come from and people reply to (E.164).",
+    )
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com",
+        description="Twilio's REST API; set it to reach Twilio through a proxy, or a test double.",
+    )
     throttle_limit: int = Field(
         default=10,
         ge=0,

@@ -9,7 +9,8 @@
     │   └── StaleState            someone else changed the incident first; retry
     ├── Unauthenticated   (401)   no valid token or session
     ├── Forbidden         (403)   authenticated, but the role does not allow it
-    └── TooManyAttempts   (429)   too many failed logins or tokens; ``retry_after`` seconds
+    ├── TooManyAttempts   (429)   too many failed logins or tokens; ``retry_after`` seconds
+    └── ProviderFailed    (502)   a provider (Twilio) did not take what Fireline sent at once
 
 Entry points turn these into problem+json (web) or one line on stderr and a
 non-zero exit (CLI); ``extras()`` is what an error adds to the problem document.
@@ -101,3 +102,8 @@ class TooManyAttempts(FirelineError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ProviderFailed(FirelineError):
+    status = 502
+    title = "Provider failed"

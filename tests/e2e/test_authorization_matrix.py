@@ -59,6 +59,7 @@ API = {
     ("POST", "/api/v1/contacts/{owner}/{contact_id}/secret"): "admin",
     # a person's own contacts (owner bob is the responder); the viewer is refused as not bob
     ("POST", "/api/v1/contacts/{owner}/{contact_id}/test"): "responder",
+    ("POST", "/api/v1/contacts/{owner}/{contact_id}/verify"): "responder",
     ("GET", "/api/v1/contacts/{owner}/tests"): "responder",
     ("GET", "/api/v1/deliveries"): "viewer",
     ("GET", "/api/v1/follow-ups"): "viewer",
@@ -133,6 +134,7 @@ API = {
 
 UI = {
     ("POST", "/account/contacts/{contact_id}/test"): "viewer",
+    ("POST", "/account/contacts/{contact_id}/verify"): "viewer",
     ("GET", "/login"): "anyone",
     ("POST", "/login"): "anyone",
     ("POST", "/logout"): "viewer",
@@ -214,14 +216,20 @@ OWN = {
     ("POST", "/api/v1/slack/interactions"): "anyone",  # Slack's v0 signature
     ("POST", "/api/v1/mattermost/commands"): "anyone",  # the slash command's token
     ("POST", "/api/v1/mattermost/actions"): "anyone",  # Fireline's signature in the context
+    ("POST", "/api/v1/twilio/sms"): "anyone",
+    ("POST", "/api/v1/twilio/voice"): "anyone",
+    ("POST", "/api/v1/twilio/status"): "anyone",
 }
 # Own routes that check a signature or a shared token in the request, not in the URL: an
-# unsigned request gets their own 401 (never a login).
+# unsigned request gets their own 401 or 403 (never a login).
 SIGNED = {
     ("POST", "/api/v1/slack/commands"),
     ("POST", "/api/v1/slack/interactions"),
     ("POST", "/api/v1/mattermost/commands"),
     ("POST", "/api/v1/mattermost/actions"),
+    ("POST", "/api/v1/twilio/sms"),
+    ("POST", "/api/v1/twilio/voice"),
+    ("POST", "/api/v1/twilio/status"),
 }
 
 

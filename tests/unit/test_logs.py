@@ -20,6 +20,9 @@ SECRETS = {
     "GET /x?token=s3cr3t&page=2": "s3cr3t",
     '{"routing_key": "ev0checkout0000000000000000000001"}': "ev0checkout",
     "slack_sdk: token=None headers={'x': 'xoxb-1234-5678-abcdefABCDEF'}": "abcdefABCDEF",
+    "FIRELINE_TWILIO_AUTH_TOKEN=f1e2d3c4b5a6978877665544332211aa": "f1e2d3c4b5a69788",
+    "Twilio client auth_token=f1e2d3c4b5a6978877665544332211aa": "f1e2d3c4b5a69788",
+    "Authorization: Basic QUMwMDAwOmYxZTJkM2M0YjVhNjk3ODg3NzY2NTU0NA==": "QUMwMDAwOmYxZTJk",
 }
 
 

@@ -27,6 +27,21 @@ def contact_test(
         raise typer.Exit(1)
 
 
+@contact_app.command("verify")
+@connected
+def contact_verify(
+    ctx: Context,
+    owner: Owner,
+    contact: Annotated[str, typer.Argument(help="The sms or voice contact method's id.")],
+    code: Annotated[
+        str | None, typer.Option(help="The code the number received; without it, send one.")
+    ] = None,
+) -> None:
+    """Verify a phone number: send it a code, then confirm the code with --code."""
+    body = {"code": code} if code is not None else {}
+    ctx.emit(ctx.call("POST", f"/contacts/{owner}/{contact}/verify", body), render.verification)
+
+
 @contact_app.command("secret")
 @connected
 def contact_secret(

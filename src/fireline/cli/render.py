@@ -116,6 +116,13 @@ def contact_tested(tested: Json) -> str:
     return f"{target}: {tested['result'].upper()}: {tested['reason']}"
 
 
+def verification(checked: Json) -> str:
+    target = f"{checked['owner']}/{checked['contact']} ({checked['number']})"
+    if checked["verified"]:
+        return f"{target}: verified; pages go to this number now"
+    return f"{target}: {checked['detail']}"
+
+
 def secret_rotated(rotated: Json) -> str:
     return f"{rotated['purpose']} rotated: every link signed with the old key stops working now"
 

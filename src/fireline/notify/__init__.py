@@ -92,10 +92,14 @@ class ChannelNotifier:
     def send(self, contact: dict[str, Any], message: Message) -> Receipt | None:
         adapter = self.adapters.get(contact["type"])
         if adapter is None:
-            reason = (
-                "email is not configured: set FIRELINE_SMTP_HOST"
-                if contact["type"] == "email"
-                else f"no {contact['type']} channel"
-            )
+            reason = _NOT_CONFIGURED.get(contact["type"], f"no {contact['type']} channel")
             raise DeliveryFailed(reason, temporary=False)
         return adapter.send(contact, message)
+
+
+_TWILIO = "FIRELINE_TWILIO_ACCOUNT_SID, FIRELINE_TWILIO_AUTH_TOKEN and FIRELINE_TWILIO_FROM"
+_NOT_CONFIGURED = {
+    "email": "email is not configured: set FIRELINE_SMTP_HOST",
+    "sms": f"SMS is not configured: set {_TWILIO}",
+    "voice": f"voice calls are not configured: set {_TWILIO}",
+}

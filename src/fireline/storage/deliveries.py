@@ -74,6 +74,26 @@ class DeliveryRepository:
             select(Delivery).where(Delivery.idempotency_key == key)
         ).scalar_one()
 
+    def by_provider_ref(self, ref: str) -> Delivery | None:
+        """The delivery whose provider gave it this id (a Twilio SID), if any."""
+        if not ref:
+            return None
+        query = select(Delivery).where(Delivery.provider_ref == ref).order_by(Delivery.id.desc())
+        return self.session.execute(query.limit(1)).scalar_one_or_none()
+
+    def note_provider(
+        self, ref: str, status: str, now: datetime, *, failed: str | None = None
+    ) -> None:
+        """A provider's later word on a delivery (a status callback): its new ``status``, and
+        ``failed`` (the reason) when it says the message never reached the person."""
+        values: dict[str, object] = {"provider_status": status[:200], "updated_at": now}
+        if failed is not None:
+            values["status"], values["reason"] = "failed", failed[:1000]
+        self.session.execute(
+            update(Delivery).where(Delivery.provider_ref == ref).values(**values),
+            execution_options={"synchronize_session": False},
+        )
+
     def tests_of(self, recipient: str, limit: int) -> list[Delivery]:
         """The latest test pages to ``recipient``'s contact methods, newest first."""
         query = (

@@ -543,3 +543,27 @@ class PushDevice(Base):
     name: Mapped[str] = mapped_column(String(200))  # what the person called it, or its browser
     created_at: Mapped[datetime]
     __table_args__ = (UniqueConstraint("endpoint", name="uq_push_devices_endpoint"), NEVER_REUSED)
+
+
+class PhoneVerification(Base):
+    """Whether the owner of an sms or voice contact method proved they hold its number.
+
+    ``verified_number`` is the number that was verified: when the config changes the contact's
+    number it no longer matches, and the contact is unverified again. The pending code is kept
+    only as a keyed hash (``code_hash``), with when it expires and how many wrong tries it had.
+    """
+
+    __tablename__ = "phone_verifications"
+    user_id: Mapped[str] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    contact: Mapped[str] = mapped_column(String(40), primary_key=True)
+    verified_number: Mapped[str] = mapped_column(
+        String(16), default="", server_default="", index=True
+    )
+    verified_at: Mapped[datetime | None]
+    pending_number: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    code_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    code_sent_at: Mapped[datetime | None]
+    code_expires_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

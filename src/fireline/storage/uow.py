@@ -21,6 +21,7 @@ from fireline.storage.directory import DirectoryRepository, SettingsRepository
 from fireline.storage.inbox import InboxRepository
 from fireline.storage.incidents import IncidentRepository
 from fireline.storage.jobs import JobRepository
+from fireline.storage.phones import PhoneRepository
 from fireline.storage.push_devices import PushDeviceRepository
 from fireline.storage.reports import ReportRepository
 from fireline.storage.review import ReviewRepository
@@ -98,6 +99,7 @@ class UnitOfWork:
         self.audit = AuditRepository(session)
         self.push_devices = PushDeviceRepository(session)
         self.chat = ChatRepository(session)
+        self.phones = PhoneRepository(session)
         return self
 
     def __exit__(

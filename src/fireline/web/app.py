@@ -21,6 +21,7 @@ from fireline.web import (
     health,
     ingest,
     mattermost,
+    phones,
     problems,
     push,
     slack,
@@ -76,6 +77,7 @@ def create_app(
     # After the API: `/api/v1/integrations/{id}/rotate` must not be read as an ingest key.
     app.router.routes.extend(ingest.routes())
     app.router.routes.extend(ack.routes())
+    app.router.routes.extend(phones.routes())
     app.router.routes.extend(calendar.routes())
     app.router.routes.extend(push.routes())
     app.router.routes.extend(slack.routes())

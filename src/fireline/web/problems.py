@@ -118,6 +118,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (a refused transition, a concurrent change)",
     422: "Invalid input; `field` names the culprit",
     429: "Too many invalid API tokens from this address; `Retry-After` says when to try again",
+    502: "A provider (Twilio) did not take what Fireline sent; `detail` says what it answered",
 }
 
 

@@ -65,8 +65,9 @@ def list_users(*, uow: UnitOfWork, reader: Principal) -> list[UserRead]:
 
 def _user(uow: UnitOfWork, user: User, reader: Principal) -> UserRead:
     whole = reader.role == "admin" or reader.user_id == user.id
+    numbers = set(uow.phones.verified(user.id).values()) if whole else set()
     contacts = (
-        user.contact_methods
+        [_with_verified(c, numbers) for c in user.contact_methods]
         if whole  # addresses and chat webhook URLs are bearer secrets: others see the channel
         else [{"id": c["id"], "type": c["type"]} for c in user.contact_methods]
     )
@@ -81,6 +82,13 @@ def _user(uow: UnitOfWork, user: User, reader: Principal) -> UserRead:
         notification_rules=user.notification_rules,
         has_password=user.password_hash is not None,
     )
+
+
+def _with_verified(contact: dict[str, Any], numbers: set[str]) -> dict[str, Any]:
+    """An sms or voice contact says whether its number is verified (to its owner and admins)."""
+    if "number" not in contact:
+        return contact
+    return {**contact, "verified": contact["number"] in numbers}
 
 
 def list_teams(*, uow: UnitOfWork) -> list[TeamRead]:

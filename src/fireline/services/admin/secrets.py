@@ -23,7 +23,9 @@ from fireline.errors import InvalidInput
 from fireline.services.admin import audit
 from fireline.storage.uow import UnitOfWork
 
-Purpose = Literal["ack-links", "calendar-feeds", "web-push", "push-actions", "mattermost-actions"]
+Purpose = Literal[
+    "ack-links", "calendar-feeds", "web-push", "push-actions", "mattermost-actions", "phone-codes"
+]
 PURPOSES: tuple[Purpose, ...] = get_args(Purpose)
 DESCRIPTIONS: dict[Purpose, str] = {
     "ack-links": "signs the acknowledge links in pages",
@@ -31,6 +33,7 @@ DESCRIPTIONS: dict[Purpose, str] = {
     "web-push": "Fireline's VAPID key: signs pages to push services (rotating it turns devices off)",
     "push-actions": "signs the Acknowledge button of push notifications",
     "mattermost-actions": "signs the buttons on pages posted to Mattermost",
+    "phone-codes": "keys the hashes of the codes that verify phone numbers",
 }
 
 

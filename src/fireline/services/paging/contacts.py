@@ -20,9 +20,17 @@ def find(uow: UnitOfWork, owner: str, contact_id: str) -> dict[str, Any]:
 
 
 def of_user(*, uow: UnitOfWork, user_id: str) -> list[dict[str, Any]]:
-    """A user's own contact methods, as config or the API wrote them."""
+    """A user's own contact methods, as config or the API wrote them; an sms or voice one says
+    whether its number is ``verified``."""
     with uow.read():
-        return [dict(contact) for contact in _contacts_of(uow, user_id)]
+        verified = uow.phones.verified(user_id)
+        return [_marked(dict(c), set(verified.values())) for c in _contacts_of(uow, user_id)]
+
+
+def _marked(contact: dict[str, Any], verified: set[str]) -> dict[str, Any]:
+    if "number" in contact:
+        contact["verified"] = contact["number"] in verified
+    return contact
 
 
 def _contacts_of(uow: UnitOfWork, owner: str) -> list[dict[str, Any]]:

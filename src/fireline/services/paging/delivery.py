@@ -43,7 +43,7 @@ from fireline.domain.jobs import (
 from fireline.domain.state import Incident
 from fireline.domain.throttle import Throttle, Window, page_goes_through
 from fireline.notify import DeliveryFailed, Message, Notifier, Receipt
-from fireline.services.paging import signing
+from fireline.services.paging import phones, signing
 from fireline.services.paging.ack_links import link_for
 from fireline.storage.uow import UnitOfWork
 
@@ -155,6 +155,8 @@ def prepare(
 
 
 def _contact(uow: UnitOfWork, job: Notification) -> dict[str, Any]:
+    if job.contact["type"] in phones.PHONES:  # paged only once verified
+        return phones.with_verification(uow, job.recipient, job.contact)
     if job.contact["type"] != "webhook":
         return job.contact
     return {**job.contact, "secret": signing.secret_for(uow, job.recipient, job.contact)}

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
 
-from fireline.services.paging import contact_tests, signing
+from fireline.services.paging import contact_tests, phones, signing
 from fireline.services.paging.contact_tests import ContactTested
 from fireline.web.deps import Admin, Core, Uow, Viewer
 from fireline.web.problems import document
@@ -54,3 +55,33 @@ def test_contact(core: Core, who: Viewer, owner: Owner, contact_id: ContactId) -
 def contact_tests_of(uow: Uow, who: Viewer, owner: Owner) -> list[ContactTested]:
     """The latest test pages to ``owner``'s contact methods, newest first (owner or admin)."""
     return contact_tests.recent(uow=uow, who=who, owner=owner)
+
+
+class VerifyCode(BaseModel):
+    """Without ``code``: send a new code to the number. With it: confirm that code."""
+
+    code: str | None = Field(default=None, pattern=r"^\s*[0-9]{6}\s*$")
+
+
+@router.post(
+    "/contacts/{owner}/{contact_id}/verify",
+    response_model=phones.Verification,
+    responses=document((404, 409, 422, 502)),
+)
+def verify_contact(
+    core: Core,
+    who: Viewer,
+    owner: Owner,
+    contact_id: ContactId,
+    body: VerifyCode | None = None,
+) -> phones.Verification:
+    """Verify an sms or voice contact's number (its owner or an admin): without a ``code``,
+    send one (by SMS; read out in a call for a voice contact), valid 10 minutes; with the
+    ``code``, confirm it. Only verified numbers are paged."""
+    if body is not None and body.code is not None:
+        return phones.confirm(
+            uow=core.uow(), who=who, owner=owner, contact_id=contact_id, code=body.code
+        )
+    return phones.request_code(
+        uow=core.uow(), phone=core.phone(), who=who, owner=owner, contact_id=contact_id
+    )

@@ -1,7 +1,7 @@
 """push_devices: the browsers and phones people turned on "Notify this device" on (Web Push)
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-03 15:40:00
 
 One row per Web Push subscription: the push service's endpoint (unique: a browser has one per
@@ -14,7 +14,7 @@ from alembic import op
 from fireline.storage.models import UTCDateTime
 
 revision = "0017"
-down_revision = "0015"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

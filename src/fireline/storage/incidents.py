@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.events import (
@@ -36,6 +36,37 @@ from fireline.storage.models import (
 )
 
 SEARCHED = (FieldsChanged, ResolutionSummarySet)  # what changes the search text
+
+# The statements every save runs, built once on the tables (Core, not the ORM's unit of work:
+# the alert path saves many incidents a second).
+_INCIDENTS: Table = IncidentRow.__table__  # type: ignore[assignment]
+_EVENTS: Table = IncidentEvent.__table__  # type: ignore[assignment]
+_FACTS: Table = IncidentFactsRow.__table__  # type: ignore[assignment]
+COLUMNS = (
+    "title",
+    "phase",
+    "workflow_id",
+    "workflow_version",
+    "priority",
+    "severity",
+    "drill",
+    "detected_at",
+    "resolved_at",
+    "closed_at",
+    "updated_at",
+    "version",
+    "state",
+)
+_STATE = select(_INCIDENTS.c.state).where(_INCIDENTS.c.id == bindparam("id"))
+_VERSION = select(_INCIDENTS.c.version).where(_INCIDENTS.c.id == bindparam("id"))
+_INSERT = insert(_INCIDENTS)
+_UPDATE = (
+    update(_INCIDENTS)
+    .where(_INCIDENTS.c.id == bindparam("_id"), _INCIDENTS.c.version == bindparam("_expected"))
+    .values({c: bindparam(c) for c in COLUMNS})
+)
+_APPEND = insert(_EVENTS)
+_INSERT_FACTS = insert(_FACTS)
 
 
 @dataclass(frozen=True)
@@ -91,24 +122,32 @@ class IncidentRepository:
         )
         return self._last_id
 
+    def _connection(self) -> Connection:
+        """The session's connection, in its transaction: Core statements skip the ORM."""
+        return self.session.connection()
+
     def get(self, incident_id: int, *, for_update: bool = False) -> Incident:
         """The incident's current state; NotFound if there is none."""
-        query = select(IncidentRow.state).where(IncidentRow.id == incident_id)
-        if for_update:
-            query = query.with_for_update()
-        state = self.session.execute(query).scalar_one_or_none()
+        query = _STATE.with_for_update() if for_update else _STATE
+        state = self._connection().execute(query, {"id": incident_id}).scalar_one_or_none()
         if state is None:
             raise NotFound(f"there is no incident {incident_id}")
         return Incident.model_validate(state)
 
+    def version(self, incident_id: int, *, for_update: bool = False) -> int | None:
+        """The incident's stored version (its state's ``seq``), None if there is no incident:
+        enough to tell whether a state read before is still current."""
+        query = _VERSION.with_for_update() if for_update else _VERSION
+        found = self._connection().execute(query, {"id": incident_id}).scalar_one_or_none()
+        return None if found is None else int(found)
+
     def add(self, incident: Incident, events: list[Event]) -> None:
         """Store a new incident with its first events."""
-        self.session.execute(
-            insert(IncidentRow).values(id=incident.id, **self._columns(incident, events[-1].at))
-        )
+        connection = self._connection()
+        connection.execute(_INSERT, {"id": incident.id, **self._columns(incident, events[-1].at)})
         facts = metrics_columns(incident)
         facts["first_acknowledged_at"] = first_acknowledgement(events)
-        self.session.execute(insert(IncidentFactsRow).values(incident_id=incident.id, **facts))
+        connection.execute(_INSERT_FACTS, {"incident_id": incident.id, **facts})
         self._link_services(incident)
         self._append(incident, events)
         search.index(self.session, incident)
@@ -119,12 +158,11 @@ class IncidentRepository:
         if not events:
             return
         expected = incident.seq - len(events)
-        result = self.session.execute(
-            update(IncidentRow)
-            .where(IncidentRow.id == incident.id, IncidentRow.version == expected)
-            .values(**self._columns(incident, events[-1].at))
+        result = self._connection().execute(
+            _UPDATE,
+            {"_id": incident.id, "_expected": expected, **self._columns(incident, events[-1].at)},
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             raise StaleState(
                 f"incident {incident.id} was changed by someone else meanwhile; try again"
             )
@@ -241,7 +279,7 @@ class IncidentRepository:
             }
             for i, e in enumerate(events)
         ]
-        self.session.execute(insert(IncidentEvent), rows)
+        self._connection().execute(_APPEND, rows)
 
 
 def metrics_columns(incident: Incident) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts import Matcher, Silence
@@ -75,7 +75,34 @@ _GROUP_INCIDENTS = (
     )
     .group_by(_ALERTS.c.group_key)
 )
+_NEWEST_OF_GROUP = select(func.max(_ALERTS.c.incident_id)).where(
+    _ALERTS.c.service_id == bindparam("service"), _ALERTS.c.group_key == bindparam("group")
+)  # one seek down ix_alerts_group_incident
+_UNRESOLVED = select(_INCIDENTS.c.id).where(
+    _INCIDENTS.c.id.in_(bindparam("ids", expanding=True)), _INCIDENTS.c.resolved_at.is_(None)
+)
 _INSERT = insert(_ALERTS)
+_SERIES = select(func.nextval(func.pg_get_serial_sequence("alerts", "id"))).select_from(
+    func.generate_series(1, bindparam("count"))
+)
+_INTEGRATIONS: Table = Integration.__table__  # type: ignore[assignment]
+_BY_KEY = select(*(_INTEGRATIONS.c[f.name] for f in fields(IntegrationRecord))).where(
+    _INTEGRATIONS.c.key.in_(bindparam("keys", expanding=True))
+    | _INTEGRATIONS.c.previous_key.in_(bindparam("keys", expanding=True))
+)
+_LAST_INCIDENT = (
+    select(_ALERTS.c.incident_id)
+    .where(
+        _ALERTS.c.integration_id == bindparam("integration"),
+        _ALERTS.c.dedup_key == bindparam("key"),
+        _ALERTS.c.incident_id.is_not(None),
+    )
+    .order_by(_ALERTS.c.id.desc())
+    .limit(1)
+)
+_OPEN_IDS = select(_ALERTS.c.id).where(
+    _ALERTS.c.incident_id == bindparam("incident"), _ALERTS.c.status != "resolved"
+)
 
 
 @dataclass(frozen=True)
@@ -92,20 +119,20 @@ class AlertRepository:
         self.session = session
         self._next_ids: list[int] = []
 
+    def _connection(self) -> Connection:
+        """The session's connection, in its transaction: Core statements skip the ORM."""
+        return self.session.connection()
+
     def integrations_for_keys(
         self, keys: Iterable[str], now: datetime
     ) -> dict[str, IntegrationRecord]:
         """Integrations by key: the current one, or the previous one still in its grace period."""
-        wanted = list(set(keys))
-        query = select(Integration).where(
-            Integration.key.in_(wanted) | Integration.previous_key.in_(wanted)
-        )
-        rows = self.session.execute(query).scalars()
-        return by_key([record_of(IntegrationRecord, r) for r in rows], now)
+        rows = self._connection().execute(_BY_KEY, {"keys": list(set(keys))})
+        return by_key([IntegrationRecord(**r._mapping) for r in rows], now)
 
     def open_alerts(self, integration_id: str, dedup_keys: Iterable[str]) -> dict[str, AlertRecord]:
         """The open (firing or acknowledged) alerts of an integration with these dedup keys."""
-        rows = self.session.execute(
+        rows = self._connection().execute(
             _OPEN, {"integration": integration_id, "keys": list(set(dedup_keys))}
         )
         return {r.dedup_key: AlertRecord(**r._mapping) for r in rows}
@@ -115,41 +142,48 @@ class AlertRepository:
     ) -> dict[str, int]:
         """How many times each key's alert was resolved since ``since`` (flapping detection)."""
         params = {"integration": integration_id, "keys": list(set(dedup_keys)), "since": since}
-        return {key: int(count) for key, count in self.session.execute(_RESOLUTIONS, params)}
+        return {key: int(count) for key, count in self._connection().execute(_RESOLUTIONS, params)}
 
     def open_group_incidents(self, service_id: str, group_keys: Iterable[str]) -> dict[str, int]:
-        """The newest unresolved incident that alerts of each group joined."""
-        params = {"service": service_id, "groups": list(set(group_keys))}
-        return {
-            group: int(incident)
-            for group, incident in self.session.execute(_GROUP_INCIDENTS, params)
-        }
+        """The newest unresolved incident that alerts of each group joined.
+
+        Usually that is the newest incident of the group, found with one index seek per
+        group; only a group whose newest incident is resolved needs the scan of its alerts.
+        """
+        connection = self.session.connection()
+        newest: dict[str, int] = {}
+        for group in set(group_keys):
+            params = {"service": service_id, "group": group}
+            incident = connection.execute(_NEWEST_OF_GROUP, params).scalar()
+            if incident is not None:
+                newest[group] = int(incident)
+        if not newest:
+            return {}
+        unresolved = set(
+            connection.execute(_UNRESOLVED, {"ids": list(set(newest.values()))}).scalars()
+        )
+        found = {g: i for g, i in newest.items() if i in unresolved}
+        rest = [g for g in newest if g not in found]
+        if rest:
+            params = {"service": service_id, "groups": rest}
+            found |= {g: int(i) for g, i in connection.execute(_GROUP_INCIDENTS, params)}
+        return found
 
     def last_incident_of(self, integration_id: str, dedup_key: str) -> int | None:
         """The incident the latest alert with this key joined."""
-        query = (
-            select(AlertRow.incident_id)
-            .where(
-                AlertRow.integration_id == integration_id,
-                AlertRow.dedup_key == dedup_key,
-                AlertRow.incident_id.is_not(None),
-            )
-            .order_by(AlertRow.id.desc())
-            .limit(1)
-        )
-        return self.session.execute(query).scalar_one_or_none()
+        params = {"integration": integration_id, "key": dedup_key}
+        found = self._connection().execute(_LAST_INCIDENT, params).scalar_one_or_none()
+        return None if found is None else int(found)
 
     def reserve_ids(self, count: int) -> None:
         """Set aside ids for up to ``count`` new alerts, so timeline events can name them first."""
         if count <= 0:
             return
         if self.session.get_bind().dialect.name == "postgresql":
-            series = select(func.nextval(func.pg_get_serial_sequence("alerts", "id"))).select_from(
-                func.generate_series(1, count)
-            )
-            self._next_ids += [int(i) for i in self.session.execute(series).scalars()]
+            series = self._connection().execute(_SERIES, {"count": count}).scalars()
+            self._next_ids += [int(i) for i in series]
             return
-        last = self._next_ids[-1] if self._next_ids else last_given(self.session, _ALERTS)
+        last = self._next_ids[-1] if self._next_ids else last_given(self._connection(), _ALERTS)
         start = last + 1
         self._next_ids += list(range(start, start + count))
 
@@ -160,7 +194,8 @@ class AlertRepository:
     def add(self, records: list[AlertRecord]) -> None:
         """Insert new alerts (their ids were reserved)."""
         if records:
-            self.session.execute(_INSERT, [{c: getattr(r, c) for c in COLUMNS} for r in records])
+            rows = [{c: getattr(r, c) for c in COLUMNS} for r in records]
+            self._connection().execute(_INSERT, rows)
             self._next_ids.clear()  # unused reservations are gaps, as with any sequence
 
     def save(self, records: Iterable[AlertRecord]) -> None:
@@ -176,16 +211,13 @@ class AlertRepository:
                 .values({c: bindparam(c) for c in sorted(columns)})
             )
             rows = [{"_id": r.id, **{c: getattr(r, c) for c in columns}} for r in group]
-            self.session.execute(statement, rows, execution_options={"synchronize_session": False})
+            self._connection().execute(statement, rows)
             for record in group:
                 record.dirty.clear()
 
     def open_ids(self, incident_id: int) -> set[int]:
         """The ids of the incident's alerts not yet resolved."""
-        query = select(AlertRow.id).where(
-            AlertRow.incident_id == incident_id, AlertRow.status != "resolved"
-        )
-        return set(self.session.execute(query).scalars())
+        return set(self._connection().execute(_OPEN_IDS, {"incident": incident_id}).scalars())
 
     def prune(self, resolved_before: datetime, limit: int) -> int:
         """Delete up to ``limit`` alerts resolved before then, oldest first, except those of an
@@ -250,15 +282,22 @@ class SilenceRecord:
     created_at: datetime
 
 
+_SILENCES: Table = SilenceRow.__table__  # type: ignore[assignment]
+_ACTIVE = (
+    select(*(_SILENCES.c[f.name] for f in fields(SilenceRecord)))
+    .where(_SILENCES.c.ends_at > bindparam("now"))
+    .order_by(_SILENCES.c.id)
+)
+
+
 class SilenceRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def active(self, now: datetime) -> list[Silence]:
         """Silences in force now or later (the ingest path checks each alert's own time)."""
-        query = select(SilenceRow).where(SilenceRow.ends_at > now).order_by(SilenceRow.id)
-        rows = self.session.execute(query).scalars()
-        return [to_silence(record_of(SilenceRecord, r)) for r in rows]
+        rows = self.session.connection().execute(_ACTIVE, {"now": now})
+        return [to_silence(SilenceRecord(**r._mapping)) for r in rows]
 
     def add(self, row: SilenceRow) -> SilenceRecord:
         self.session.add(row)

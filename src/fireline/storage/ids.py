@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import column, func, select, table
+from sqlalchemy import Connection, column, func, select, table
 from sqlalchemy.orm import Session
 
 _SQLITE_SEQUENCE = table("sqlite_sequence", column("name"), column("seq"))
 
 
-def last_given(session: Session, rows: Any) -> int:
+def last_given(session: Session | Connection, rows: Any) -> int:
     """The largest id ``rows`` (a SQLite table with an integer ``id``) ever held, 0 if none."""
     stored = select(func.coalesce(func.max(rows.c.id), 0)).scalar_subquery()
     counter = (

@@ -111,6 +111,10 @@ class IncidentRepository:
         """The newest state this unit of work saved of an incident (reactions included)."""
         return self._latest[incident_id]
 
+    def latest_states(self) -> list[Incident]:
+        """The newest state of every incident this unit of work saved."""
+        return list(self._latest.values())
+
     def _record(self, incident: Incident, events: list[Event]) -> None:
         self._saved.append(Saved(incident, tuple(events)))
         self._latest[incident.id] = incident

@@ -24,6 +24,7 @@ from fireline.bootstrap import Fireline
 from fireline.errors import StaleState
 from fireline.integrations import alertmanager, events_v2
 from fireline.integrations.limits import MAX_BODY_BYTES, PayloadInvalid, check_depth, decode
+from fireline.services.alerting.hot import HotState
 from fireline.services.alerting.ingest import Kind, Outcome, Rejected, Submission, ingest
 from fireline.web.draining import RETRY_AFTER_SECONDS
 from fireline.web.problems import problem
@@ -45,6 +46,7 @@ class GroupCommitWriter:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="fireline-ingest")
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._hot = HotState()  # used by the writer thread only
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run())
@@ -101,7 +103,7 @@ class GroupCommitWriter:
     def _with_retries(self, submissions: list[Submission]) -> list[Outcome]:
         for attempt in range(RETRIES):
             try:
-                return ingest(uow=self.core.uow(), submissions=submissions)
+                return ingest(uow=self.core.uow(), submissions=submissions, hot=self._hot)
             except StaleState:
                 if attempt == RETRIES - 1:
                     raise

@@ -29,6 +29,7 @@ from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.errors import FirelineError
 from fireline.services.admin import organisation
+from fireline.services.alerting.hot import HotState
 from fireline.storage.alerts import AlertRecord
 from fireline.storage.directory import IntegrationRecord
 from fireline.storage.models import Service
@@ -57,8 +58,9 @@ class Work:
 
 
 class Batch:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, hot: HotState | None = None) -> None:
         self.uow = uow
+        self.hot = hot or HotState()
         self.now = uow.now()
         self.silences = uow.silences.active(self.now)
         self.services: dict[str, Service] = {}
@@ -316,8 +318,8 @@ class Batch:
 
     def incident(self, incident_id: int) -> Touched:
         if incident_id not in self.incidents:
-            state = self.uow.incidents.get(incident_id, for_update=True)
-            workflow = self.uow.workflows.get(state.workflow, state.workflow_version)
+            state = self.hot.incident(self.uow, incident_id)
+            workflow = self.hot.workflow(self.uow, state.workflow, state.workflow_version)
             self.incidents[incident_id] = Touched(state, workflow)
         return self.incidents[incident_id]
 

@@ -165,7 +165,7 @@ class AlertRepository:
         found = {g: i for g, i in newest.items() if i in unresolved}
         rest = [g for g in newest if g not in found]
         if rest:
-            params = {"service": service_id, "groups": rest}
+            params: dict[str, object] = {"service": service_id, "groups": rest}
             found |= {g: int(i) for g, i in connection.execute(_GROUP_INCIDENTS, params)}
         return found
 

@@ -165,8 +165,8 @@ class AlertRepository:
         found = {g: i for g, i in newest.items() if i in unresolved}
         rest = [g for g in newest if g not in found]
         if rest:
-            params: dict[str, object] = {"service": service_id, "groups": rest}
-            found |= {g: int(i) for g, i in connection.execute(_GROUP_INCIDENTS, params)}
+            wide: dict[str, object] = {"service": service_id, "groups": rest}
+            found |= {g: int(i) for g, i in connection.execute(_GROUP_INCIDENTS, wide)}
         return found
 
     def last_incident_of(self, integration_id: str, dedup_key: str) -> int | None:

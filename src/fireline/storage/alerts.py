@@ -85,6 +85,7 @@ _INSERT = insert(_ALERTS)
 _SERIES = select(func.nextval(func.pg_get_serial_sequence("alerts", "id"))).select_from(
     func.generate_series(1, bindparam("count"))
 )
+_UPDATES: dict[frozenset[str], Any] = {}  # per set of changed columns, its statement
 _INTEGRATIONS: Table = Integration.__table__  # type: ignore[assignment]
 _BY_KEY = select(*(_INTEGRATIONS.c[f.name] for f in fields(IntegrationRecord))).where(
     _INTEGRATIONS.c.key.in_(bindparam("keys", expanding=True))
@@ -118,6 +119,7 @@ class AlertRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._next_ids: list[int] = []
+        self._last_reserved = 0  # SQLite: the largest id this transaction handed out
 
     def _connection(self) -> Connection:
         """The session's connection, in its transaction: Core statements skip the ORM."""
@@ -183,12 +185,14 @@ class AlertRepository:
             series = self._connection().execute(_SERIES, {"count": count}).scalars()
             self._next_ids += [int(i) for i in series]
             return
-        last = self._next_ids[-1] if self._next_ids else last_given(self._connection(), _ALERTS)
-        start = last + 1
-        self._next_ids += list(range(start, start + count))
+        last = self._last_reserved or last_given(self._connection(), _ALERTS)
+        self._next_ids += list(range(last + 1, last + 1 + count))
+        self._last_reserved = last + count
 
     def take_id(self) -> int:
-        """One of the reserved ids (reserve first)."""
+        """One of the reserved ids (one more is reserved if none is left)."""
+        if not self._next_ids:
+            self.reserve_ids(1)
         return self._next_ids.pop(0)
 
     def add(self, records: list[AlertRecord]) -> None:
@@ -205,11 +209,13 @@ class AlertRepository:
             if record.dirty:
                 groups.setdefault(frozenset(record.dirty), []).append(record)
         for columns, group in groups.items():
-            statement = (
-                update(_ALERTS)
-                .where(_ALERTS.c.id == bindparam("_id"))
-                .values({c: bindparam(c) for c in sorted(columns)})
-            )
+            statement = _UPDATES.get(columns)
+            if statement is None:
+                statement = _UPDATES[columns] = (
+                    update(_ALERTS)
+                    .where(_ALERTS.c.id == bindparam("_id"))
+                    .values({c: bindparam(c) for c in sorted(columns)})
+                )
             rows = [{"_id": r.id, **{c: getattr(r, c) for c in columns}} for r in group]
             self._connection().execute(statement, rows)
             for record in group:

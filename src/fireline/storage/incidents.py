@@ -59,6 +59,9 @@ COLUMNS = (
 )
 _STATE = select(_INCIDENTS.c.state).where(_INCIDENTS.c.id == bindparam("id"))
 _VERSION = select(_INCIDENTS.c.version).where(_INCIDENTS.c.id == bindparam("id"))
+_VERSIONS = select(_INCIDENTS.c.id, _INCIDENTS.c.version).where(
+    _INCIDENTS.c.id.in_(bindparam("ids", expanding=True))
+)
 _INSERT = insert(_INCIDENTS)
 _UPDATE = (
     update(_INCIDENTS)
@@ -184,6 +187,34 @@ class IncidentRepository:
         self._append(incident, events)
         self._record(incident, events)
 
+    def save_many(self, changes: list[tuple[Incident, list[Event]]]) -> None:
+        """Save several incidents as :meth:`save` does; those that only gained news (alerts
+        attached or cleared) with one statement for all their rows and one for all their
+        events."""
+        news = [(i, e) for i, e in changes if e and all(isinstance(x, News) for x in e)]
+        for incident, events in changes:
+            if events and not all(isinstance(x, News) for x in events):
+                self.save(incident, events)
+        if not news:
+            return
+        params = [
+            {"_id": i.id, "_expected": i.seq - len(e), **self._columns(i, e[-1].at)}
+            for i, e in news
+        ]
+        if self._connection().execute(_UPDATE, params).rowcount != len(news):
+            raise StaleState("an incident was changed by someone else meanwhile; try again")
+        self._connection().execute(_APPEND, [r for i, e in news for r in _rows(i, e)])
+        for incident, events in news:
+            self._record(incident, events)
+
+    def versions(self, ids: Sequence[int], *, for_update: bool = False) -> dict[int, int]:
+        """The stored versions of these incidents (those that exist), as :meth:`version`."""
+        if not ids:
+            return {}
+        query = _VERSIONS.with_for_update() if for_update else _VERSIONS
+        rows = self._connection().execute(query, {"ids": sorted(set(ids))})
+        return {int(i): int(v) for i, v in rows}
+
     def list_matching(
         self, filters: IncidentFilter, *, limit: int, offset: int
     ) -> tuple[list[Incident], int]:
@@ -271,19 +302,23 @@ class IncidentRepository:
         self.session.flush()
 
     def _append(self, incident: Incident, events: list[Event]) -> None:
-        first = incident.seq - len(events) + 1
-        rows = [
-            {
-                "incident_id": incident.id,
-                "seq": first + i,
-                "at": e.at,
-                "actor": e.actor,
-                "kind": e.kind,
-                "data": e.data,
-            }
-            for i, e in enumerate(events)
-        ]
-        self._connection().execute(_APPEND, rows)
+        self._connection().execute(_APPEND, _rows(incident, events))
+
+
+def _rows(incident: Incident, events: list[Event]) -> list[dict[str, Any]]:
+    """The timeline rows of events that brought the incident to this state."""
+    first = incident.seq - len(events) + 1
+    return [
+        {
+            "incident_id": incident.id,
+            "seq": first + i,
+            "at": e.at,
+            "actor": e.actor,
+            "kind": e.kind,
+            "data": e.data,
+        }
+        for i, e in enumerate(events)
+    ]
 
 
 def metrics_columns(incident: Incident) -> dict[str, Any]:

@@ -89,12 +89,7 @@ class Batch:
                 for e in w.events
                 if e.action == "trigger" and (integration_id, e.dedup_key) not in self.open
             }
-            triggers += sum(
-                e.action == "trigger"
-                for w in work
-                if w.integration.id == integration_id
-                for e in w.events
-            )
+            triggers += len(fresh)  # an alert that clears and fires again here takes one more
             self._prefetch_fresh(
                 integration,
                 fresh,
@@ -120,6 +115,7 @@ class Batch:
         groups = {group_key(e, grouping_of(service), integration.id)[:600] for e in events}
         for group, incident_id in self.uow.alerts.open_group_incidents(service.id, groups).items():
             self.group_incident[(service.id, group)] = incident_id
+        self.hot.check(self.uow, sorted(set(self.group_incident.values())))
 
     def apply(self, item: Work) -> None:
         service = self.service(item.integration.service_id)
@@ -325,7 +321,7 @@ class Batch:
 
     def service(self, service_id: str) -> Service:
         if service_id not in self.services:
-            self.services[service_id] = self.uow.directory.get(Service, service_id)
+            self.services[service_id] = self.uow.directory.service(service_id)
         return self.services[service_id]
 
     def save(self) -> None:
@@ -335,8 +331,9 @@ class Batch:
         for touched in self.incidents.values():
             if touched.new:
                 self.uow.incidents.add(touched.state, touched.events)
-            else:
-                self.uow.incidents.save(touched.state, touched.events)
+        self.uow.incidents.save_many(
+            [(t.state, t.events) for t in self.incidents.values() if not t.new]
+        )
         new_ids = {a.id for a in self.new_alerts}
         # Resolutions first: an alert resolved and fired again in this commit has a new open row.
         self.uow.alerts.save(

@@ -27,9 +27,23 @@ class HotState:
     def __init__(self) -> None:
         self._incidents: dict[int, Incident] = {}
         self._workflows: dict[tuple[str, int], Workflow] = {}
+        self._checked: dict[int, Incident] = {}  # current in this transaction
+
+    def check(self, uow: UnitOfWork, incident_ids: list[int]) -> None:
+        """Check the kept states of these incidents with one query (and lock their rows), so
+        that :meth:`incident` needs no query of its own for the current ones."""
+        kept = [i for i in incident_ids if i in self._incidents and i not in self._checked]
+        if not kept:
+            return
+        for incident_id, version in uow.incidents.versions(kept, for_update=True).items():
+            if self._incidents[incident_id].seq == version:
+                self._checked[incident_id] = self._incidents[incident_id]
 
     def incident(self, uow: UnitOfWork, incident_id: int) -> Incident:
         """The incident's current state, locked for this transaction (NotFound if none)."""
+        checked = self._checked.get(incident_id)
+        if checked is not None:
+            return checked
         kept = self._incidents.get(incident_id)
         if kept is not None and uow.incidents.version(incident_id, for_update=True) == kept.seq:
             return kept
@@ -45,6 +59,7 @@ class HotState:
 
     def committed(self, states: list[Incident]) -> None:
         """Remember the states a commit wrote (call only after it succeeded)."""
+        self._checked.clear()
         if len(self._incidents) + len(states) > MAX_INCIDENTS:
             self._incidents.clear()
         for state in states:
@@ -53,3 +68,4 @@ class HotState:
     def forget(self) -> None:
         """Drop every incident state (after a failed commit: nothing it held is trusted)."""
         self._incidents.clear()
+        self._checked.clear()

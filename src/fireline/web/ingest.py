@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 import msgspec
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from fireline import telemetry
 from fireline.bootstrap import Fireline
@@ -311,3 +312,50 @@ def routes() -> list[Route]:
         ),
         Route("/v2/enqueue", _measured("events_v2", enqueue_v2), methods=["POST"]),
     ]
+
+
+# API routes whose paths an ingest route would also match; they keep going to the API.
+API_PATHS_UNDER_INGEST = (
+    "/api/v1/integrations/{integration_id}/rotate",
+    "/api/v1/integrations/{integration_id}/revoke",
+)
+INGEST_PREFIXES = ("/api/v1/integrations/", "/api/v1/heartbeats/", "/v2/enqueue")
+
+
+class IngestFirst:
+    """Send ingest requests straight to their routes, ahead of the application's router.
+
+    The ingest routes come after the API's in the router (so an API path they would also
+    match stays the API's), and FastAPI tries every API route first: measured, that took
+    about 2 ms of the event loop per alert request. This middleware sits innermost, inside
+    the access log, the security headers and the draining check, so an ingest request still
+    passes through those; any other request, or a method the ingest route does not take,
+    goes through the router as before.
+    """
+
+    def __init__(self, app: ASGIApp, routes: list[Route]) -> None:
+        self.app = app
+        self.routes = routes
+        self.shadowed = [Route(path, _never, methods=["POST"]) for path in API_PATHS_UNDER_INGEST]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(INGEST_PREFIXES):
+            route = self._route(scope)
+            if route is not None:
+                await route.handle(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _route(self, scope: Scope) -> Route | None:
+        if any(r.matches(scope)[0] is not Match.NONE for r in self.shadowed):
+            return None
+        for route in self.routes:
+            match, child = route.matches(scope)
+            if match is Match.FULL:
+                scope.update(child)
+                return route
+        return None
+
+
+async def _never(request: Request) -> Response:  # pragma: no cover - only matched, never run
+    raise AssertionError("an API route is answered by the API")

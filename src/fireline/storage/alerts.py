@@ -7,10 +7,11 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts import Matcher, Silence
+from fireline.storage.bulk import insert_rows
 from fireline.storage.directory import IntegrationRecord
 from fireline.storage.ids import last_given
 from fireline.storage.models import AlertRow, IncidentRow, Integration, SilenceRow
@@ -81,7 +82,6 @@ _NEWEST_OF_GROUP = select(func.max(_ALERTS.c.incident_id)).where(
 _UNRESOLVED = select(_INCIDENTS.c.id).where(
     _INCIDENTS.c.id.in_(bindparam("ids", expanding=True)), _INCIDENTS.c.resolved_at.is_(None)
 )
-_INSERT = insert(_ALERTS)
 _SERIES = select(func.nextval(func.pg_get_serial_sequence("alerts", "id"))).select_from(
     func.generate_series(1, bindparam("count"))
 )
@@ -199,7 +199,7 @@ class AlertRepository:
         """Insert new alerts (their ids were reserved)."""
         if records:
             rows = [{c: getattr(r, c) for c in COLUMNS} for r in records]
-            self._connection().execute(_INSERT, rows)
+            insert_rows(self._connection(), _ALERTS, rows)
             self._next_ids.clear()  # unused reservations are gaps, as with any sequence
 
     def save(self, records: Iterable[AlertRecord]) -> None:

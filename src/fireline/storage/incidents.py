@@ -26,6 +26,7 @@ from fireline.domain.metrics import phase_spans, phase_times
 from fireline.domain.state import Incident
 from fireline.errors import NotFound, StaleState
 from fireline.storage import search
+from fireline.storage.bulk import insert_rows
 from fireline.storage.ids import last_given
 from fireline.storage.models import (
     FollowUpRow,
@@ -68,7 +69,6 @@ _UPDATE = (
     .where(_INCIDENTS.c.id == bindparam("_id"), _INCIDENTS.c.version == bindparam("_expected"))
     .values({c: bindparam(c) for c in COLUMNS})
 )
-_APPEND = insert(_EVENTS)
 _INSERT_FACTS = insert(_FACTS)
 
 
@@ -203,7 +203,7 @@ class IncidentRepository:
         ]
         if self._connection().execute(_UPDATE, params).rowcount != len(news):
             raise StaleState("an incident was changed by someone else meanwhile; try again")
-        self._connection().execute(_APPEND, [r for i, e in news for r in _rows(i, e)])
+        insert_rows(self._connection(), _EVENTS, [r for i, e in news for r in _rows(i, e)])
         for incident, events in news:
             self._record(incident, events)
 
@@ -302,7 +302,7 @@ class IncidentRepository:
         self.session.flush()
 
     def _append(self, incident: Incident, events: list[Event]) -> None:
-        self._connection().execute(_APPEND, _rows(incident, events))
+        insert_rows(self._connection(), _EVENTS, _rows(incident, events))
 
 
 def _rows(incident: Incident, events: list[Event]) -> list[dict[str, Any]]:

@@ -64,6 +64,7 @@ class Batch:
         self.now = uow.now()
         self.silences = uow.silences.active(self.now)
         self.services: dict[str, Service] = {}
+        self.groupings: dict[str, Grouping | None] = {}  # by service id
         self.incidents: dict[int, Touched] = {}
         self.open: dict[tuple[str, str], AlertRecord] = {}
         self.cleared_before: dict[tuple[str, str], int] = {}
@@ -112,7 +113,8 @@ class Batch:
         for key, count in self.uow.alerts.resolution_counts(integration.id, keys, since).items():
             self.cleared_before[(integration.id, key)] = count
         service = self.service(integration.service_id)
-        groups = {group_key(e, grouping_of(service), integration.id)[:600] for e in events}
+        grouping = self.grouping(service)
+        groups = {group_key(e, grouping, integration.id)[:600] for e in events}
         for group, incident_id in self.uow.alerts.open_group_incidents(service.id, groups).items():
             self.group_incident[(service.id, group)] = incident_id
         self.hot.check(self.uow, sorted(set(self.group_incident.values())))
@@ -144,7 +146,7 @@ class Batch:
     def _open(
         self, act: Act, integration: IntegrationRecord, service: Service, event: AlertEvent
     ) -> AlertRecord:
-        grouping = grouping_of(service)
+        grouping = self.grouping(service)
         alert = AlertRecord(
             id=self.uow.alerts.take_id(),
             integration_id=integration.id,
@@ -323,6 +325,11 @@ class Batch:
         if service_id not in self.services:
             self.services[service_id] = self.uow.directory.service(service_id)
         return self.services[service_id]
+
+    def grouping(self, service: Service) -> Grouping | None:
+        if service.id not in self.groupings:
+            self.groupings[service.id] = grouping_of(service)
+        return self.groupings[service.id]
 
     def save(self) -> None:
         """Auto-resolve what cleared, then write incidents before the alerts that point at them."""

@@ -39,6 +39,7 @@ from loadgen import Result, run  # noqa: E402
 ROOT = Path(__file__).parent.parent
 FIRELINE = str(Path(sys.executable).with_name("fireline"))
 AM_KEY = "am0checkout0000000000000000000001"
+EV_KEY = "ev0checkout0000000000000000000001"
 BATCHES = (1, 10, 100)
 MODES = ("distinct", "re-sent")
 
@@ -198,6 +199,31 @@ def alertmanager_body(
     )
 
 
+def events_v2_body(
+    batch: int, distinct: bool, counter: Iterator[int]
+) -> Callable[[], tuple[bytes, int]]:
+    """PagerDuty Events API v2 events (one per request) for the same alerts."""
+    assert batch == 1, "an Events API v2 request carries one event"
+
+    def event(n: int) -> bytes:
+        return json.dumps(
+            {
+                "routing_key": EV_KEY,
+                "event_action": "trigger",
+                "dedup_key": f"bench-{n}",
+                "payload": {
+                    "summary": f"bench alert {n}",
+                    "source": f"host-{n}",
+                    "severity": "warning",
+                    "custom_details": {"alertname": "BenchAlert", "cluster": f"c{n % 10}"},
+                },
+            }
+        ).encode()
+
+    fixed = event(0)
+    return (lambda: (event(next(counter)), 1)) if distinct else (lambda: (fixed, 1))
+
+
 def measure(
     system: str,
     port: int,
@@ -205,10 +231,11 @@ def measure(
     path: str,
     make: Callable[..., Callable[[], tuple[bytes, int]]],
     args: argparse.Namespace,
+    batches: tuple[int, ...] = BATCHES,
 ) -> list[dict[str, object]]:
     rows = []
     counter = itertools.count(1_000_000 * (len(system) + port % 97))
-    for batch, mode in itertools.product(BATCHES, MODES):
+    for batch, mode in itertools.product(batches, MODES):
         result: Result = run(
             "127.0.0.1",
             port,
@@ -277,6 +304,9 @@ def measure_fireline(
     with fireline(url, args.durability, workdir) as (port, pid, token):
         rows = measure(
             system, port, pid, f"/api/v1/integrations/alertmanager/{AM_KEY}", fireline_body, args
+        )
+        rows += measure(
+            f"{system}, events v2", port, pid, "/v2/enqueue", events_v2_body, args, (1,)
         )
         p50, p99 = visibility(port, token)
     print(

@@ -7,7 +7,18 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts import Matcher, Silence
@@ -76,9 +87,26 @@ _GROUP_INCIDENTS = (
     )
     .group_by(_ALERTS.c.group_key)
 )
-_NEWEST_OF_GROUP = select(func.max(_ALERTS.c.incident_id)).where(
-    _ALERTS.c.service_id == bindparam("service"), _ALERTS.c.group_key == bindparam("group")
-)  # one seek down ix_alerts_group_incident
+_NEWEST: dict[int, Any] = {}  # per number of groups, its statement
+
+
+def _newest_of_groups(count: int) -> Any:
+    """Each group's newest incident: one seek down ix_alerts_group_incident per group, all in
+    one statement (parameters ``service``, ``g0``, ``g1``, …; rows of group index, incident)."""
+    statement = _NEWEST.get(count)
+    if statement is None:
+        statement = _NEWEST[count] = union_all(
+            *(
+                select(literal(i).label("n"), func.max(_ALERTS.c.incident_id)).where(
+                    _ALERTS.c.service_id == bindparam("service"),
+                    _ALERTS.c.group_key == bindparam(f"g{i}"),
+                )
+                for i in range(count)
+            )
+        )
+    return statement
+
+
 _UNRESOLVED = select(_INCIDENTS.c.id).where(
     _INCIDENTS.c.id.in_(bindparam("ids", expanding=True)), _INCIDENTS.c.resolved_at.is_(None)
 )
@@ -153,12 +181,14 @@ class AlertRepository:
         group; only a group whose newest incident is resolved needs the scan of its alerts.
         """
         connection = self.session.connection()
-        newest: dict[str, int] = {}
-        for group in set(group_keys):
-            params = {"service": service_id, "group": group}
-            incident = connection.execute(_NEWEST_OF_GROUP, params).scalar()
-            if incident is not None:
-                newest[group] = int(incident)
+        groups = sorted(set(group_keys))
+        params: dict[str, object] = {"service": service_id}
+        params |= {f"g{i}": group for i, group in enumerate(groups)}
+        newest = {
+            groups[i]: int(incident)
+            for i, incident in connection.execute(_newest_of_groups(len(groups)), params)
+            if incident is not None
+        }
         if not newest:
             return {}
         unresolved = set(

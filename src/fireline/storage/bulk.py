@@ -70,8 +70,9 @@ def _sqlite_time(value: datetime) -> str:
     (stored times compare as text)."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the database; use an aware UTC time")
-    utc = value.astimezone(UTC)
-    return f"{utc:%Y-%m-%d %H:%M:%S}.{utc.microsecond:06d}"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _json_text(value: Any) -> str:

@@ -7,7 +7,8 @@ sends the same alerts to each system: to Fireline as Alertmanager webhooks
 (version 4), to Alertmanager through its own API (POST /api/v2/alerts). For
 batches of 1, 10 and 100 alerts per request, with distinct alerts (a new
 fingerprint each) and with re-sent ones (deduplicated), it reports alerts
-accepted per second, request latency p50/p99 and Fireline's resident memory.
+accepted per second, request latency p50/p99, the server's CPU time per alert
+(all its threads; Alertmanager's too) and Fireline's resident memory.
 Fireline commits every accepted alert before answering; Alertmanager keeps
 them in memory. Then it measures how long after an alert's 2xx its incident
 is visible through the API. Results go to stdout as a Markdown table.
@@ -39,6 +40,7 @@ from loadgen import Result, run  # noqa: E402
 ROOT = Path(__file__).parent.parent
 FIRELINE = str(Path(sys.executable).with_name("fireline"))
 AM_KEY = "am0checkout0000000000000000000001"
+EV_KEY = "ev0checkout0000000000000000000001"
 BATCHES = (1, 10, 100)
 MODES = ("distinct", "re-sent")
 
@@ -65,6 +67,18 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process has used so far, all its threads (robust when the machine is
+    shared: a busy neighbour slows the wall clock, not this)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # a thread that ended meanwhile
+    return total / 1e9
 
 
 @contextmanager
@@ -198,6 +212,31 @@ def alertmanager_body(
     )
 
 
+def events_v2_body(
+    batch: int, distinct: bool, counter: Iterator[int]
+) -> Callable[[], tuple[bytes, int]]:
+    """PagerDuty Events API v2 events (one per request) for the same alerts."""
+    assert batch == 1, "an Events API v2 request carries one event"
+
+    def event(n: int) -> bytes:
+        return json.dumps(
+            {
+                "routing_key": EV_KEY,
+                "event_action": "trigger",
+                "dedup_key": f"bench-{n}",
+                "payload": {
+                    "summary": f"bench alert {n}",
+                    "source": f"host-{n}",
+                    "severity": "warning",
+                    "custom_details": {"alertname": "BenchAlert", "cluster": f"c{n % 10}"},
+                },
+            }
+        ).encode()
+
+    fixed = event(0)
+    return (lambda: (event(next(counter)), 1)) if distinct else (lambda: (fixed, 1))
+
+
 def measure(
     system: str,
     port: int,
@@ -205,10 +244,12 @@ def measure(
     path: str,
     make: Callable[..., Callable[[], tuple[bytes, int]]],
     args: argparse.Namespace,
+    batches: tuple[int, ...] = BATCHES,
 ) -> list[dict[str, object]]:
     rows = []
     counter = itertools.count(1_000_000 * (len(system) + port % 97))
-    for batch, mode in itertools.product(BATCHES, MODES):
+    for batch, mode in itertools.product(batches, MODES):
+        cpu_before = cpu_seconds(pid)
         result: Result = run(
             "127.0.0.1",
             port,
@@ -228,6 +269,7 @@ def measure(
                 "errors": result.errors,
                 "statuses": result.statuses,
                 "rss_mb": rss_mb(pid),
+                "cpu_us_per_alert": (cpu_seconds(pid) - cpu_before) * 1e6 / max(result.items, 1),
             }
         )
         print(
@@ -278,6 +320,9 @@ def measure_fireline(
         rows = measure(
             system, port, pid, f"/api/v1/integrations/alertmanager/{AM_KEY}", fireline_body, args
         )
+        rows += measure(
+            f"{system}, events v2", port, pid, "/v2/enqueue", events_v2_body, args, (1,)
+        )
         p50, p99 = visibility(port, token)
     print(
         f"  2xx → incident visible ({system}): p50 {p50:.2f} ms, p99 {p99:.2f} ms", file=sys.stderr
@@ -290,15 +335,15 @@ def table(rows: list[dict[str, object]]) -> str:
         (r["batch"], r["mode"]): r["alerts_per_s"] for r in rows if r["system"] == "alertmanager"
     }
     lines = [
-        "| system | batch | alerts | alerts/s | p50 ms | p99 ms | × Alertmanager | RSS MB |",
-        "|---|---|---|---|---|---|---|---|",
+        "| system | batch | alerts | alerts/s | p50 ms | p99 ms | × Alertmanager | CPU µs/alert | RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         base = peer.get((r["batch"], r["mode"]))
         ratio = f"{r['alerts_per_s'] / base:.2f}" if base else "—"  # type: ignore[operator]
         lines.append(
             f"| {r['system']} | {r['batch']} | {r['mode']} | {r['alerts_per_s']:.0f} | "
-            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {ratio} | "
+            f"{r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {ratio} | {r['cpu_us_per_alert']:.0f} | "
             f"{'—' if r['system'] == 'alertmanager' else format(r['rss_mb'], '.0f')} |"
         )
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from fireline.storage.alerts import AlertRecord, SilenceRecord, by_key, to_silen
 from fireline.storage.audit import AuditRecord
 from fireline.storage.directory import IntegrationRecord, OverrideRecord, missing
 from fireline.storage.incidents import TimelineEntry
+from fireline.storage.models import Service
 from fireline.storage.review import PostmortemRecord
 from fireline.storage.tokens import TokenRecord
 
@@ -62,6 +63,10 @@ class FakeDirectory:
 
     def find(self, model: type[Any], row_id: str) -> Any:
         return self.rows.get((model, row_id))
+
+    def service(self, service_id: str) -> Service:
+        row: Service = self.get(Service, service_id)
+        return row
 
     def list_all(self, model: type[Any]) -> list[Any]:
         return sorted(
@@ -212,6 +217,10 @@ class FakeIncidents:
             )
         self.data.incidents[incident.id] = incident
         self.data.timelines.setdefault(incident.id, []).extend(events)
+
+    def save_many(self, changes: list[tuple[Incident, list[Event]]]) -> None:
+        for incident, events in changes:
+            self.save(incident, events)
 
     def timeline(self, incident_id: int, types: Sequence[type[Any]] = ()) -> list[TimelineEntry]:
         events = self.data.timelines.get(incident_id, [])

@@ -188,6 +188,8 @@ def apply(state: Incident | None, event: Event) -> Incident:
 
 def _changed(state: Incident, event: Event) -> Incident:  # noqa: C901 - one case per kind
     match event:
+        case NoteAdded() | News():  # first: the most frequent (every alert attached), and
+            return state  # the timeline only; no case below is news
         case PhaseChanged():
             return _phase_changed(state, event)
         case FieldsChanged():
@@ -220,8 +222,6 @@ def _changed(state: Incident, event: Event) -> Incident:  # noqa: C901 - one cas
             return _task_updated(state, event)
         case StatusUpdatePosted():
             return _status_update_posted(state, event)
-        case NoteAdded() | News():
-            return state  # the timeline only
         case Declared():
             raise ValueError(f"incident {state.id} is declared already")
         case _:

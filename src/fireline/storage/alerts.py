@@ -7,10 +7,23 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    bindparam,
+    delete,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts import Matcher, Silence
+from fireline.storage.bulk import insert_rows
 from fireline.storage.directory import IntegrationRecord
 from fireline.storage.ids import last_given
 from fireline.storage.models import AlertRow, IncidentRow, Integration, SilenceRow
@@ -50,10 +63,13 @@ class AlertRecord:
 
 COLUMNS = [f.name for f in fields(AlertRecord) if f.name != "dirty"]
 _ALERTS: Table = AlertRow.__table__  # type: ignore[assignment]
+# Written out, not a parameter: PostgreSQL's generic plan of a prepared statement uses the
+# partial index uq_alerts_open only if it can see the query implies the index's predicate.
+_OPEN_ROW = _ALERTS.c.status != literal_column("'resolved'")
 _OPEN = select(*(_ALERTS.c[c] for c in COLUMNS)).where(
     _ALERTS.c.integration_id == bindparam("integration"),
     _ALERTS.c.dedup_key.in_(bindparam("keys", expanding=True)),
-    _ALERTS.c.status != "resolved",
+    _OPEN_ROW,
 )
 _RESOLUTIONS = (
     select(_ALERTS.c.dedup_key, func.count())
@@ -75,7 +91,49 @@ _GROUP_INCIDENTS = (
     )
     .group_by(_ALERTS.c.group_key)
 )
-_INSERT = insert(_ALERTS)
+_NEWEST: dict[int, Any] = {}  # per number of groups, its statement
+
+
+def _newest_of_groups(count: int) -> Any:
+    """Each group's newest incident: one seek down ix_alerts_group_incident per group, all in
+    one statement (parameters ``service``, ``g0``, ``g1``, …; rows of group index, incident)."""
+    statement = _NEWEST.get(count)
+    if statement is None:
+        statement = _NEWEST[count] = union_all(
+            *(
+                select(literal(i).label("n"), func.max(_ALERTS.c.incident_id)).where(
+                    _ALERTS.c.service_id == bindparam("service"),
+                    _ALERTS.c.group_key == bindparam(f"g{i}"),
+                )
+                for i in range(count)
+            )
+        )
+    return statement
+
+
+_UNRESOLVED = select(_INCIDENTS.c.id).where(
+    _INCIDENTS.c.id.in_(bindparam("ids", expanding=True)), _INCIDENTS.c.resolved_at.is_(None)
+)
+_SERIES = select(func.nextval(func.pg_get_serial_sequence("alerts", "id"))).select_from(
+    func.generate_series(1, bindparam("count"))
+)
+_UPDATES: dict[frozenset[str], Any] = {}  # per set of changed columns, its statement
+_INTEGRATIONS: Table = Integration.__table__  # type: ignore[assignment]
+_BY_KEY = select(*(_INTEGRATIONS.c[f.name] for f in fields(IntegrationRecord))).where(
+    _INTEGRATIONS.c.key.in_(bindparam("keys", expanding=True))
+    | _INTEGRATIONS.c.previous_key.in_(bindparam("keys", expanding=True))
+)
+_LAST_INCIDENT = (
+    select(_ALERTS.c.incident_id)
+    .where(
+        _ALERTS.c.integration_id == bindparam("integration"),
+        _ALERTS.c.dedup_key == bindparam("key"),
+        _ALERTS.c.incident_id.is_not(None),
+    )
+    .order_by(_ALERTS.c.id.desc())
+    .limit(1)
+)
+_OPEN_IDS = select(_ALERTS.c.id).where(_ALERTS.c.incident_id == bindparam("incident"), _OPEN_ROW)
 
 
 @dataclass(frozen=True)
@@ -91,21 +149,22 @@ class AlertRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._next_ids: list[int] = []
+        self._last_reserved = 0  # SQLite: the largest id this transaction handed out
+
+    def _connection(self) -> Connection:
+        """The session's connection, in its transaction: Core statements skip the ORM."""
+        return self.session.connection()
 
     def integrations_for_keys(
         self, keys: Iterable[str], now: datetime
     ) -> dict[str, IntegrationRecord]:
         """Integrations by key: the current one, or the previous one still in its grace period."""
-        wanted = list(set(keys))
-        query = select(Integration).where(
-            Integration.key.in_(wanted) | Integration.previous_key.in_(wanted)
-        )
-        rows = self.session.execute(query).scalars()
-        return by_key([record_of(IntegrationRecord, r) for r in rows], now)
+        rows = self._connection().execute(_BY_KEY, {"keys": list(set(keys))})
+        return by_key([IntegrationRecord(**r._mapping) for r in rows], now)
 
     def open_alerts(self, integration_id: str, dedup_keys: Iterable[str]) -> dict[str, AlertRecord]:
         """The open (firing or acknowledged) alerts of an integration with these dedup keys."""
-        rows = self.session.execute(
+        rows = self._connection().execute(
             _OPEN, {"integration": integration_id, "keys": list(set(dedup_keys))}
         )
         return {r.dedup_key: AlertRecord(**r._mapping) for r in rows}
@@ -115,52 +174,64 @@ class AlertRepository:
     ) -> dict[str, int]:
         """How many times each key's alert was resolved since ``since`` (flapping detection)."""
         params = {"integration": integration_id, "keys": list(set(dedup_keys)), "since": since}
-        return {key: int(count) for key, count in self.session.execute(_RESOLUTIONS, params)}
+        return {key: int(count) for key, count in self._connection().execute(_RESOLUTIONS, params)}
 
     def open_group_incidents(self, service_id: str, group_keys: Iterable[str]) -> dict[str, int]:
-        """The newest unresolved incident that alerts of each group joined."""
-        params = {"service": service_id, "groups": list(set(group_keys))}
-        return {
-            group: int(incident)
-            for group, incident in self.session.execute(_GROUP_INCIDENTS, params)
+        """The newest unresolved incident that alerts of each group joined.
+
+        Usually that is the newest incident of the group, found with one index seek per
+        group; only a group whose newest incident is resolved needs the scan of its alerts.
+        """
+        connection = self.session.connection()
+        groups = sorted(set(group_keys))
+        params: dict[str, object] = {"service": service_id}
+        params |= {f"g{i}": group for i, group in enumerate(groups)}
+        newest = {
+            groups[i]: int(incident)
+            for i, incident in connection.execute(_newest_of_groups(len(groups)), params)
+            if incident is not None
         }
+        if not newest:
+            return {}
+        unresolved = set(
+            connection.execute(_UNRESOLVED, {"ids": list(set(newest.values()))}).scalars()
+        )
+        found = {g: i for g, i in newest.items() if i in unresolved}
+        rest = [g for g in newest if g not in found]
+        if rest:
+            wide: dict[str, object] = {"service": service_id, "groups": rest}
+            found |= {g: int(i) for g, i in connection.execute(_GROUP_INCIDENTS, wide)}
+        return found
 
     def last_incident_of(self, integration_id: str, dedup_key: str) -> int | None:
         """The incident the latest alert with this key joined."""
-        query = (
-            select(AlertRow.incident_id)
-            .where(
-                AlertRow.integration_id == integration_id,
-                AlertRow.dedup_key == dedup_key,
-                AlertRow.incident_id.is_not(None),
-            )
-            .order_by(AlertRow.id.desc())
-            .limit(1)
-        )
-        return self.session.execute(query).scalar_one_or_none()
+        params = {"integration": integration_id, "key": dedup_key}
+        found = self._connection().execute(_LAST_INCIDENT, params).scalar_one_or_none()
+        return None if found is None else int(found)
 
     def reserve_ids(self, count: int) -> None:
         """Set aside ids for up to ``count`` new alerts, so timeline events can name them first."""
         if count <= 0:
             return
         if self.session.get_bind().dialect.name == "postgresql":
-            series = select(func.nextval(func.pg_get_serial_sequence("alerts", "id"))).select_from(
-                func.generate_series(1, count)
-            )
-            self._next_ids += [int(i) for i in self.session.execute(series).scalars()]
+            series = self._connection().execute(_SERIES, {"count": count}).scalars()
+            self._next_ids += [int(i) for i in series]
             return
-        last = self._next_ids[-1] if self._next_ids else last_given(self.session, _ALERTS)
-        start = last + 1
-        self._next_ids += list(range(start, start + count))
+        last = self._last_reserved or last_given(self._connection(), _ALERTS)
+        self._next_ids += list(range(last + 1, last + 1 + count))
+        self._last_reserved = last + count
 
     def take_id(self) -> int:
-        """One of the reserved ids (reserve first)."""
+        """One of the reserved ids (one more is reserved if none is left)."""
+        if not self._next_ids:
+            self.reserve_ids(1)
         return self._next_ids.pop(0)
 
     def add(self, records: list[AlertRecord]) -> None:
         """Insert new alerts (their ids were reserved)."""
         if records:
-            self.session.execute(_INSERT, [{c: getattr(r, c) for c in COLUMNS} for r in records])
+            rows = [{c: getattr(r, c) for c in COLUMNS} for r in records]
+            insert_rows(self._connection(), _ALERTS, rows)
             self._next_ids.clear()  # unused reservations are gaps, as with any sequence
 
     def save(self, records: Iterable[AlertRecord]) -> None:
@@ -170,22 +241,21 @@ class AlertRepository:
             if record.dirty:
                 groups.setdefault(frozenset(record.dirty), []).append(record)
         for columns, group in groups.items():
-            statement = (
-                update(_ALERTS)
-                .where(_ALERTS.c.id == bindparam("_id"))
-                .values({c: bindparam(c) for c in sorted(columns)})
-            )
+            statement = _UPDATES.get(columns)
+            if statement is None:
+                statement = _UPDATES[columns] = (
+                    update(_ALERTS)
+                    .where(_ALERTS.c.id == bindparam("_id"))
+                    .values({c: bindparam(c) for c in sorted(columns)})
+                )
             rows = [{"_id": r.id, **{c: getattr(r, c) for c in columns}} for r in group]
-            self.session.execute(statement, rows, execution_options={"synchronize_session": False})
+            self._connection().execute(statement, rows)
             for record in group:
                 record.dirty.clear()
 
     def open_ids(self, incident_id: int) -> set[int]:
         """The ids of the incident's alerts not yet resolved."""
-        query = select(AlertRow.id).where(
-            AlertRow.incident_id == incident_id, AlertRow.status != "resolved"
-        )
-        return set(self.session.execute(query).scalars())
+        return set(self._connection().execute(_OPEN_IDS, {"incident": incident_id}).scalars())
 
     def prune(self, resolved_before: datetime, limit: int) -> int:
         """Delete up to ``limit`` alerts resolved before then, oldest first, except those of an
@@ -250,15 +320,22 @@ class SilenceRecord:
     created_at: datetime
 
 
+_SILENCES: Table = SilenceRow.__table__  # type: ignore[assignment]
+_ACTIVE = (
+    select(*(_SILENCES.c[f.name] for f in fields(SilenceRecord)))
+    .where(_SILENCES.c.ends_at > bindparam("now"))
+    .order_by(_SILENCES.c.id)
+)
+
+
 class SilenceRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def active(self, now: datetime) -> list[Silence]:
         """Silences in force now or later (the ingest path checks each alert's own time)."""
-        query = select(SilenceRow).where(SilenceRow.ends_at > now).order_by(SilenceRow.id)
-        rows = self.session.execute(query).scalars()
-        return [to_silence(record_of(SilenceRecord, r)) for r in rows]
+        rows = self.session.connection().execute(_ACTIVE, {"now": now})
+        return [to_silence(SilenceRecord(**r._mapping)) for r in rows]
 
     def add(self, row: SilenceRow) -> SilenceRecord:
         self.session.add(row)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,8 @@ from fireline.storage.models import (
 from fireline.storage.records import record_of
 
 Row = TypeVar("Row", bound=Base)
+_SERVICES: Table = Service.__table__  # type: ignore[assignment]
+_SERVICE = select(_SERVICES).where(_SERVICES.c.id == bindparam("id"))
 Outcome = Literal["created", "updated", "unchanged", "deleted"]
 Fields = dict[str, tuple[Any, Any]]  # a column's (old, new) values
 KINDS: dict[str, type[Base]] = {
@@ -101,6 +103,14 @@ class DirectoryRepository:
         if row is None:
             raise missing(model, row_id, field)
         return row
+
+    def service(self, service_id: str) -> Service:
+        """A service as the ingest path reads it: a detached copy, read with one Core
+        statement (changing it changes nothing stored). NotFound if there is none."""
+        row = self.session.connection().execute(_SERVICE, {"id": service_id}).first()
+        if row is None:
+            raise missing(Service, service_id, None)
+        return Service(**row._mapping)
 
     def find(self, model: type[Row], row_id: str) -> Row | None:
         return self.session.get(model, row_id)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.events import (
@@ -26,6 +26,7 @@ from fireline.domain.metrics import phase_spans, phase_times
 from fireline.domain.state import Incident
 from fireline.errors import NotFound, StaleState
 from fireline.storage import search
+from fireline.storage.bulk import insert_rows
 from fireline.storage.ids import last_given
 from fireline.storage.models import (
     FollowUpRow,
@@ -36,6 +37,39 @@ from fireline.storage.models import (
 )
 
 SEARCHED = (FieldsChanged, ResolutionSummarySet)  # what changes the search text
+
+# The statements every save runs, built once on the tables (Core, not the ORM's unit of work:
+# the alert path saves many incidents a second).
+_INCIDENTS: Table = IncidentRow.__table__  # type: ignore[assignment]
+_EVENTS: Table = IncidentEvent.__table__  # type: ignore[assignment]
+_FACTS: Table = IncidentFactsRow.__table__  # type: ignore[assignment]
+COLUMNS = (
+    "title",
+    "phase",
+    "workflow_id",
+    "workflow_version",
+    "priority",
+    "severity",
+    "drill",
+    "detected_at",
+    "resolved_at",
+    "closed_at",
+    "updated_at",
+    "version",
+    "state",
+)
+_STATE = select(_INCIDENTS.c.state).where(_INCIDENTS.c.id == bindparam("id"))
+_VERSION = select(_INCIDENTS.c.version).where(_INCIDENTS.c.id == bindparam("id"))
+_VERSIONS = select(_INCIDENTS.c.id, _INCIDENTS.c.version).where(
+    _INCIDENTS.c.id.in_(bindparam("ids", expanding=True))
+)
+_INSERT = insert(_INCIDENTS)
+_UPDATE = (
+    update(_INCIDENTS)
+    .where(_INCIDENTS.c.id == bindparam("_id"), _INCIDENTS.c.version == bindparam("_expected"))
+    .values({c: bindparam(c) for c in COLUMNS})
+)
+_INSERT_FACTS = insert(_FACTS)
 
 
 @dataclass(frozen=True)
@@ -80,6 +114,10 @@ class IncidentRepository:
         """The newest state this unit of work saved of an incident (reactions included)."""
         return self._latest[incident_id]
 
+    def latest_states(self) -> list[Incident]:
+        """The newest state of every incident this unit of work saved."""
+        return list(self._latest.values())
+
     def _record(self, incident: Incident, events: list[Event]) -> None:
         self._saved.append(Saved(incident, tuple(events)))
         self._latest[incident.id] = incident
@@ -91,24 +129,32 @@ class IncidentRepository:
         )
         return self._last_id
 
+    def _connection(self) -> Connection:
+        """The session's connection, in its transaction: Core statements skip the ORM."""
+        return self.session.connection()
+
     def get(self, incident_id: int, *, for_update: bool = False) -> Incident:
         """The incident's current state; NotFound if there is none."""
-        query = select(IncidentRow.state).where(IncidentRow.id == incident_id)
-        if for_update:
-            query = query.with_for_update()
-        state = self.session.execute(query).scalar_one_or_none()
+        query = _STATE.with_for_update() if for_update else _STATE
+        state = self._connection().execute(query, {"id": incident_id}).scalar_one_or_none()
         if state is None:
             raise NotFound(f"there is no incident {incident_id}")
         return Incident.model_validate(state)
 
+    def version(self, incident_id: int, *, for_update: bool = False) -> int | None:
+        """The incident's stored version (its state's ``seq``), None if there is no incident:
+        enough to tell whether a state read before is still current."""
+        query = _VERSION.with_for_update() if for_update else _VERSION
+        found = self._connection().execute(query, {"id": incident_id}).scalar_one_or_none()
+        return None if found is None else int(found)
+
     def add(self, incident: Incident, events: list[Event]) -> None:
         """Store a new incident with its first events."""
-        self.session.execute(
-            insert(IncidentRow).values(id=incident.id, **self._columns(incident, events[-1].at))
-        )
+        connection = self._connection()
+        connection.execute(_INSERT, {"id": incident.id, **self._columns(incident, events[-1].at)})
         facts = metrics_columns(incident)
         facts["first_acknowledged_at"] = first_acknowledgement(events)
-        self.session.execute(insert(IncidentFactsRow).values(incident_id=incident.id, **facts))
+        connection.execute(_INSERT_FACTS, {"incident_id": incident.id, **facts})
         self._link_services(incident)
         self._append(incident, events)
         search.index(self.session, incident)
@@ -119,12 +165,11 @@ class IncidentRepository:
         if not events:
             return
         expected = incident.seq - len(events)
-        result = self.session.execute(
-            update(IncidentRow)
-            .where(IncidentRow.id == incident.id, IncidentRow.version == expected)
-            .values(**self._columns(incident, events[-1].at))
+        result = self._connection().execute(
+            _UPDATE,
+            {"_id": incident.id, "_expected": expected, **self._columns(incident, events[-1].at)},
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
+        if result.rowcount != 1:
             raise StaleState(
                 f"incident {incident.id} was changed by someone else meanwhile; try again"
             )
@@ -141,6 +186,34 @@ class IncidentRepository:
             self._update_facts(incident, events)
         self._append(incident, events)
         self._record(incident, events)
+
+    def save_many(self, changes: list[tuple[Incident, list[Event]]]) -> None:
+        """Save several incidents as :meth:`save` does; those that only gained news (alerts
+        attached or cleared) with one statement for all their rows and one for all their
+        events."""
+        news = [(i, e) for i, e in changes if e and all(isinstance(x, News) for x in e)]
+        for incident, events in changes:
+            if events and not all(isinstance(x, News) for x in events):
+                self.save(incident, events)
+        if not news:
+            return
+        params = [
+            {"_id": i.id, "_expected": i.seq - len(e), **self._columns(i, e[-1].at)}
+            for i, e in news
+        ]
+        if self._connection().execute(_UPDATE, params).rowcount != len(news):
+            raise StaleState("an incident was changed by someone else meanwhile; try again")
+        insert_rows(self._connection(), _EVENTS, [r for i, e in news for r in _rows(i, e)])
+        for incident, events in news:
+            self._record(incident, events)
+
+    def versions(self, ids: Sequence[int], *, for_update: bool = False) -> dict[int, int]:
+        """The stored versions of these incidents (those that exist), as :meth:`version`."""
+        if not ids:
+            return {}
+        query = _VERSIONS.with_for_update() if for_update else _VERSIONS
+        rows = self._connection().execute(query, {"ids": sorted(set(ids))})
+        return {int(i): int(v) for i, v in rows}
 
     def list_matching(
         self, filters: IncidentFilter, *, limit: int, offset: int
@@ -229,19 +302,23 @@ class IncidentRepository:
         self.session.flush()
 
     def _append(self, incident: Incident, events: list[Event]) -> None:
-        first = incident.seq - len(events) + 1
-        rows = [
-            {
-                "incident_id": incident.id,
-                "seq": first + i,
-                "at": e.at,
-                "actor": e.actor,
-                "kind": e.kind,
-                "data": e.data,
-            }
-            for i, e in enumerate(events)
-        ]
-        self.session.execute(insert(IncidentEvent), rows)
+        insert_rows(self._connection(), _EVENTS, _rows(incident, events))
+
+
+def _rows(incident: Incident, events: list[Event]) -> list[dict[str, Any]]:
+    """The timeline rows of events that brought the incident to this state."""
+    first = incident.seq - len(events) + 1
+    return [
+        {
+            "incident_id": incident.id,
+            "seq": first + i,
+            "at": e.at,
+            "actor": e.actor,
+            "kind": e.kind,
+            "data": e.data,
+        }
+        for i, e in enumerate(events)
+    ]
 
 
 def metrics_columns(incident: Incident) -> dict[str, Any]:

@@ -316,7 +316,7 @@ class AlertRow(Base):
             sqlite_where=text("status != 'resolved'"),
             postgresql_where=text("status != 'resolved'"),
         ),
-        Index("ix_alerts_group", "service_id", "group_key"),
+        Index("ix_alerts_group_incident", "service_id", "group_key", "incident_id"),
         Index("ix_alerts_incident", "incident_id"),
         Index("ix_alerts_history", "integration_id", "dedup_key", "resolved_at"),
         NEVER_REUSED,

@@ -75,7 +75,8 @@ def create_app(
     problems.install(app)
     api.include(app)
     # After the API: `/api/v1/integrations/{id}/rotate` must not be read as an ingest key.
-    app.router.routes.extend(ingest.routes())
+    ingest_routes = ingest.routes()
+    app.router.routes.extend(ingest_routes)
     app.router.routes.extend(ack.routes())
     app.router.routes.extend(phones.routes())
     app.router.routes.extend(calendar.routes())
@@ -84,6 +85,7 @@ def create_app(
     app.router.routes.extend(mattermost.routes())
     ui.install(app)
     app.include_router(api_docs.router)
+    app.add_middleware(ingest.IngestFirst, routes=ingest_routes)  # innermost: see its docstring
     app.add_middleware(RefuseWhileStopping, stopping=stopping)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)  # outermost: one line per request, whatever answered it

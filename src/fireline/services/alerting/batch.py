@@ -29,6 +29,7 @@ from fireline.domain.state import Incident
 from fireline.domain.workflow import Workflow
 from fireline.errors import FirelineError
 from fireline.services.admin import organisation
+from fireline.services.alerting.hot import HotState
 from fireline.storage.alerts import AlertRecord
 from fireline.storage.directory import IntegrationRecord
 from fireline.storage.models import Service
@@ -57,11 +58,13 @@ class Work:
 
 
 class Batch:
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, hot: HotState | None = None) -> None:
         self.uow = uow
+        self.hot = hot or HotState()
         self.now = uow.now()
         self.silences = uow.silences.active(self.now)
         self.services: dict[str, Service] = {}
+        self.groupings: dict[str, Grouping | None] = {}  # by service id
         self.incidents: dict[int, Touched] = {}
         self.open: dict[tuple[str, str], AlertRecord] = {}
         self.cleared_before: dict[tuple[str, str], int] = {}
@@ -87,12 +90,7 @@ class Batch:
                 for e in w.events
                 if e.action == "trigger" and (integration_id, e.dedup_key) not in self.open
             }
-            triggers += sum(
-                e.action == "trigger"
-                for w in work
-                if w.integration.id == integration_id
-                for e in w.events
-            )
+            triggers += len(fresh)  # an alert that clears and fires again here takes one more
             self._prefetch_fresh(
                 integration,
                 fresh,
@@ -115,9 +113,11 @@ class Batch:
         for key, count in self.uow.alerts.resolution_counts(integration.id, keys, since).items():
             self.cleared_before[(integration.id, key)] = count
         service = self.service(integration.service_id)
-        groups = {group_key(e, grouping_of(service), integration.id)[:600] for e in events}
+        grouping = self.grouping(service)
+        groups = {group_key(e, grouping, integration.id)[:600] for e in events}
         for group, incident_id in self.uow.alerts.open_group_incidents(service.id, groups).items():
             self.group_incident[(service.id, group)] = incident_id
+        self.hot.check(self.uow, sorted(set(self.group_incident.values())))
 
     def apply(self, item: Work) -> None:
         service = self.service(item.integration.service_id)
@@ -146,7 +146,7 @@ class Batch:
     def _open(
         self, act: Act, integration: IntegrationRecord, service: Service, event: AlertEvent
     ) -> AlertRecord:
-        grouping = grouping_of(service)
+        grouping = self.grouping(service)
         alert = AlertRecord(
             id=self.uow.alerts.take_id(),
             integration_id=integration.id,
@@ -316,15 +316,20 @@ class Batch:
 
     def incident(self, incident_id: int) -> Touched:
         if incident_id not in self.incidents:
-            state = self.uow.incidents.get(incident_id, for_update=True)
-            workflow = self.uow.workflows.get(state.workflow, state.workflow_version)
+            state = self.hot.incident(self.uow, incident_id)
+            workflow = self.hot.workflow(self.uow, state.workflow, state.workflow_version)
             self.incidents[incident_id] = Touched(state, workflow)
         return self.incidents[incident_id]
 
     def service(self, service_id: str) -> Service:
         if service_id not in self.services:
-            self.services[service_id] = self.uow.directory.get(Service, service_id)
+            self.services[service_id] = self.uow.directory.service(service_id)
         return self.services[service_id]
+
+    def grouping(self, service: Service) -> Grouping | None:
+        if service.id not in self.groupings:
+            self.groupings[service.id] = grouping_of(service)
+        return self.groupings[service.id]
 
     def save(self) -> None:
         """Auto-resolve what cleared, then write incidents before the alerts that point at them."""
@@ -333,8 +338,9 @@ class Batch:
         for touched in self.incidents.values():
             if touched.new:
                 self.uow.incidents.add(touched.state, touched.events)
-            else:
-                self.uow.incidents.save(touched.state, touched.events)
+        self.uow.incidents.save_many(
+            [(t.state, t.events) for t in self.incidents.values() if not t.new]
+        )
         new_ids = {a.id for a in self.new_alerts}
         # Resolutions first: an alert resolved and fired again in this commit has a new open row.
         self.uow.alerts.save(

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from fireline.domain.alerts import AlertEvent, map_generic
 from fireline.integrations.limits import check_labels
 from fireline.services.alerting.batch import Batch, Work, deadline
+from fireline.services.alerting.hot import HotState
 from fireline.storage.directory import IntegrationRecord
 from fireline.storage.uow import UnitOfWork
 
@@ -48,24 +49,45 @@ class Rejected:
 Outcome = Accepted | Rejected
 
 
-def ingest(*, uow: UnitOfWork, submissions: list[Submission]) -> list[Outcome]:
-    """Handle every submission in one transaction; a rejected one changes nothing."""
-    with uow:
-        batch = Batch(uow)
-        integrations = uow.alerts.integrations_for_keys([s.key for s in submissions], batch.now)
-        prepared = [_prepare(s, integrations.get(s.key)) for s in submissions]
-        for integration_id in beating(submissions, prepared):
-            uow.directory.record_beat(integration_id, batch.now)
-        batch.prefetch([w for w in prepared if isinstance(w, Work)])
-        outcomes: list[Outcome] = []
-        for work in prepared:
-            if isinstance(work, Rejected):
-                outcomes.append(work)
-            else:
-                batch.apply(work)
-                outcomes.append(Accepted([e.dedup_key for e in work.events]))
-        batch.save()
-        uow.commit()
+def ingest(
+    *, uow: UnitOfWork, submissions: list[Submission], hot: HotState | None = None
+) -> list[Outcome]:
+    """Handle every submission in one transaction; a rejected one changes nothing.
+
+    ``hot`` is what the caller (the ingest writer) keeps between its commits; without it,
+    everything is read afresh.
+    """
+    if hot is None:
+        with uow:
+            return _in_one_transaction(uow, submissions, HotState())
+    try:
+        with uow:
+            outcomes = _in_one_transaction(uow, submissions, hot)
+    except BaseException:
+        hot.forget()  # nothing read in a failed transaction is trusted afterwards
+        raise
+    hot.committed(uow.incidents.latest_states())
+    return outcomes
+
+
+def _in_one_transaction(
+    uow: UnitOfWork, submissions: list[Submission], hot: HotState
+) -> list[Outcome]:
+    batch = Batch(uow, hot)
+    integrations = uow.alerts.integrations_for_keys([s.key for s in submissions], batch.now)
+    prepared = [_prepare(s, integrations.get(s.key)) for s in submissions]
+    for integration_id in beating(submissions, prepared):
+        uow.directory.record_beat(integration_id, batch.now)
+    batch.prefetch([w for w in prepared if isinstance(w, Work)])
+    outcomes: list[Outcome] = []
+    for work in prepared:
+        if isinstance(work, Rejected):
+            outcomes.append(work)
+        else:
+            batch.apply(work)
+            outcomes.append(Accepted([e.dedup_key for e in work.events]))
+    batch.save()
+    uow.commit()
     return outcomes
 
 

@@ -1,7 +1,7 @@
 """alerts: the group index also holds the incident, so a group's newest incident is one seek
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-03 15:30:00
 
 Replaces ix_alerts_group (service_id, group_key) with (service_id, group_key,
@@ -13,7 +13,7 @@ every alert of the group (thousands in a storm).
 from alembic import op
 
 revision = "0020"
-down_revision = "0014"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

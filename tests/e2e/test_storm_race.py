@@ -4,11 +4,12 @@ group at the same instant: one incident per group, and no alert lost or refused.
 Each round has a fresh Alertmanager `groupKey` and a fresh Events v2 dedup key. Four senders,
 two on each process, wait at a barrier on open keep-alive connections and then each post at
 once: a webhook of the group with four alerts of its own and (every other round) one alert
-that all four share, and a trigger of the shared Events v2 key.
+that all four share, and a trigger of the shared Events v2 key; then all four resolve that key at once.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections import Counter, defaultdict
@@ -100,11 +101,14 @@ def _race(urls: list[str]) -> tuple[list[int], dict[str, Any]]:
         path = f"/api/v1/integrations/alertmanager/{AM_KEY}"
         answers.append(client.post(path, json=webhook(group, [*own, shared])).status_code)
         answers.append(client.post("/v2/enqueue", json=trigger(key)).status_code)
+        barrier.wait()  # then all resolve the Events v2 alert at once
+        resolve = {"routing_key": EV_KEY, "event_action": "resolve", "dedup_key": key}
+        answers.append(client.post("/v2/enqueue", json=resolve).status_code)
 
     try:
         for round_ in range(ROUNDS):
             tag = f"{round_}-{uuid.uuid4().hex[:8]}"
-            group, shared, key = f"{{}}:{{race=\"{tag}\"}}", f"shared-{tag}", f"ev-{tag}"
+            group, shared, key = f'{{}}:{{race="{tag}"}}', f"shared-{tag}", f"ev-{tag}"
             own = [[f"own-{tag}-{s}-{n}" for n in range(OWN)] for s in range(len(clients))]
             if round_ % 2:  # no alert in common: only the group is shared
                 shared = ""
@@ -119,7 +123,7 @@ def _race(urls: list[str]) -> tuple[list[int], dict[str, Any]]:
             senders = len(clients)
             alerts, repeats = (senders * OWN + 1, senders) if shared else (senders * (OWN + 1), 1)
             expected[group] = {"incidents": 1, "alerts": alerts, "repeats": repeats}
-            expected[key] = {"incidents": 1, "alerts": 1, "repeats": senders}
+            expected[key] = {"incidents": 1, "alerts": 1, "repeats": senders, "cleared": 1}
     finally:
         for client in clients:
             client.close()
@@ -131,13 +135,22 @@ def _stored(database_url: str) -> dict[str, Any]:
     engine = create_engine(normalise_url(database_url))
     with engine.connect() as connection:
         rows = connection.execute(
-            text("SELECT group_key, incident_id, occurrences FROM alerts")
+            text("SELECT group_key, incident_id, occurrences, id FROM alerts")
         ).all()
+        cleared = Counter(
+            data["alert_id"] if isinstance(data, dict) else json.loads(data)["alert_id"]
+            for (data,) in connection.execute(
+                text("SELECT data FROM incident_events WHERE kind = 'alert_resolved'")
+            )
+        )
     engine.dispose()
     incidents: dict[str, set[int | None]] = defaultdict(set)
     alerts: Counter[str] = Counter()
     repeats: dict[str, int] = defaultdict(int)
-    for group, incident, occurrences in rows:
+    resolutions: dict[str, int] = {}  # how often the timeline says the group's alert cleared
+    for group, incident, occurrences, alert_id in rows:
+        if alert_id in cleared:
+            resolutions[group] = resolutions.get(group, 0) + cleared[alert_id]
         incidents[group].add(incident)
         alerts[group] += 1
         repeats[group] = max(repeats[group], occurrences)
@@ -146,6 +159,7 @@ def _stored(database_url: str) -> dict[str, Any]:
             "incidents": len(incidents[group]),
             "alerts": alerts[group],
             "repeats": repeats[group],
+            **({"cleared": resolutions[group]} if group in resolutions else {}),
         }
         for group in incidents
     }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from fireline.domain.alerts import Matcher, Silence
@@ -55,6 +56,8 @@ _OPEN = select(*(_ALERTS.c[c] for c in COLUMNS)).where(
     _ALERTS.c.dedup_key.in_(bindparam("keys", expanding=True)),
     _ALERTS.c.status != "resolved",
 )
+# The ingest path's read: another process changing one of these alerts commits first, or waits.
+_OPEN_FOR_UPDATE = _OPEN.order_by(_ALERTS.c.id).with_for_update()
 _RESOLUTIONS = (
     select(_ALERTS.c.dedup_key, func.count())
     .where(
@@ -76,6 +79,7 @@ _GROUP_INCIDENTS = (
     .group_by(_ALERTS.c.group_key)
 )
 _INSERT = insert(_ALERTS)
+_LOCK_GROUPS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 @dataclass(frozen=True)
@@ -103,10 +107,27 @@ class AlertRepository:
         rows = self.session.execute(query).scalars()
         return by_key([record_of(IntegrationRecord, r) for r in rows], now)
 
-    def open_alerts(self, integration_id: str, dedup_keys: Iterable[str]) -> dict[str, AlertRecord]:
-        """The open (firing or acknowledged) alerts of an integration with these dedup keys."""
+    def lock_groups(self, groups: Iterable[tuple[str, str]]) -> None:
+        """Serialise with every other transaction that takes one of these (service, group) locks,
+        until commit: two processes receiving alerts of one new group open one incident.
+
+        PostgreSQL only (on SQLite writers are serialised already); locks are taken in one
+        order, so two transactions never wait for each other in a circle."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        keys = sorted({_lock_key(service, group) for service, group in groups})
+        if keys:
+            self.session.execute(_LOCK_GROUPS, {"keys": keys}).all()
+
+    def open_alerts(
+        self, integration_id: str, dedup_keys: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, AlertRecord]:
+        """The open (firing or acknowledged) alerts of an integration with these dedup keys;
+        ``for_update``: locked until commit (PostgreSQL), so that two processes resolving one
+        alert at once resolve it once."""
         rows = self.session.execute(
-            _OPEN, {"integration": integration_id, "keys": list(set(dedup_keys))}
+            _OPEN_FOR_UPDATE if for_update else _OPEN,
+            {"integration": integration_id, "keys": list(set(dedup_keys))},
         )
         return {r.dedup_key: AlertRecord(**r._mapping) for r in rows}
 
@@ -294,6 +315,11 @@ def by_key(
         if integration.previous_key and grace is not None and grace > now:
             found[integration.previous_key] = integration
     return found
+
+
+def _lock_key(service_id: str, group: str) -> int:
+    digest = hashlib.blake2b(f"alert-group\0{service_id}\0{group}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 def to_silence(silence: SilenceRecord) -> Silence:

@@ -200,6 +200,7 @@ class Probes:
         self.list_ms: list[float] = []
         self.board_ms: list[float] = []
         self.sent: dict[str, float] = {}
+        self.stored: dict[str, float] = {}  # when the trigger's 2xx came
         self.rss: list[tuple[float, float]] = []
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=t) for t in (self._probe, self._page, self._rss)]
@@ -243,6 +244,7 @@ class Probes:
                 }
                 self.sent[title] = time.perf_counter()
                 assert client.post("/v2/enqueue", json=event).status_code == 202
+                self.stored[title] = time.perf_counter()
 
     def _rss(self) -> None:
         while not self.stop.wait(1.0):
@@ -256,6 +258,13 @@ class Probes:
         arrived = self.receiver.arrived
         latencies = [(arrived[t] - s) * 1000 for t, s in self.sent.items() if t in arrived]
         return latencies, len(set(self.sent) - set(arrived))
+
+    def split_ms(self) -> tuple[list[float], list[float]]:
+        """The page latency in two: trigger sent → its 2xx, and 2xx → page received."""
+        arrived = self.receiver.arrived
+        ingest = [(self.stored[t] - s) * 1000 for t, s in self.sent.items() if t in self.stored]
+        paging = [(arrived[t] - s) * 1000 for t, s in self.stored.items() if t in arrived]
+        return ingest, paging
 
 
 def open_alerts(database_url: str) -> int:
@@ -350,6 +359,9 @@ def report_storm(
     print(row("`GET /api/v1/incidents`", probes.list_ms, 500))
     print(row("board `/` (logged in)", probes.board_ms, 500))
     print(row("page on another service: trigger sent → webhook received", pages, 2000))
+    ingest, paging = probes.split_ms()
+    print(row("… of which: trigger sent → its 2xx (stored)", ingest, 2000))
+    print(row("… of which: trigger's 2xx → webhook received (worker)", paging, 2000))
     print(f"\npages not received 15 s after the storm: {missing}")
     growth = after - idle
     print(

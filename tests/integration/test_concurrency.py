@@ -75,3 +75,31 @@ def test_concurrent_config_applies_all_succeed(core: Fireline) -> None:
         outcomes = list(pool.map(apply, range(4)))
 
     assert sorted(outcomes) == ["changed", "unchanged", "unchanged", "unchanged"]
+
+
+def test_token_authentication_does_not_wait_for_an_open_write(core: Fireline) -> None:
+    """An API request's token check (and its failed-token throttle, a read) never queues
+    behind a writer: during an alert storm the ingest writer holds the write lock almost always."""
+    import threading
+
+    from fireline.services.admin import auth
+    from fireline.services.admin.configuration import apply_config
+    from tests.conftest import EXAMPLE
+
+    apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")
+    token = auth.create_token(uow=core.uow(), user_id="bob")
+    done = threading.Event()
+
+    def check() -> None:
+        auth.authenticate_from(
+            uow=core.uow(), attempts=core.attempts(), token=token, address="127.0.0.1"
+        )
+        done.set()
+
+    with core.uow() as writer:
+        writer.incidents.next_id()  # any statement: the write transaction (and lock) is open
+        reader = threading.Thread(target=check)
+        reader.start()
+        finished_while_writing = done.wait(timeout=20)
+    reader.join()
+    assert finished_while_writing

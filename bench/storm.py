@@ -7,7 +7,8 @@ speed on SQLite, and scale-out of serving processes on PostgreSQL.
 Storm (SQLite, `synchronous=FULL`): one `fireline serve` with its embedded worker. The load
 generator of bench/loadgen.py keeps ``--connections`` keep-alive connections busy for
 ``--seconds``, posting Alertmanager webhooks of ``--batch`` distinct alerts (a new fingerprint
-each) to service `storm`, ten Alertmanager groups (ten incidents that keep growing). Meanwhile:
+each) to service `storm`, in ``--groups`` Alertmanager groups (default ten: ten incidents that keep growing).
+Meanwhile:
 
 - a prober requests `GET /api/v1/incidents` (API token) and the board `/` (logged in) back to back
   every 0.2 s, and records each latency;
@@ -101,7 +102,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def storm_body(batch: int, start: int = 0) -> Callable[[], tuple[bytes, int]]:
-    """Webhooks of ``batch`` distinct alerts, the groups in turn."""
+    """Webhooks of ``batch`` distinct alerts, the ``GROUPS`` groups in turn."""
     counter = itertools.count(start)
     now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
@@ -350,7 +351,8 @@ def report_storm(
         [probes.rss[int(i * (len(probes.rss) - 1) / 4)] for i in range(5)] if probes.rss else []
     )
     print(
-        f"\nStorm: {args.seconds:.0f} s, batch {args.batch}, {args.connections} connections: "
+        f"\nStorm: {args.seconds:.0f} s, batch {args.batch}, {GROUPS} groups, "
+        f"{args.connections} connections: "
         f"{rate:.0f} alerts/s, statuses {statuses}; load average before {load_before[0]:.2f}, "
         f"after {os.getloadavg()[0]:.2f}\n"
     )
@@ -468,7 +470,8 @@ def scale_out(workdir: Path, args: argparse.Namespace) -> None:
 
 def report_scale(args: argparse.Namespace, rows: dict[str, dict[str, object]]) -> None:
     print(
-        f"\nScale-out on PostgreSQL through HAProxy: distinct alerts, batch {args.scale_batch}, "
+        f"\nScale-out on PostgreSQL through HAProxy: distinct alerts in {GROUPS} groups, "
+        f"batch {args.scale_batch}, "
         f"{args.connections} connections, {args.scale_seconds:.0f} s each\n"
     )
     names = sorted({n for r in rows.values() for n in r["cpu_s"]})  # type: ignore[attr-defined]
@@ -501,7 +504,14 @@ def main() -> None:
     parser.add_argument("--scale-seconds", type=float, default=20)
     parser.add_argument("--scale-batch", type=int, default=10)
     parser.add_argument("--skip-storm", action="store_true", help="only the scale-out")
+    parser.add_argument(
+        "--groups",
+        type=int,
+        default=GROUPS,
+        help="Alertmanager groups (incidents) the alerts go to",
+    )
     args = parser.parse_args()
+    globals()["GROUPS"] = args.groups
     with tempfile.TemporaryDirectory(prefix="fireline-storm-") as tmp:
         if not args.skip_storm:
             storm(Path(tmp), args)

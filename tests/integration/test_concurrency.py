@@ -133,4 +133,5 @@ def test_a_writer_gets_its_turn_between_the_commits_of_a_busy_one(core: Fireline
     finally:
         stop.set()
         writer.join()
+    print(f"\nwaited {waited:.3f} s, {turns} commits of the busy writer")
     assert (waited < 5, turns <= 3) == (True, True), (waited, turns)

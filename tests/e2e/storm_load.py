@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 SERVICES = {  # id → alert_grouping (None: the default) and auto_resolve
@@ -26,7 +27,6 @@ AM_GROUPS, AM_GROUP_SIZE, AM_CHUNK = 12, 300, 60
 EV_KEYS = 400
 CLUSTERS, ALERTNAMES = 4, 3
 SEVERITIES = ["critical", "error", "warning", "info"]
-STARTS_AT = "2026-03-02T08:58:00Z"
 
 AlertId = tuple[str, str]  # (integration id, dedup key)
 
@@ -109,8 +109,12 @@ def storm(seed: int, bursts: int = 4) -> Storm:
     expected = Expected()
     triggers: list[Request] = []
     resolves: list[Request] = []
+    # Alertmanager alerts started a little before the storm: within the windows of grouping
+    # (an hour), whichever alert, of either integration, opens the group's incident.
+    now = datetime.now(UTC).replace(microsecond=0)
+    times = (_z(now - timedelta(minutes=2)), _z(now - timedelta(minutes=1)))
     for service in SERVICES:
-        triggers += _alertmanager(service, expected, resolves)
+        triggers += _alertmanager(service, expected, resolves, times)
         triggers += _events(service, expected, resolves)
     rng.shuffle(triggers)
     rng.shuffle(resolves)
@@ -132,7 +136,13 @@ def _group(service: str, integration: str, dedup_key: str, labels: dict[str, str
     return f"key {integration} {dedup_key}"
 
 
-def _alertmanager(service: str, expected: Expected, resolves: list[Request]) -> list[Request]:
+def _z(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _alertmanager(
+    service: str, expected: Expected, resolves: list[Request], times: tuple[str, str]
+) -> list[Request]:
     integration, requests = f"{service}-am", []
     path = f"/api/v1/integrations/alertmanager/{am_key(service)}"
     for g in range(AM_GROUPS):
@@ -145,7 +155,7 @@ def _alertmanager(service: str, expected: Expected, resolves: list[Request]) -> 
                 "severity": SEVERITIES[n % 4],
                 "instance": f"10.0.{g}.{n}:9100",
             }
-            alert = _am_alert(f"{service}-{g}-{n}", labels)
+            alert = _am_alert(f"{service}-{g}-{n}", labels, times[0])
             alerts.append(alert)
             group = _group(service, integration, alert["fingerprint"], {**labels, "_group": str(g)})
             expected.group[(integration, alert["fingerprint"])] = (service, group)
@@ -157,7 +167,7 @@ def _alertmanager(service: str, expected: Expected, resolves: list[Request]) -> 
                 expected.occurrences[(integration, alert["fingerprint"])] += 1
         cleared = _am_cleared(service, g)
         for i in range(0, cleared, AM_CHUNK):
-            gone = [_resolved(a) for a in alerts[i : min(cleared, i + AM_CHUNK)]]
+            gone = [_resolved(a, times[1]) for a in alerts[i : min(cleared, i + AM_CHUNK)]]
             resolves.append(Request(path, _webhook(group_key, gone)))
             expected.resolved |= {(integration, a["fingerprint"]) for a in gone}
     return requests
@@ -204,20 +214,20 @@ def _events(service: str, expected: Expected, resolves: list[Request]) -> list[R
     return requests
 
 
-def _am_alert(fingerprint: str, labels: dict[str, str]) -> dict[str, Any]:
+def _am_alert(fingerprint: str, labels: dict[str, str], starts: str) -> dict[str, Any]:
     return {
         "status": "firing",
         "labels": labels,
         "annotations": {"summary": f"{labels['alertname']} on {labels['instance']}"},
-        "startsAt": STARTS_AT,
+        "startsAt": starts,
         "endsAt": "0001-01-01T00:00:00Z",
         "generatorURL": "http://prometheus:9090/graph",
         "fingerprint": fingerprint,
     }
 
 
-def _resolved(alert: dict[str, Any]) -> dict[str, Any]:
-    return {**alert, "status": "resolved", "endsAt": "2026-03-02T09:00:00Z"}
+def _resolved(alert: dict[str, Any], ends: str) -> dict[str, Any]:
+    return {**alert, "status": "resolved", "endsAt": ends}
 
 
 def _webhook(group_key: str, alerts: list[dict[str, Any]]) -> dict[str, Any]:

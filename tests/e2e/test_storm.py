@@ -10,6 +10,7 @@ the check reads the database.
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import time
 from collections import Counter, defaultdict
@@ -26,8 +27,8 @@ from tests.e2e.storm_support import apply, own_postgres_schema, serving
 
 CLIENTS = 8
 PAUSE = 0.3  # seconds of quiet between bursts
-# What else declaring an incident puts on its timeline in the shipped `standard` workflow: the
-# entry phase's checklist as tasks (docs/concepts.md). Anything else is unexpected.
+# Besides `declared` and the alerts' events, a timeline may hold the tasks of the workflow's entry
+# phase (`task_added`) and, when its alerts all cleared in an auto-resolving service, these two.
 AUTO_RESOLVE_KINDS = {"resolution_summary_set", "phase_changed"}
 
 
@@ -88,8 +89,7 @@ async def _flat_out(
 
 
 def _check(database_url: str, expected: Expected, seed: int) -> None:
-    alerts, events, incidents = _stored(database_url)
-    by_id = alerts
+    by_id, events, incidents = _stored(database_url)
     assert set(by_id) == set(expected.group), f"seed {seed}: alerts lost or extra"
     assert {a: r["occurrences"] for a, r in by_id.items()} == dict(expected.occurrences)
     assert {a for a, r in by_id.items() if r["status"] == "resolved"} == expected.resolved
@@ -169,6 +169,4 @@ def _stored(
 
 
 def _json(data: Any) -> dict[str, Any]:
-    import json
-
     return data if isinstance(data, dict) else dict(json.loads(data))

@@ -75,3 +75,63 @@ def test_concurrent_config_applies_all_succeed(core: Fireline) -> None:
         outcomes = list(pool.map(apply, range(4)))
 
     assert sorted(outcomes) == ["changed", "unchanged", "unchanged", "unchanged"]
+
+
+def test_token_authentication_does_not_wait_for_an_open_write(core: Fireline) -> None:
+    """An API request's token check (and its failed-token throttle, a read) never queues
+    behind a writer: during an alert storm the ingest writer holds the write lock almost always."""
+    import threading
+
+    from fireline.services.admin import auth
+    from fireline.services.admin.configuration import apply_config
+    from tests.conftest import EXAMPLE
+
+    apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")
+    token = auth.create_token(uow=core.uow(), user_id="bob")
+    done = threading.Event()
+
+    def check() -> None:
+        auth.authenticate_from(
+            uow=core.uow(), attempts=core.attempts(), token=token, address="127.0.0.1"
+        )
+        done.set()
+
+    with core.uow() as writer:
+        writer.incidents.next_id()  # any statement: the write transaction (and lock) is open
+        reader = threading.Thread(target=check)
+        reader.start()
+        finished_while_writing = done.wait(timeout=20)
+    reader.join()
+    assert finished_while_writing
+
+
+def test_a_writer_gets_its_turn_between_the_commits_of_a_busy_one(core: Fireline) -> None:
+    """One thread writes back to back, each transaction holding the write lock 50 ms (the
+    ingest writer during a storm); another thread's write (the embedded worker's) gets in after
+    a few of them, instead of polling SQLite's lock until its busy timeout gives up."""
+    import threading
+    import time
+
+    stop, commits = threading.Event(), [0]
+
+    def busy() -> None:
+        while not stop.is_set():
+            with core.uow() as uow:
+                uow.incidents.next_id()  # the write transaction, and the write lock, are open
+                time.sleep(0.05)
+                uow.commit()
+            commits[0] += 1
+
+    writer = threading.Thread(target=busy)
+    writer.start()
+    try:
+        while commits[0] < 3:
+            time.sleep(0.01)
+        began, before = time.monotonic(), commits[0]
+        incidents.declare(uow=core.uow(), actor="alice", title="Between two commits")
+        waited, turns = time.monotonic() - began, commits[0] - before
+    finally:
+        stop.set()
+        writer.join()
+    print(f"\nwaited {waited:.3f} s, {turns} commits of the busy writer")
+    assert (waited < 5, turns <= 3) == (True, True), (waited, turns)

@@ -125,7 +125,12 @@ class FakeAlerts:
             if i.type == "heartbeat" and i.revoked_at is None
         ]
 
-    def open_alerts(self, integration_id: str, dedup_keys: Iterable[str]) -> dict[str, AlertRecord]:
+    def lock_groups(self, groups: Iterable[tuple[str, str]]) -> None:
+        pass  # one process, one writer: nothing to serialise with
+
+    def open_alerts(
+        self, integration_id: str, dedup_keys: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, AlertRecord]:
         keys = set(dedup_keys)
         return {
             a.dedup_key: replace(a, dirty=set())

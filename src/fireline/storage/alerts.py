@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -17,6 +18,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    text,
     union_all,
     update,
 )
@@ -71,6 +73,8 @@ _OPEN = select(*(_ALERTS.c[c] for c in COLUMNS)).where(
     _ALERTS.c.dedup_key.in_(bindparam("keys", expanding=True)),
     _OPEN_ROW,
 )
+# The ingest path's read: another process changing one of these alerts commits first, or waits.
+_OPEN_FOR_UPDATE = _OPEN.order_by(_ALERTS.c.id).with_for_update()
 _RESOLUTIONS = (
     select(_ALERTS.c.dedup_key, func.count())
     .where(
@@ -134,6 +138,7 @@ _LAST_INCIDENT = (
     .limit(1)
 )
 _OPEN_IDS = select(_ALERTS.c.id).where(_ALERTS.c.incident_id == bindparam("incident"), _OPEN_ROW)
+_LOCK_GROUPS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
 
 
 @dataclass(frozen=True)
@@ -162,10 +167,27 @@ class AlertRepository:
         rows = self._connection().execute(_BY_KEY, {"keys": list(set(keys))})
         return by_key([IntegrationRecord(**r._mapping) for r in rows], now)
 
-    def open_alerts(self, integration_id: str, dedup_keys: Iterable[str]) -> dict[str, AlertRecord]:
-        """The open (firing or acknowledged) alerts of an integration with these dedup keys."""
+    def lock_groups(self, groups: Iterable[tuple[str, str]]) -> None:
+        """Serialise with every other transaction that takes one of these (service, group) locks,
+        until commit: two processes receiving alerts of one new group open one incident.
+
+        PostgreSQL only (on SQLite writers are serialised already); locks are taken in one
+        order, so two transactions never wait for each other in a circle."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        keys = sorted({_lock_key(service, group) for service, group in groups})
+        if keys:
+            self.session.execute(_LOCK_GROUPS, {"keys": keys}).all()
+
+    def open_alerts(
+        self, integration_id: str, dedup_keys: Iterable[str], *, for_update: bool = False
+    ) -> dict[str, AlertRecord]:
+        """The open (firing or acknowledged) alerts of an integration with these dedup keys;
+        ``for_update``: locked until commit (PostgreSQL), so that two processes resolving one
+        alert at once resolve it once."""
         rows = self._connection().execute(
-            _OPEN, {"integration": integration_id, "keys": list(set(dedup_keys))}
+            _OPEN_FOR_UPDATE if for_update else _OPEN,
+            {"integration": integration_id, "keys": list(set(dedup_keys))},
         )
         return {r.dedup_key: AlertRecord(**r._mapping) for r in rows}
 
@@ -371,6 +393,11 @@ def by_key(
         if integration.previous_key and grace is not None and grace > now:
             found[integration.previous_key] = integration
     return found
+
+
+def _lock_key(service_id: str, group: str) -> int:
+    digest = hashlib.blake2b(f"alert-group\0{service_id}\0{group}".encode(), digest_size=8)
+    return int.from_bytes(digest.digest(), "big", signed=True)
 
 
 def to_silence(silence: SilenceRecord) -> Silence:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -10,6 +11,47 @@ from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "fireline_read_only"  # execution option: this transaction only reads
+_TURN = "fireline_write_turn"  # in a connection's info while its write transaction holds a turn
+
+
+class WriteTurns:
+    """The write transactions of one process take SQLite's write lock in turn, first come first
+    served. Left to SQLite alone, a waiting writer polls the lock (busy timeout) and loses nearly
+    every race to a writer that commits back to back, as the ingest writer does during an alert
+    storm: the embedded worker's pages waited seconds. Other processes still meet the busy
+    timeout only."""
+
+    def __init__(self, timeout: float) -> None:
+        self._turn = threading.Condition()
+        self._next = self._serving = 0
+        self._abandoned: set[int] = set()
+        self._holder: int | None = None
+        self.timeout = timeout
+
+    def take(self) -> bool:
+        """Wait for this thread's turn. False, and no turn, if the thread holds one already (a
+        second connection of its own: SQLite's busy timeout decides, as before) or if the turn
+        did not come within the timeout (a leaked transaction must not stop every writer)."""
+        me = threading.get_ident()
+        with self._turn:
+            if self._holder == me:
+                return False
+            ticket = self._next
+            self._next += 1
+            if not self._turn.wait_for(lambda: self._serving == ticket, self.timeout):
+                self._abandoned.add(ticket)
+                return False
+            self._holder = me
+            return True
+
+    def give_back(self) -> None:
+        with self._turn:
+            self._holder = None
+            self._serving += 1
+            while self._serving in self._abandoned:
+                self._abandoned.discard(self._serving)
+                self._serving += 1
+            self._turn.notify_all()
 
 
 def normalise_url(url: str) -> str:
@@ -48,12 +90,35 @@ def _configure_sqlite(engine: Engine, *, synchronous: str) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
+    turns = WriteTurns(SQLITE_BUSY_TIMEOUT_MS / 1000)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A writer takes the write lock up front (IMMEDIATE): no deadlock upgrading a read
         # to a write. A reader (DEFERRED) never waits for writers: WAL gives it a snapshot.
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN DEFERRED" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            return
+        took = turns.take()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if took:
+                turns.give_back()
+            raise
+        if took:
+            connection.info[_TURN] = True
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(connection: Any) -> None:
+        if connection.info.pop(_TURN, False):
+            turns.give_back()
+
+    @event.listens_for(engine.pool, "reset")
+    def _on_reset(_dbapi_connection: Any, record: Any, _state: Any) -> None:
+        if record.info.pop(_TURN, False):  # returned to the pool without commit or rollback
+            turns.give_back()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from limits.storage import Storage
-from sqlalchemy import Engine, case, delete, select
+from sqlalchemy import Connection, Engine, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from fireline.storage.db import READ_ONLY
 from fireline.storage.models import RateLimit
 
 
@@ -76,11 +77,16 @@ class DatabaseStorage(Storage):
         query = select(RateLimit).where(
             RateLimit.key.startswith(prefix, autoescape=True), RateLimit.expires_at > self.clock()
         )
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             return [Counter(r.key, r.hits, r.expires_at) for r in connection.execute(query)]
 
     def _current(self, key: str) -> Counter | None:
         query = select(RateLimit).where(RateLimit.key == key, RateLimit.expires_at > self.clock())
-        with self.engine.connect() as connection:
+        with self._reading() as connection:
             row = connection.execute(query).first()
         return Counter(row.key, row.hits, row.expires_at) if row else None
+
+    def _reading(self) -> Connection:
+        """A connection that only reads: on SQLite it never waits for a writer (every API
+        request's token check reads here, while the ingest writer may hold the write lock)."""
+        return self.engine.connect().execution_options(**{READ_ONLY: True})

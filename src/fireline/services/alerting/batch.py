@@ -75,13 +75,16 @@ class Batch:
 
     def prefetch(self, work: list[Work]) -> None:
         """Read every open alert, flapping history and open group incident the work can touch."""
+        self._lock_groups(work)
         by_integration: dict[str, tuple[IntegrationRecord, set[str]]] = {}
         for item in work:
             keys = by_integration.setdefault(item.integration.id, (item.integration, set()))[1]
             keys.update(e.dedup_key for e in item.events)
         triggers = 0
         for integration_id, (integration, keys) in by_integration.items():
-            for key, alert in self.uow.alerts.open_alerts(integration_id, keys).items():
+            for key, alert in self.uow.alerts.open_alerts(
+                integration_id, keys, for_update=True
+            ).items():
                 self.open[(integration_id, key)] = alert
             fresh = {
                 e.dedup_key
@@ -103,6 +106,20 @@ class Batch:
                 ],
             )
         self.uow.alerts.reserve_ids(triggers)
+
+    def _lock_groups(self, work: list[Work]) -> None:
+        """Before reading anything: lock the group of every trigger, so that another process's
+        transaction opening an incident for the same group commits first, or waits for this one."""
+        groups = set()
+        for item in work:
+            service = self.service(item.integration.service_id)
+            grouping = grouping_of(service)
+            groups |= {
+                (service.id, group_key(e, grouping, item.integration.id)[:600])
+                for e in item.events
+                if e.action == "trigger"
+            }
+        self.uow.alerts.lock_groups(groups)
 
     def _prefetch_fresh(
         self, integration: IntegrationRecord, keys: set[str], events: list[AlertEvent]

@@ -3,6 +3,8 @@ what the provider answered; an acknowledgement says which channel it came from."
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 from standardwebhooks.webhooks import Webhook
@@ -130,20 +132,25 @@ def test_the_account_page_sends_a_test_page_and_shows_the_result(
     assert [p["body"]["type"] for p in paging.pages] == ["test"]
 
 
+CAROL_HOOK = '      - {id: carol-hook, type: webhook, url: "http://127.0.0.1:9199/hooks/carol"}\n'
+CAROL_EVERYWHERE = EXAMPLE.read_text().replace(
+    CAROL_HOOK,
+    CAROL_HOOK
+    + '      - {id: carol-sms, type: sms, number: "+15550001003"}\n'
+    + '      - {id: carol-voice, type: voice, number: "+15550001003"}\n'
+    + "      - {id: carol-phone, type: push}\n"
+    + "      - {id: carol-slack, type: slack, channel: D0CAROL}\n"
+    + '      - {id: carol-x, type: apprise, url: "nosuch://token@host/x"}\n'
+    + '      - {id: carol-tg, type: apprise, url: "tgram://123456:AAbotsecret/-100987"}\n',
+)
+
+
 def test_every_channel_a_test_page_cannot_reach_says_why(
     core: Fireline, cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`fireline contact test` on each new channel type, before it can work: an unverified
     number, a push contact with no device, a Slack app channel without the bot token."""
-    hook = '      - {id: carol-hook, type: webhook, url: "http://127.0.0.1:9199/hooks/carol"}\n'
-    mine = (
-        '      - {id: carol-sms, type: sms, number: "+15550001003"}\n'
-        '      - {id: carol-voice, type: voice, number: "+15550001003"}\n'
-        "      - {id: carol-phone, type: push}\n"
-        "      - {id: carol-slack, type: slack, channel: D0CAROL}\n"
-        '      - {id: carol-x, type: apprise, url: "nosuch://token@host/x"}\n'
-    )
-    apply_config(uow=core.uow(), text=EXAMPLE.read_text().replace(hook, hook + mine))
+    apply_config(uow=core.uow(), text=CAROL_EVERYWHERE)
     for name, value in {
         "FIRELINE_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "FIRELINE_TWILIO_AUTH_TOKEN": "f" * 32,
@@ -171,3 +178,24 @@ def test_every_channel_a_test_page_cannot_reach_says_why(
         "carol-x": "Test page to carol/carol-x (apprise): FAILED: Apprise does not know the "
         "nosuch:// URL of this contact",
     }
+
+
+def test_the_account_page_says_where_each_new_channel_reaches_and_hides_apprise_tokens(
+    core: Fireline,
+) -> None:
+    from tests.e2e.ui_support import WebUser, set_passwords
+
+    apply_config(uow=core.uow(), text=CAROL_EVERYWHERE)
+    set_passwords(core, "carol")
+    carol = WebUser(create_app(fireline=core))
+    assert carol.log_in("carol").status_code == 303
+
+    page = carol.get("/account").text
+    rows = re.findall(r"<tr>\s*<td>([\w-]+)</td>\s*<td>\w+</td>\s*<td>(.*?)</td>", page, re.S)
+    where = {contact: " ".join(re.sub(r"<[^>]+>", "", cell).split()) for contact, cell in rows}
+
+    assert where["carol-sms"] == "+15550001003 not verified"
+    assert where["carol-slack"] == "Slack D0CAROL"
+    assert where["carol-phone"] == "no device turned on yet: see Push notifications below"
+    assert where["carol-tg"] == "tgram:// through Apprise"
+    assert "AAbotsecret" not in page and "-100987" not in page

@@ -13,7 +13,8 @@ nothing in a title can become markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -124,6 +125,18 @@ def not_verified(contact: dict[str, Any], owner: str) -> DeliveryFailed:
     )
 
 
+@contextmanager
+def unnamed(contact: dict[str, Any]) -> Iterator[None]:
+    """A failure whose reason names the contact's number (Twilio's refusals do) names the
+    contact instead: the delivery log and the timeline are read by every viewer, and only the
+    owner and admins see the number."""
+    try:
+        yield
+    except DeliveryFailed as failed:
+        reason = str(failed).replace(contact["number"], f"({contact['id']})")
+        raise DeliveryFailed(reason, temporary=failed.temporary) from None
+
+
 class SmsNotifier:
     """Pages (and tests, reminders) by SMS to a contact's verified number."""
 
@@ -133,7 +146,8 @@ class SmsNotifier:
     def send(self, contact: dict[str, Any], message: Message) -> Receipt:
         if not contact.get("verified"):
             raise not_verified(contact, message.user or "USER")
-        return self.twilio.text(contact["number"], sms_text(message))
+        with unnamed(contact):
+            return self.twilio.text(contact["number"], sms_text(message))
 
 
 class VoiceNotifier:
@@ -146,10 +160,11 @@ class VoiceNotifier:
     def send(self, contact: dict[str, Any], message: Message) -> Receipt:
         if not contact.get("verified"):
             raise not_verified(contact, message.user or "USER")
-        if message.kind != "page":
-            return self.twilio.say(contact["number"], _said(message))
-        url = self.twilio.url(f"{VOICE_PATH}?incident={message.incident_id}")
-        return self.twilio.call(contact["number"], url=url, machine_detection="Enable")
+        with unnamed(contact):
+            if message.kind != "page":
+                return self.twilio.say(contact["number"], _said(message))
+            url = self.twilio.url(f"{VOICE_PATH}?incident={message.incident_id}")
+            return self.twilio.call(contact["number"], url=url, machine_detection="Enable")
 
 
 def clean(text: str) -> str:

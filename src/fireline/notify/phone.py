@@ -137,8 +137,8 @@ def unnamed(contact: dict[str, Any]) -> Iterator[None]:
         raise DeliveryFailed(reason, temporary=failed.temporary) from None
 
 
-class SmsNotifier:
-    """Pages (and tests, reminders) by SMS to a contact's verified number."""
+class _PhoneNotifier:
+    """Pages to a contact's number once it is verified; a failure names the contact, not it."""
 
     def __init__(self, twilio: Twilio) -> None:
         self.twilio = twilio
@@ -147,24 +147,28 @@ class SmsNotifier:
         if not contact.get("verified"):
             raise not_verified(contact, message.user or "USER")
         with unnamed(contact):
-            return self.twilio.text(contact["number"], sms_text(message))
+            return self.reach(contact["number"], message)
+
+    def reach(self, number: str, message: Message) -> Receipt:
+        raise NotImplementedError
 
 
-class VoiceNotifier:
+class SmsNotifier(_PhoneNotifier):
+    """Pages (and tests, reminders) by SMS to a contact's verified number."""
+
+    def reach(self, number: str, message: Message) -> Receipt:
+        return self.twilio.text(number, sms_text(message))
+
+
+class VoiceNotifier(_PhoneNotifier):
     """Pages by a phone call to a contact's verified number: answered, Fireline's voice webhook
     reads the incident and takes a key; an answering machine, no answer or busy is not a reach."""
 
-    def __init__(self, twilio: Twilio) -> None:
-        self.twilio = twilio
-
-    def send(self, contact: dict[str, Any], message: Message) -> Receipt:
-        if not contact.get("verified"):
-            raise not_verified(contact, message.user or "USER")
-        with unnamed(contact):
-            if message.kind != "page":
-                return self.twilio.say(contact["number"], _said(message))
-            url = self.twilio.url(f"{VOICE_PATH}?incident={message.incident_id}")
-            return self.twilio.call(contact["number"], url=url, machine_detection="Enable")
+    def reach(self, number: str, message: Message) -> Receipt:
+        if message.kind != "page":
+            return self.twilio.say(number, _said(message))
+        url = self.twilio.url(f"{VOICE_PATH}?incident={message.incident_id}")
+        return self.twilio.call(number, url=url, machine_detection="Enable")
 
 
 def clean(text: str) -> str:

@@ -1,7 +1,7 @@
-"""One person on every channel (#13): carol has an SMS number, a push device, a Slack app DM and a
-webhook. Whichever channel she acknowledges from, the timeline names it and the pages still
-queued on the other channels are cancelled: nothing more reaches Twilio, the push service, Slack
-or the webhook receiver."""
+"""One person on every channel (#13): carol has an SMS number, a voice number, a push device, a
+Slack app DM, a Mattermost webhook and a plain webhook. Whichever channel she acknowledges from,
+the timeline names it and the pages still queued on the other channels are cancelled: nothing
+more reaches Twilio, the push service, Slack or the webhook receivers."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
+from fireline.domain.events import CHANNEL_NAMES
 from fireline.domain.sentences import describe
 from fireline.services.incidents import commands as incidents
 from fireline.services.paging import delivery
@@ -22,7 +23,7 @@ from tests.e2e.conftest import Api
 from tests.e2e.paging_support import Receiver, receiving, work
 from tests.e2e.push_service import PushService
 from tests.e2e.slack_double import SlackDouble
-from tests.e2e.test_phones import PUBLIC, sms_from, verify
+from tests.e2e.test_phones import PUBLIC, answer, sms_from, verify
 from tests.e2e.twilio_double import ACCOUNT_SID, AUTH_TOKEN, FROM, TwilioDouble
 
 NUMBER = "+15550001003"
@@ -30,7 +31,13 @@ CAROL = """      - {id: carol-hook, type: webhook, url: "http://127.0.0.1:9199/h
     notification_rules:
       - {contact: carol-hook, after: "0s"}
 """
-CONTACTS = {"sms": "carol-sms", "push": "carol-phone", "slack": "carol-slack"}
+CONTACTS = {
+    "sms": "carol-sms",
+    "voice": "carol-voice",
+    "push": "carol-phone",
+    "slack": "carol-slack",
+    "mattermost": "carol-mm",
+}
 
 
 def everywhere(first: str) -> str:
@@ -44,12 +51,14 @@ def everywhere(first: str) -> str:
         '      - {id: carol-hook, type: webhook, url: "http://127.0.0.1:9199/hooks/carol"}\n'
         f'      - {{id: carol-sms, type: sms, number: "{NUMBER}"}}\n'
         "      - {id: carol-phone, type: push}\n"
+        f'      - {{id: carol-voice, type: voice, number: "{NUMBER}"}}\n'
         "      - {id: carol-slack, type: slack, channel: D0CAROL}\n"
+        '      - {id: carol-mm, type: mattermost, url: "http://127.0.0.1:9199/hooks/carol-mm"}\n'
         "    notification_rules:\n" + rules + '      - {contact: carol-hook, after: "1m"}\n'
     )
-    text = EXAMPLE.read_text()
-    assert CAROL in text
-    return text.replace(CAROL, mine)
+    text, zone = EXAMPLE.read_text(), "    time_zone: Asia/Singapore\n"
+    assert CAROL in text and zone in text
+    return text.replace(CAROL, mine).replace(zone, zone + "    mattermost_user_id: carol\n")
 
 
 @dataclass
@@ -117,12 +126,30 @@ def _from_push(d: Doubles, incident_id: int) -> None:
     assert answer.status_code == 200, answer.text
 
 
+def _from_voice(d: Doubles, incident_id: int) -> None:
+    [call] = d.twilio.calls
+    assert call["Url"].endswith(f"/api/v1/twilio/voice?incident={incident_id}")
+    said = answer(d.twilio, d.http, call, call["Url"], Digits="1")
+    assert "acknowledged by carol" in " ".join(s.text or "" for s in said.iter("Say"))
+
+
+def _from_mattermost(d: Doubles, incident_id: int) -> None:
+    [page] = [p["body"] for p in d.hooks.pages if p["path"] == "/hooks/carol-mm"]
+    [ack] = [a for a in page["attachments"][0]["actions"] if a["name"] == "Acknowledge"]
+    assert ack["integration"]["context"]["incident"] == incident_id
+    body = {"user_id": "mm0carol", "user_name": "carol", "context": ack["integration"]["context"]}
+    pressed = d.http.post("/api/v1/mattermost/actions", json=body)
+    assert pressed.status_code == 200 and "update" in pressed.json(), pressed.text
+
+
 ACK: dict[str, Callable[[Doubles, int], None]] = {
     "sms": _from_sms,
+    "voice": _from_voice,
     "slack": _from_slack,
     "push": _from_push,
+    "mattermost": _from_mattermost,
 }
-SAYS = {"sms": "SMS", "slack": "Slack", "push": "a push notification"}
+SAYS = CHANNEL_NAMES
 
 
 def _reached(d: Doubles) -> dict[str, int]:
@@ -131,9 +158,11 @@ def _reached(d: Doubles) -> dict[str, int]:
     texts = [m for m in d.twilio.messages if "Reply" in m["Body"]]  # pages, not the code
     return {
         "sms": len(texts),
+        "voice": len(d.twilio.calls),
         "push": len(d.push.received),
         "slack": len(slack),
-        "hook": len(d.hooks.who()),
+        "mattermost": d.hooks.who().count("carol-mm"),
+        "hook": d.hooks.who().count("carol"),
     }
 
 
@@ -153,7 +182,7 @@ def test_an_acknowledgement_from_one_channel_cancels_the_pages_queued_on_the_oth
     d.clock.advance(minutes=10)
     work(d.core)
 
-    assert before == {"sms": 0, "push": 0, "slack": 0, "hook": 0, first: 1}
+    assert before == {**dict.fromkeys(CONTACTS, 0), "hook": 0, first: 1}
     assert _reached(d) == before  # nothing more went out, on any channel
     [acked] = incidents.get(
         uow=d.core.uow(), incident_id=incident_id, kinds=["acknowledged"]

@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from fireline.bootstrap import Fireline, build
-from fireline.config import Settings
 from fireline.domain.events import CHANNEL_NAMES
 from fireline.domain.sentences import describe
 from fireline.services.incidents import commands as incidents
@@ -23,8 +22,8 @@ from tests.e2e.conftest import Api
 from tests.e2e.paging_support import Receiver, receiving, work
 from tests.e2e.push_service import PushService
 from tests.e2e.slack_double import SlackDouble
-from tests.e2e.test_phones import PUBLIC, answer, sms_from, verify
-from tests.e2e.twilio_double import ACCOUNT_SID, AUTH_TOKEN, FROM, TwilioDouble
+from tests.e2e.test_phones import answer, settings_for, sms_from, verify
+from tests.e2e.twilio_double import TwilioDouble
 
 NUMBER = "+15550001003"
 CAROL = """      - {id: carol-hook, type: webhook, url: "http://127.0.0.1:9199/hooks/carol"}
@@ -78,16 +77,9 @@ def doubles(
     request: pytest.FixtureRequest, database_url: str, clock: FakeClock
 ) -> Iterator[Doubles]:
     twilio, slack, push = TwilioDouble(), SlackDouble(BOT_TOKEN, dict(SLACK_PEOPLE)), PushService()
-    settings = Settings(
-        database_url=database_url,
-        base_url=PUBLIC,
-        twilio_account_sid=ACCOUNT_SID,
-        twilio_auth_token=AUTH_TOKEN,
-        twilio_from=FROM,
-        twilio_api_url=twilio.url,
-        slack_bot_token=BOT_TOKEN,
-        slack_signing_secret=SIGNING_SECRET,
-        slack_api_url=slack.url,
+    slack_app = {"slack_bot_token": BOT_TOKEN, "slack_signing_secret": SIGNING_SECRET}
+    settings = settings_for(database_url, twilio).model_copy(
+        update={**slack_app, "slack_api_url": slack.url}
     )
     core = build(settings, clock=clock, migrate=False)
     try:

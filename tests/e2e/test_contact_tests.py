@@ -3,15 +3,19 @@ what the provider answered; an acknowledgement says which channel it came from."
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from fastapi.testclient import TestClient
 from standardwebhooks.webhooks import Webhook
 
 from fireline.bootstrap import Fireline
 from fireline.domain.sentences import describe
+from fireline.services.admin.configuration import apply_config
 from fireline.services.incidents import commands as incidents
 from fireline.services.paging import delivery
 from fireline.web.app import create_app
-from tests.conftest import FakeClock
+from tests.conftest import EXAMPLE, FakeClock
 from tests.e2e.cli_runner import Cli
 from tests.e2e.conftest import Api
 from tests.e2e.paging_support import Receiver, timeline, work
@@ -126,3 +130,72 @@ def test_the_account_page_sends_a_test_page_and_shows_the_result(
     assert "Test page to bob-mail failed: email is not configured" in failed.text
     assert "delivered" in after.text and "failed" in after.text
     assert [p["body"]["type"] for p in paging.pages] == ["test"]
+
+
+CAROL_HOOK = '      - {id: carol-hook, type: webhook, url: "http://127.0.0.1:9199/hooks/carol"}\n'
+CAROL_EVERYWHERE = EXAMPLE.read_text().replace(
+    CAROL_HOOK,
+    CAROL_HOOK
+    + '      - {id: carol-sms, type: sms, number: "+15550001003"}\n'
+    + '      - {id: carol-voice, type: voice, number: "+15550001003"}\n'
+    + "      - {id: carol-phone, type: push}\n"
+    + "      - {id: carol-slack, type: slack, channel: D0CAROL}\n"
+    + '      - {id: carol-x, type: apprise, url: "nosuch://token@host/x"}\n'
+    + '      - {id: carol-tg, type: apprise, url: "tgram://123456:AAbotsecret/-100987"}\n',
+)
+
+
+def test_every_channel_a_test_page_cannot_reach_says_why(
+    core: Fireline, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fireline contact test` on each new channel type, before it can work: an unverified
+    number, a push contact with no device, a Slack app channel without the bot token."""
+    apply_config(uow=core.uow(), text=CAROL_EVERYWHERE)
+    for name, value in {
+        "FIRELINE_TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "FIRELINE_TWILIO_AUTH_TOKEN": "f" * 32,
+        "FIRELINE_TWILIO_FROM": "+15550000000",
+        "FIRELINE_TWILIO_API_URL": "http://127.0.0.1:9",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("FIRELINE_SLACK_BOT_TOKEN", raising=False)
+
+    said = {}
+    for contact in ("carol-sms", "carol-voice", "carol-phone", "carol-slack", "carol-x"):
+        tested = cli("contact", "test", "carol", contact)
+        assert tested.code == 1, (contact, tested.out, tested.err)
+        said[contact] = tested.out.strip()
+
+    assert said == {
+        "carol-sms": "Test page to carol/carol-sms (sms): FAILED: number not verified: run "
+        "fireline contact verify carol carol-sms",
+        "carol-voice": "Test page to carol/carol-voice (voice): FAILED: number not verified: run "
+        "fireline contact verify carol carol-voice",
+        "carol-phone": "Test page to carol/carol-phone (push): FAILED: carol has no push "
+        "devices: turn on “Notify this device” on the account page",
+        "carol-slack": "Test page to carol/carol-slack (slack): FAILED: the Slack app is not "
+        "configured: set FIRELINE_SLACK_BOT_TOKEN",
+        "carol-x": "Test page to carol/carol-x (apprise): FAILED: Apprise does not know the "
+        "nosuch:// URL of this contact",
+    }
+
+
+def test_the_account_page_says_where_each_new_channel_reaches_and_hides_apprise_tokens(
+    core: Fireline,
+) -> None:
+    from tests.e2e.ui_support import WebUser, set_passwords
+
+    apply_config(uow=core.uow(), text=CAROL_EVERYWHERE)
+    set_passwords(core, "carol")
+    carol = WebUser(create_app(fireline=core))
+    assert carol.log_in("carol").status_code == 303
+
+    page = carol.get("/account").text
+    rows = re.findall(r"<tr>\s*<td>([\w-]+)</td>\s*<td>\w+</td>\s*<td>(.*?)</td>", page, re.S)
+    where = {contact: " ".join(re.sub(r"<[^>]+>", "", cell).split()) for contact, cell in rows}
+
+    assert where["carol-sms"] == "+15550001003 not verified"
+    assert where["carol-slack"] == "Slack D0CAROL"
+    assert where["carol-phone"] == "no device turned on yet: see Push notifications below"
+    assert where["carol-tg"] == "tgram:// through Apprise"
+    assert "AAbotsecret" not in page and "-100987" not in page

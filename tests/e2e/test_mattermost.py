@@ -168,3 +168,16 @@ def test_rotating_the_key_disables_the_buttons_already_posted(mattermost: Chat) 
     assert _press(http, context).status_code == 401
     view = incidents.get(uow=core.uow(), incident_id=incident_id).incident
     assert view.timestamps.acknowledged_at is None
+
+
+def test_a_page_to_mattermost_mentions_nobody(mattermost: Chat) -> None:
+    """A title with ``@channel`` (alert summaries are anyone's text) pings nobody when the page
+    is posted, as it pings nobody when a button updates the post."""
+    core, receiver, http = mattermost
+    incident_id, page = _paged(core, receiver)
+
+    assert "@channel" not in page["text"] and "@\u2060channel" in page["text"]
+    assert "@channel" not in page["attachments"][0]["fallback"]
+    (context,) = [a["integration"]["context"] for a in page["attachments"][0]["actions"][:1]]
+    updated = _press(http, context).json()["update"]
+    assert "@channel" not in str(updated) and incident_id

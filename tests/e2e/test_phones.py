@@ -526,7 +526,7 @@ def test_twilio_refusing_a_number_fails_the_page_for_good(
     ]
     assert logged.status == "failed" and logged.attempts == 1
     assert logged.reason == (
-        "Twilio answered 400: Unable to create record: The 'To' number +15550001003 is not a "
+        "Twilio answered 400: Unable to create record: The 'To' number (carol-sms) is not a "
         "valid phone number. (error 21211)"
     )
     assert twilio.unauthorised == 0  # the client sent the account SID and token as Basic auth
@@ -699,3 +699,24 @@ def test_a_code_twilio_refused_says_why_and_can_be_asked_for_again_at_once(
         "send to unsubscribed recipient (error 21610)"
     )
     assert again.status_code == 200 and len(twilio.messages) == 1
+
+
+def test_a_number_twilio_names_in_its_refusal_is_not_shown_to_others(
+    phoned: Fireline, twilio: TwilioDouble
+) -> None:
+    """Only carol and admins see carol's number (GET /api/v1/users/carol); Twilio's refusals
+    name it, and the delivery log and the timeline are read by every viewer."""
+    from tests.e2e.conftest import Api
+
+    verify(phoned, twilio)
+    twilio.refusals.append((400, 21211, f"The 'To' number {NUMBER} is not a valid phone number."))
+    incident = declare(phoned)
+    work(phoned)
+    dana = Api(phoned).viewer
+
+    logged = dana.get("/api/v1/deliveries").text
+    shown = dana.get(f"/api/v1/incidents/{incident}").text
+
+    assert "carol-sms" in logged and "is not a valid phone number" in logged
+    assert NUMBER not in logged and NUMBER not in shown
+    assert "The 'To' number (carol-sms) is not a valid phone number." in logged

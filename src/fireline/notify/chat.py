@@ -25,6 +25,12 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def mattermost_escape(text: str) -> str:
+    """People's text that cannot mention (@channel, @all, @someone): a zero-width joiner
+    after each ``@``, and no bare links in brackets."""
+    return text.replace("@", "@\u2060").replace("](", "]\u2060(")
+
+
 def slack_message(message: Message) -> dict[str, Any]:
     """Slack and Mattermost incoming webhooks take the same shape."""
     headline = slack_escape(message.headline)

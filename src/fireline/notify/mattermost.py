@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from fireline.notify import Message, Receipt
-from fireline.notify.chat import slack_message
+from fireline.notify.chat import mattermost_escape, slack_message
 from fireline.notify.http import post
 
 Buttons = Callable[[int], list[dict[str, Any]]]  # an incident id → its signed actions
@@ -22,6 +22,7 @@ WITH_BUTTONS = ("page", "announcement")
 def mattermost_message(message: Message, actions: list[dict[str, Any]]) -> dict[str, Any]:
     """The webhook body: the text every Slack-compatible webhook takes, and the buttons."""
     body = slack_message(message)
+    body["text"] = mattermost_escape(body["text"])  # Slack's escaping leaves @channel alone
     if actions:
         body["attachments"] = [
             {

@@ -13,7 +13,8 @@ nothing in a title can become markup.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -124,8 +125,20 @@ def not_verified(contact: dict[str, Any], owner: str) -> DeliveryFailed:
     )
 
 
-class SmsNotifier:
-    """Pages (and tests, reminders) by SMS to a contact's verified number."""
+@contextmanager
+def unnamed(contact: dict[str, Any]) -> Iterator[None]:
+    """A failure whose reason names the contact's number (Twilio's refusals do) names the
+    contact instead: the delivery log and the timeline are read by every viewer, and only the
+    owner and admins see the number."""
+    try:
+        yield
+    except DeliveryFailed as failed:
+        reason = str(failed).replace(contact["number"], f"({contact['id']})")
+        raise DeliveryFailed(reason, temporary=failed.temporary) from None
+
+
+class _PhoneNotifier:
+    """Pages to a contact's number once it is verified; a failure names the contact, not it."""
 
     def __init__(self, twilio: Twilio) -> None:
         self.twilio = twilio
@@ -133,23 +146,29 @@ class SmsNotifier:
     def send(self, contact: dict[str, Any], message: Message) -> Receipt:
         if not contact.get("verified"):
             raise not_verified(contact, message.user or "USER")
-        return self.twilio.text(contact["number"], sms_text(message))
+        with unnamed(contact):
+            return self.reach(contact["number"], message)
+
+    def reach(self, number: str, message: Message) -> Receipt:
+        raise NotImplementedError
 
 
-class VoiceNotifier:
+class SmsNotifier(_PhoneNotifier):
+    """Pages (and tests, reminders) by SMS to a contact's verified number."""
+
+    def reach(self, number: str, message: Message) -> Receipt:
+        return self.twilio.text(number, sms_text(message))
+
+
+class VoiceNotifier(_PhoneNotifier):
     """Pages by a phone call to a contact's verified number: answered, Fireline's voice webhook
     reads the incident and takes a key; an answering machine, no answer or busy is not a reach."""
 
-    def __init__(self, twilio: Twilio) -> None:
-        self.twilio = twilio
-
-    def send(self, contact: dict[str, Any], message: Message) -> Receipt:
-        if not contact.get("verified"):
-            raise not_verified(contact, message.user or "USER")
+    def reach(self, number: str, message: Message) -> Receipt:
         if message.kind != "page":
-            return self.twilio.say(contact["number"], _said(message))
+            return self.twilio.say(number, _said(message))
         url = self.twilio.url(f"{VOICE_PATH}?incident={message.incident_id}")
-        return self.twilio.call(contact["number"], url=url, machine_detection="Enable")
+        return self.twilio.call(number, url=url, machine_detection="Enable")
 
 
 def clean(text: str) -> str:

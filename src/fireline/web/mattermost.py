@@ -15,10 +15,10 @@ from starlette.routing import Route
 
 from fireline.bootstrap import Fireline
 from fireline.errors import InvalidInput, Unauthenticated
+from fireline.notify.chat import mattermost_escape
 from fireline.services.chatops import buttons, commands, people
 from fireline.services.chatops import mattermost as buttons_of
 from fireline.services.chatops.commands import Caller
-from fireline.services.chatops.mattermost import mattermost_escape
 
 
 async def slash_command(request: Request) -> JSONResponse:

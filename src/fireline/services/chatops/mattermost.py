@@ -11,7 +11,7 @@ import hmac
 from typing import Any
 
 from fireline.errors import Unauthenticated
-from fireline.notify.chat import SLACK_TEXT_LIMIT
+from fireline.notify.chat import SLACK_TEXT_LIMIT, mattermost_escape
 from fireline.services.admin import secrets
 from fireline.services.chatops.buttons import action_of
 from fireline.services.incidents.commands import IncidentView
@@ -20,12 +20,6 @@ from fireline.storage.uow import UnitOfWork
 
 ACTIONS_PATH = "/api/v1/mattermost/actions"
 LABELS = {"ack": "Acknowledge", "escalate": "Escalate", "resolve": "Resolve"}
-
-
-def mattermost_escape(text: str) -> str:
-    """People's text that cannot mention (@channel, @all, @someone): a zero-width joiner
-    after each ``@``, and no bare links in brackets."""
-    return text.replace("@", "@\u2060").replace("](", "]\u2060(")
 
 
 def signature(key: bytes, action: str, incident_id: int) -> str:

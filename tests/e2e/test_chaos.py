@@ -21,7 +21,6 @@ import signal
 import subprocess
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,16 +29,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 from standardwebhooks.webhooks import Webhook
 
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
 from fireline.services.incidents import commands as incidents
-from fireline.storage.db import normalise_url
 from fireline.storage.models import Delivery, IncidentEvent, Job
-from tests.conftest import POSTGRES_URL, REQUIRE_POSTGRES, _in_schema
 from tests.e2e.servers import FIRELINE
+from tests.e2e.storm_support import own_postgres_schema
 
 pytestmark = pytest.mark.postgres
 
@@ -286,21 +284,8 @@ def _lines(log: Path) -> list[str]:
 @pytest.fixture
 def chaos_database() -> Iterator[str]:
     """A schema of this test's own, so the chaos disturbs no other test; dropped at the end."""
-    if not POSTGRES_URL:
-        message = "PostgreSQL tests skipped: set FIRELINE_TEST_POSTGRES_URL to run them"
-        if REQUIRE_POSTGRES:
-            pytest.fail(message)
-        pytest.skip(message)
-    schema = f"fireline_chaos_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalise_url(POSTGRES_URL))
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        yield _in_schema(POSTGRES_URL, schema)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
+    with own_postgres_schema("fireline_chaos") as url:
+        yield url
 
 
 @dataclass

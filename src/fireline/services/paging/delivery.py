@@ -155,11 +155,17 @@ def prepare(
 
 
 def _contact(uow: UnitOfWork, job: Notification) -> dict[str, Any]:
-    if job.contact["type"] in phones.PHONES:  # paged only once verified
-        return phones.with_verification(uow, job.recipient, job.contact)
-    if job.contact["type"] != "webhook":
-        return job.contact
-    return {**job.contact, "secret": signing.secret_for(uow, job.recipient, job.contact)}
+    return for_sending(uow, job.recipient, job.contact)
+
+
+def for_sending(uow: UnitOfWork, owner: str, contact: dict[str, Any]) -> dict[str, Any]:
+    """The contact as its channel needs it for one send (inside an open unit of work): a
+    webhook's signing secret, held in memory only; whether a phone number is verified."""
+    if contact["type"] in phones.PHONES:  # paged only once verified
+        return phones.with_verification(uow, owner, contact)
+    if contact["type"] != "webhook":
+        return contact
+    return {**contact, "secret": signing.secret_for(uow, owner, contact)}
 
 
 def decide(

@@ -1,7 +1,7 @@
 """The README's screenshot, and every page on a desktop and a phone for a look at 3 a.m.
 
     .venv/bin/python bench/screenshots.py [--out docs/img/incident.png] [--pages DIR]
-        [--push docs/img/push-devices.png]
+        [--push docs/img/push-devices.png] [--notification docs/img/push-notification.png]
 
 Serves a fresh SQLite database with the example organisation and one
 realistic incident (opened by an Alertmanager alert, then worked by alice and
@@ -10,6 +10,10 @@ bob through the same services as the API), and drives Debian's Chromium
 ``--out``, and with ``--pages`` every main page, 1280 and 375 pixels wide, to
 that directory; with ``--push``, bob's push devices on his account page. Never downloads a
 browser.
+
+With ``--notification`` (bench/paged_shots.py), bob is paged on another fresh database and the
+page Fireline sent is shown as a notification by a headed Chromium on an Xvfb display it starts
+and stops itself (Debian packages xvfb and imagemagick; no dbus, no notification daemon).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from fireline.services.incidents import commands as incidents
 from fireline.services.paging import push_devices
 
 sys.path.insert(0, str(Path(__file__).parent))
+import paged_shots  # noqa: E402
 from shots_app import ARGS, PASSWORD, checkout_alert, log_in, serve, stop  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
@@ -94,6 +99,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs/img/incident.png")
     parser.add_argument("--pages", type=Path, help="also save every page here")
     parser.add_argument("--push", type=Path, help="also save bob's push devices here")
+    parser.add_argument(
+        "--notification", type=Path, help="also save a page as Chromium's notification here"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         core = build(Settings(database_url=f"sqlite:///{directory}/shots.db"))
@@ -110,6 +118,8 @@ def main() -> None:
                 shoot_pages(browser, url, args.pages)
             if args.push:
                 shoot_push_devices(browser, core, url, args.push)
+            if args.notification:
+                paged_shots.shoot(playwright, notification=args.notification)
             browser.close()
         stop(server, thread)
         core.close()

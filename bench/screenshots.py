@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/screenshots.py [--out docs/img/incident.png] [--pages DIR]
         [--push docs/img/push-devices.png] [--notification docs/img/push-notification.png]
+        [--slack docs/img/slack-page.png]
 
 Serves a fresh SQLite database with the example organisation and one
 realistic incident (opened by an Alertmanager alert, then worked by alice and
@@ -11,9 +12,11 @@ bob through the same services as the API), and drives Debian's Chromium
 that directory; with ``--push``, bob's push devices on his account page. Never downloads a
 browser.
 
-With ``--notification`` (bench/paged_shots.py), bob is paged on another fresh database and the
-page Fireline sent is shown as a notification by a headed Chromium on an Xvfb display it starts
-and stops itself (Debian packages xvfb and imagemagick; no dbus, no notification daemon).
+With ``--notification`` and ``--slack`` (bench/paged_shots.py), bob is paged on another fresh
+database and the page Fireline sent is shown: as a notification by a headed Chromium on an Xvfb
+display it starts and stops itself (Debian packages xvfb and imagemagick), and as a Slack card
+drawn by slack-blocks-to-jsx, installed from npm into a temporary directory on each run (Debian
+packages nodejs, npm and fonts-noto-color-emoji). Neither needs dbus or a notification daemon.
 """
 
 from __future__ import annotations
@@ -102,6 +105,9 @@ def main() -> None:
     parser.add_argument(
         "--notification", type=Path, help="also save a page as Chromium's notification here"
     )
+    parser.add_argument(
+        "--slack", type=Path, help="also save a page's Slack card (slack-blocks-to-jsx) here"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         core = build(Settings(database_url=f"sqlite:///{directory}/shots.db"))
@@ -118,8 +124,10 @@ def main() -> None:
                 shoot_pages(browser, url, args.pages)
             if args.push:
                 shoot_push_devices(browser, core, url, args.push)
-            if args.notification:
-                paged_shots.shoot(playwright, notification=args.notification)
+            if args.notification or args.slack:
+                paged_shots.shoot(
+                    playwright, browser, notification=args.notification, slack=args.slack
+                )
             browser.close()
         stop(server, thread)
         core.close()

@@ -1,7 +1,8 @@
 """The README's screenshot, and every page on a desktop and a phone for a look at 3 a.m.
 
     .venv/bin/python bench/screenshots.py [--out docs/img/incident.png] [--pages DIR]
-        [--push docs/img/push-devices.png]
+        [--push docs/img/push-devices.png] [--notification docs/img/push-notification.png]
+        [--slack docs/img/slack-page.png]
 
 Serves a fresh SQLite database with the example organisation and one
 realistic incident (opened by an Alertmanager alert, then worked by alice and
@@ -10,43 +11,42 @@ bob through the same services as the API), and drives Debian's Chromium
 ``--out``, and with ``--pages`` every main page, 1280 and 375 pixels wide, to
 that directory; with ``--push``, bob's push devices on his account page. Never downloads a
 browser.
+
+With ``--notification`` and ``--slack`` (bench/paged_shots.py), bob is paged on another fresh
+database and the page Fireline sent is shown: as a notification by a headed Chromium on an Xvfb
+display it starts and stops itself (Debian packages xvfb and imagemagick), and as a Slack card
+drawn by slack-blocks-to-jsx, installed from npm into a temporary directory on each run (Debian
+packages nodejs, npm and fonts-noto-color-emoji). Neither needs dbus or a notification daemon.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
-import json
 import os
-import socket
+import sys
 import tempfile
-import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from playwright.sync_api import sync_playwright
 
 from fireline.bootstrap import Fireline, build
 from fireline.config import Settings
-from fireline.integrations import alertmanager
 from fireline.services.admin import auth
 from fireline.services.admin.configuration import apply_config
-from fireline.services.alerting import ingest as alerts
 from fireline.services.alerting import silences
-from fireline.services.alerting.ingest import Submission
 from fireline.services.incidents import commands as incidents
 from fireline.services.paging import push_devices
-from fireline.web.app import create_app
+
+sys.path.insert(0, str(Path(__file__).parent))
+import paged_shots  # noqa: E402
+from shots_app import ARGS, PASSWORD, checkout_alert, log_in, serve, stop  # noqa: E402
 
 ROOT = Path(__file__).parent.parent
-PASSWORD = "screenshot password"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-AM_KEY = "am0checkout0000000000000000000001"
 PAGES = ("/", "/incidents/1", "/alerts", "/alerts/1", "/silences", "/oncall", "/services")
 
 
@@ -55,19 +55,7 @@ def example(core: Fireline) -> None:
     apply_config(uow=core.uow(), text=(ROOT / "examples/fireline.yaml").read_text(), source="x")
     for user in ("alice", "bob"):
         auth.set_password(uow=core.uow(), user_id=user, password=PASSWORD)
-    now = core.clock()
-    alert = {
-        "status": "firing",
-        "labels": {"alertname": "CheckoutHigh5xx", "cluster": "eu1", "severity": "critical"},
-        "annotations": {"summary": "Checkout returns 502 for 38 % of EU requests"},
-        "startsAt": (now - timedelta(minutes=14)).isoformat(),
-        "endsAt": "0001-01-01T00:00:00Z",
-        "generatorURL": "http://prometheus:9090/graph",
-        "fingerprint": "5f1d0c2b9a",
-    }
-    body = {"version": "4", "status": "firing", "receiver": "fireline", "alerts": [alert]}
-    submission = Submission(AM_KEY, "alertmanager", alertmanager.parse(json.dumps(body).encode()))
-    alerts.ingest(uow=core.uow(), submissions=[submission])
+    checkout_alert(core)
     work(core, incident_id=1)
     silences.create_silence(
         uow=core.uow(),
@@ -76,7 +64,7 @@ def example(core: Fireline) -> None:
         matchers=[],
         service="ledger",
         starts_at=None,
-        ends_at=now + timedelta(hours=2),
+        ends_at=core.clock() + timedelta(hours=2),
         comment="Ledger database upgrade",
     )
 
@@ -109,33 +97,17 @@ def work(core: Fireline, incident_id: int) -> None:
     )
 
 
-def serve(core: Fireline) -> tuple[str, uvicorn.Server, threading.Thread]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(fireline=core), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}", server, thread
-
-
-def log_in(page: Any, url: str, user: str) -> None:
-    page.goto(f"{url}/login")
-    page.get_by_label("User id or email").fill(user)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{url}/")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs/img/incident.png")
     parser.add_argument("--pages", type=Path, help="also save every page here")
     parser.add_argument("--push", type=Path, help="also save bob's push devices here")
+    parser.add_argument(
+        "--notification", type=Path, help="also save a page as Chromium's notification here"
+    )
+    parser.add_argument(
+        "--slack", type=Path, help="also save a page's Slack card (slack-blocks-to-jsx) here"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         core = build(Settings(database_url=f"sqlite:///{directory}/shots.db"))
@@ -152,9 +124,12 @@ def main() -> None:
                 shoot_pages(browser, url, args.pages)
             if args.push:
                 shoot_push_devices(browser, core, url, args.push)
+            if args.notification or args.slack:
+                paged_shots.shoot(
+                    playwright, browser, notification=args.notification, slack=args.slack
+                )
             browser.close()
-        server.should_exit = True
-        thread.join(timeout=10)
+        stop(server, thread)
         core.close()
     print(f"wrote {args.out}")
 

@@ -139,6 +139,24 @@ def test_an_alert_pages_at_once(core: Fireline, paging: Receiver) -> None:
     assert paging.who() == ["carol"]
 
 
+def test_one_worker_tick_sends_the_page_its_escalation_step_queues(
+    core: Fireline, paging: Receiver
+) -> None:
+    """The escalation step queues the page due at once; the same tick sends it, rather than the
+    next one (0.2 s later, and during a storm a few more waits for the ingest writer's turn)."""
+    from fireline.domain.alerts import AlertEvent
+    from fireline.services.alerting.ingest import Submission, ingest
+    from fireline.worker.jobs import run_until_idle
+
+    event = AlertEvent(action="trigger", dedup_key="disk", summary="Disk full", severity="critical")
+    ingest(
+        uow=core.uow(),
+        submissions=[Submission("ev0checkout0000000000000000000001", "events_v2", [event])],
+    )
+    assert run_until_idle(core, "test-worker") >= 2  # the escalation step, then its page
+    assert paging.who() == ["carol"]
+
+
 def test_email_chat_and_teams_pages(core: Fireline, clock: FakeClock, paging: Receiver) -> None:
     from aiosmtpd.controller import Controller
 

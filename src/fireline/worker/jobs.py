@@ -65,6 +65,7 @@ from fireline.storage.uow import UnitOfWork
 log = logging.getLogger("fireline.worker")
 Handler = Callable[[Fireline, int, str], None]  # runs one claimed job: core, job id, worker
 BATCH = 50
+ROUNDS = 20  # claims a tick at most (run_until_idle)
 RECORD_TRIES = 3
 J = TypeVar("J", bound=BaseJob)
 N = TypeVar("N", bound=Notification)
@@ -106,12 +107,19 @@ def run_due_jobs(
 def run_until_idle(
     core: Fireline, worker: str | None = None, *, stop: threading.Event | None = None
 ) -> int:
-    """Run batches until fewer than a full batch is due, or until stopped; how many were claimed."""
+    """Claim and run until nothing is due, or until stopped; how many were claimed.
+
+    A job often makes another due at once (an escalation step queues its pages): that one is
+    claimed in the same tick, not the next. At most ``ROUNDS`` claims a tick, so that the
+    tick's other duties (heartbeats, retention) still get their turn.
+    """
     total = 0
-    while stop is None or not stop.is_set():
+    for _ in range(ROUNDS):
+        if stop is not None and stop.is_set():
+            break
         ran = run_due_jobs(core, worker, stop=stop)
         total += ran
-        if ran < BATCH:
+        if not ran:
             break
     return total
 

@@ -8,7 +8,11 @@ device is turned on with a subscription from the local push service, the decrypt
 handed to the worker's push event through the DevTools protocol (what the browser does with a
 message from its push service), and the worker's notification-click handler is called in the
 worker itself with the notification it showed (a headless browser has no notification to
-click)."""
+click).
+
+"Notify this device" never hangs: a push service that does not answer (subscribe() never
+settles, as with Google's push service out of reach) or refuses gets a clear sentence in the
+page's status area, and the button back."""
 
 from __future__ import annotations
 
@@ -31,6 +35,19 @@ ACKNOWLEDGE = (
     ".then(() => self.registration.getNotifications())"
     ".then(shown => shown.map(n => ({title: n.title, body: n.body})))"
 )
+
+
+NEVER_ANSWERS = "PushManager.prototype.subscribe = () => new Promise(() => {});"
+# A push service that answers 2 s late, with a subscription that counts its unsubscribe() calls
+ANSWERS_LATE = """
+window.lateUnsubscribed = 0;
+PushManager.prototype.subscribe = () => new Promise(resolve => setTimeout(() => resolve({
+  endpoint: "https://push.invalid/late",
+  toJSON: () => ({endpoint: "https://push.invalid/late", keys: {}}),
+  unsubscribe: () => { window.lateUnsubscribed += 1; return Promise.resolve(true); },
+}), 2000));
+"""
+NOT_ON = "push is not turned on for this device. Try again, or use another contact method."
 
 
 SHOWN = (
@@ -93,10 +110,10 @@ def test_the_worker_shows_a_pushed_page_and_its_acknowledge_button_acknowledges(
 
     page.get_by_role("button", name="Notify this device").click()
     deadline = time.monotonic() + 20
-    while "Not done" not in page.inner_text("#push-state") and time.monotonic() < deadline:
+    while NOT_ON not in page.inner_text("#push-state") and time.monotonic() < deadline:
         page.wait_for_timeout(200)
     # no push service behind headless Chromium: the page says so instead of failing silently
-    assert page.inner_text("#push-state").startswith("Not done: ")
+    assert page.inner_text("#push-state").startswith("Your browser's push service refused")
 
     with server.api("carol") as carol:  # what the page's script sends once subscribed
         key = carol.get("/api/v1/push/key").json()["application_server_key"]
@@ -149,3 +166,88 @@ def test_the_worker_shows_a_pushed_page_and_its_acknowledge_button_acknowledges(
         devices.get_by_role("button", name="Turn off push on Chrome on Android (1)").click()
     assert "No device is turned on" in page.inner_text("#push-devices")
     assert errors == []
+
+
+def _account_page(browser: Any, server: LiveServer, init_script: str | None) -> tuple[Any, Any]:
+    """Bob's account page, notifications allowed, push.js's subscribe timeout down to 1 s."""
+    context = browser.new_context()
+    context.grant_permissions(["notifications"], origin=server.url)
+    if init_script:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    log_in(page, server.url, "bob")
+    page.goto(f"{server.url}/account")
+    box = page.locator("#push-this-device")
+    assert box.get_attribute("data-subscribe-seconds") == "20"  # what a person gets
+    box.evaluate("box => { box.dataset.subscribeSeconds = '1'; }")
+    return context, page
+
+
+def _press_and_wait(page: Any, ending: str) -> tuple[tuple[str, bool], str, float]:
+    """Press "Notify this device", then wait (10 s at most) for the status to end with `ending`:
+    the status and whether the button was disabled just after the press, the status at the
+    end, and the seconds it took."""
+    button = page.get_by_role("button", name="Notify this device")
+    started = time.monotonic()
+    button.click()
+    pressed = (page.inner_text("#push-state"), button.is_disabled())
+    deadline = started + 10
+    while not (state := page.inner_text("#push-state")).endswith(ending):
+        assert time.monotonic() < deadline, f"still {state!r} after 10 s"
+        page.wait_for_timeout(50)
+    return pressed, state, time.monotonic() - started
+
+
+def test_notify_this_device_gives_up_when_the_push_service_does_not_answer(
+    browser: Any, server: LiveServer
+) -> None:
+    context, page = _account_page(browser, server, NEVER_ANSWERS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    pressed, state, seconds = _press_and_wait(page, NOT_ON)
+    _, again, _ = _press_and_wait(page, NOT_ON)  # the button works again, and says it again
+
+    assert pressed == ("Turning on…", True)  # one attempt at a time
+    assert state == (
+        "Your browser's push service did not answer in 1 s; push is not turned on for this "
+        "device. Try again, or use another contact method."
+    )
+    assert 0.9 < seconds < 5
+    assert page.get_by_role("button", name="Notify this device").is_enabled()
+    assert again == state
+    assert "No device is turned on" in page.inner_text("#push-devices")
+    assert errors == []
+    context.close()
+
+
+def test_notify_this_device_says_what_the_push_service_refused(
+    browser: Any, server: LiveServer
+) -> None:
+    # headless Chromium's own push service refuses: AbortError, "Registration failed - ..."
+    context, page = _account_page(browser, server, None)
+
+    _, state, _ = _press_and_wait(page, NOT_ON)
+
+    assert state.startswith("Your browser's push service refused (Registration failed - ")
+    assert state.endswith("); " + NOT_ON)
+    assert page.get_by_role("button", name="Notify this device").is_enabled()
+    context.close()
+
+
+def test_a_subscription_that_comes_after_giving_up_is_dropped_again(
+    browser: Any, server: LiveServer
+) -> None:
+    context, page = _account_page(browser, server, ANSWERS_LATE)
+
+    _, state, _ = _press_and_wait(page, NOT_ON)
+    deadline = time.monotonic() + 10
+    while not page.evaluate("window.lateUnsubscribed") and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+
+    assert "did not answer in 1 s" in state
+    assert page.evaluate("window.lateUnsubscribed") == 1  # the browser forgets it too
+    assert page.inner_text("#push-state") == state  # and the page still tells the truth
+    with server.api("bob") as bob:
+        assert bob.get("/api/v1/me/push-subscriptions").json() == []
+    context.close()

@@ -10,8 +10,13 @@
   var on = document.getElementById("push-on");
   var off = document.getElementById("push-off");
   var state = document.getElementById("push-state");
+  var working = false;  // turning this device on or off is under way: one attempt at a time
+  var NOT_ON = "push is not turned on for this device. Try again, or use another contact method.";
 
   function say(text) { state.textContent = text; }
+
+  // A failure already put in words for the person; any other error is shown after "Not done: ".
+  function Told(sentence) { this.message = sentence; }
 
   if (!("PushManager" in window) || !("Notification" in window)) {
     say("This browser cannot receive push notifications here. On an iPhone or iPad, add Fireline to the Home Screen first (Share, then Add to Home Screen) and open it from there.");
@@ -53,6 +58,40 @@
     off.hidden = !subscription;
   }
 
+  function subscribeSeconds() {
+    var seconds = Number(box.dataset.subscribeSeconds);
+    return seconds > 0 ? seconds : 20;
+  }
+
+  // subscribe() asks the browser's push service, which may be out of reach and then never
+  // answer (Chromium without Google's push service): give up after data-subscribe-seconds.
+  function subscribe(registration) {
+    var seconds = subscribeSeconds();
+    var pending = registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(box.dataset.key) });
+    var timer;
+    var givenUp = new Promise(function (resolve, reject) {
+      timer = window.setTimeout(function () {
+        pending.then(dropLate).catch(function () { return null; });  // nothing to drop
+        reject(new Told("Your browser's push service did not answer in " + seconds + " s; " + NOT_ON));
+      }, seconds * 1000);
+    });
+    return Promise.race([pending, givenUp]).then(function (subscription) {
+      window.clearTimeout(timer);
+      return subscription;
+    }, function (error) {
+      window.clearTimeout(timer);
+      if (error instanceof Told) { throw error; }
+      throw new Told("Your browser's push service refused (" + error.message + "); " + NOT_ON);
+    });
+  }
+
+  // A subscription that comes after the page said "not turned on" is dropped, so that the
+  // browser agrees with Fireline; unless a new attempt is under way, which will send it.
+  function dropLate(subscription) {
+    if (subscription && !working) { return subscription.unsubscribe(); }
+    return null;
+  }
+
   function refused(response) {
     return response.json().then(function (problem) { throw new Error(problem.detail || response.statusText); });
   }
@@ -61,9 +100,7 @@
     return window.Notification.requestPermission().then(function (permission) {
       if (permission !== "granted") { throw new Error("notifications are blocked for this site in the browser's settings"); }
       return registered;
-    }).then(function (registration) {
-      return registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(box.dataset.key) });
-    }).then(function (subscription) {
+    }).then(subscribe).then(function (subscription) {
       var body = subscription.toJSON();
       body.name = deviceName();
       return post("/account/push-devices", body);
@@ -84,11 +121,18 @@
     }).then(function () { window.location.reload(); });
   }
 
-  function failed(error) { say("Not done: " + error.message); }
+  function busy(yes, text) {
+    working = yes;
+    on.disabled = yes;
+    off.disabled = yes;
+    say(text);
+  }
+
+  function failed(error) { busy(false, error instanceof Told ? error.message : "Not done: " + error.message); }
 
   box.hidden = false;
-  on.onclick = function () { say("Turning on…"); turnOn().catch(failed); };
-  off.onclick = function () { say("Turning off…"); turnOff().catch(failed); };
+  on.onclick = function () { busy(true, "Turning on…"); turnOn().catch(failed); };
+  off.onclick = function () { busy(true, "Turning off…"); turnOff().catch(failed); };
   registered.then(function (registration) { return registration.pushManager.getSubscription(); })
     .then(show)
     .catch(function () { show(null); });

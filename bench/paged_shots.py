@@ -53,6 +53,7 @@ from fireline.services.paging import escalation
 ROOT = Path(__file__).parent.parent
 sys.path.insert(0, str(ROOT))
 from shots_app import ARGS, PASSWORD, checkout_alert, free_port, log_in, serve, stop  # noqa: E402
+from tests.browser.push_support import deliver_push  # noqa: E402
 from tests.e2e.paging_support import receiving, work  # noqa: E402
 from tests.e2e.push_service import PushService  # noqa: E402
 from tests.e2e.slack_double import SlackDouble  # noqa: E402
@@ -237,24 +238,6 @@ def turn_on_this_device(page: Any, paged: Night) -> None:
         raise SystemExit(f"the account page could not turn push on: HTTP {status}")
     page.reload()
     page.locator("#push-devices").evaluate("section => section.scrollIntoView({block: 'end'})")
-
-
-def deliver_push(context: Any, page: Any, origin: str, data: str) -> None:
-    """Hand the service worker a push message, as the browser does once it has decrypted one
-    (Chromium's DevTools protocol: ServiceWorker.deliverPushMessage)."""
-    cdp = context.new_cdp_session(page)
-    registrations: list[dict[str, Any]] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda event: registrations.extend(event["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    deadline = time.monotonic() + 20
-    while not registrations and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    [registration] = [r for r in registrations if r["scopeURL"] == f"{origin}/"]
-    message = {"origin": f"{origin}/", "registrationId": registration["registrationId"]}
-    cdp.send("ServiceWorker.deliverPushMessage", {**message, "data": data})
 
 
 SHOWN = "() => self.registration.getNotifications().then(shown => shown.length)"

@@ -23,6 +23,7 @@ from typing import Any
 
 from fireline.services.admin.configuration import apply_config
 from tests.browser.conftest import LiveServer, log_in
+from tests.browser.push_support import deliver_push
 from tests.conftest import EXAMPLE
 from tests.e2e.paging_support import work
 from tests.e2e.push_service import PushService
@@ -54,24 +55,6 @@ SHOWN = (
     "() => self.registration.getNotifications()"
     ".then(shown => shown.map(n => ({title: n.title, tag: n.tag, actions: n.actions})))"
 )
-
-
-def deliver_push(context: Any, page: Any, origin: str, data: str) -> None:
-    """Hand the service worker a push message, as the browser does once it has decrypted one
-    (Chromium's DevTools protocol: ServiceWorker.deliverPushMessage)."""
-    cdp = context.new_cdp_session(page)
-    registrations: list[dict[str, Any]] = []
-    cdp.on(
-        "ServiceWorker.workerRegistrationUpdated",
-        lambda e: registrations.extend(e["registrations"]),
-    )
-    cdp.send("ServiceWorker.enable")
-    deadline = time.monotonic() + 20
-    while not registrations and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    [registration] = [r for r in registrations if r["scopeURL"] == f"{origin}/"]
-    message = {"origin": f"{origin}/", "registrationId": registration["registrationId"]}
-    cdp.send("ServiceWorker.deliverPushMessage", {**message, "data": data})
 
 
 def _wait_for_notifications(worker: Any, page: Any) -> list[dict[str, Any]]:

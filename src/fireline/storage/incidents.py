@@ -27,6 +27,7 @@ from fireline.domain.state import Incident
 from fireline.errors import NotFound, StaleState
 from fireline.storage import search
 from fireline.storage.bulk import insert_rows
+from fireline.storage.direct import Query
 from fireline.storage.ids import last_given
 from fireline.storage.models import (
     FollowUpRow,
@@ -60,9 +61,8 @@ COLUMNS = (
 )
 _STATE = select(_INCIDENTS.c.state).where(_INCIDENTS.c.id == bindparam("id"))
 _VERSION = select(_INCIDENTS.c.version).where(_INCIDENTS.c.id == bindparam("id"))
-_VERSIONS = select(_INCIDENTS.c.id, _INCIDENTS.c.version).where(
-    _INCIDENTS.c.id.in_(bindparam("ids", expanding=True))
-)
+_VERSIONS = Query("SELECT id, version FROM incidents WHERE id IN :ids ORDER BY id", {"ids": int})
+_VERSIONS_FOR_UPDATE = Query(_VERSIONS.sql, _VERSIONS.params, lock=True)
 _INSERT = insert(_INCIDENTS)
 _UPDATE = (
     update(_INCIDENTS)
@@ -211,8 +211,8 @@ class IncidentRepository:
         """The stored versions of these incidents (those that exist), as :meth:`version`."""
         if not ids:
             return {}
-        query = _VERSIONS.with_for_update() if for_update else _VERSIONS
-        rows = self._connection().execute(query, {"ids": sorted(set(ids))})
+        query = _VERSIONS_FOR_UPDATE if for_update else _VERSIONS
+        rows = query.rows(self._connection(), {"ids": sorted(set(ids))})
         return {int(i): int(v) for i, v in rows}
 
     def list_matching(

@@ -79,7 +79,17 @@ _GROUP_INCIDENTS = (
     )
     .group_by(_ALERTS.c.group_key)
 )
-_UPDATES: dict[frozenset[str], Any] = {}  # per set of changed columns, its statement
+_UPDATES: dict[frozenset[str], Query] = {}  # per set of changed columns, its statement
+
+
+def _alert_update(columns: frozenset[str]) -> Query:
+    names = sorted(columns)
+    return Query(
+        f"UPDATE alerts SET {', '.join(f'{c} = :{c}' for c in names)} WHERE id = :_id",
+        {"_id": _ALERTS.c.id.type, **{c: _ALERTS.c[c].type for c in names}},
+    )
+
+
 _INTEGRATIONS: Table = Integration.__table__  # type: ignore[assignment]
 _BY_KEY = select(*(_INTEGRATIONS.c[f.name] for f in fields(IntegrationRecord))).where(
     _INTEGRATIONS.c.key.in_(bindparam("keys", expanding=True))
@@ -274,13 +284,9 @@ class AlertRepository:
         for columns, group in groups.items():
             statement = _UPDATES.get(columns)
             if statement is None:
-                statement = _UPDATES[columns] = (
-                    update(_ALERTS)
-                    .where(_ALERTS.c.id == bindparam("_id"))
-                    .values({c: bindparam(c) for c in sorted(columns)})
-                )
+                statement = _UPDATES[columns] = _alert_update(columns)
             rows = [{"_id": r.id, **{c: getattr(r, c) for c in columns}} for r in group]
-            self._connection().execute(statement, rows)
+            statement.run_many(self._connection(), rows)
             for record in group:
                 record.dirty.clear()
 

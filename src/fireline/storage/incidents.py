@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from fireline.domain.events import (
@@ -64,10 +75,10 @@ _VERSION = select(_INCIDENTS.c.version).where(_INCIDENTS.c.id == bindparam("id")
 _VERSIONS = Query("SELECT id, version FROM incidents WHERE id IN :ids ORDER BY id", {"ids": int})
 _VERSIONS_FOR_UPDATE = Query(_VERSIONS.sql, _VERSIONS.params, lock=True)
 _INSERT = insert(_INCIDENTS)
-_UPDATE = (
-    update(_INCIDENTS)
-    .where(_INCIDENTS.c.id == bindparam("_id"), _INCIDENTS.c.version == bindparam("_expected"))
-    .values({c: bindparam(c) for c in COLUMNS})
+_UPDATE = Query(
+    f"UPDATE incidents SET {', '.join(f'{c} = :{c}' for c in COLUMNS)}"
+    " WHERE id = :_id AND version = :_expected",
+    {"_id": Integer(), "_expected": Integer(), **{c: _INCIDENTS.c[c].type for c in COLUMNS}},
 )
 _INSERT_FACTS = insert(_FACTS)
 
@@ -165,11 +176,11 @@ class IncidentRepository:
         if not events:
             return
         expected = incident.seq - len(events)
-        result = self._connection().execute(
-            _UPDATE,
-            {"_id": incident.id, "_expected": expected, **self._columns(incident, events[-1].at)},
+        changed = _UPDATE.run_many(
+            self._connection(),
+            [{"_id": incident.id, "_expected": expected, **self._columns(incident, events[-1].at)}],
         )
-        if result.rowcount != 1:
+        if changed != 1:
             raise StaleState(
                 f"incident {incident.id} was changed by someone else meanwhile; try again"
             )
@@ -201,7 +212,7 @@ class IncidentRepository:
             {"_id": i.id, "_expected": i.seq - len(e), **self._columns(i, e[-1].at)}
             for i, e in news
         ]
-        if self._connection().execute(_UPDATE, params).rowcount != len(news):
+        if _UPDATE.run_many(self._connection(), params) != len(news):
             raise StaleState("an incident was changed by someone else meanwhile; try again")
         insert_rows(self._connection(), _EVENTS, [r for i, e in news for r in _rows(i, e)])
         for incident, events in news:

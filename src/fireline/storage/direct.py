@@ -9,7 +9,8 @@ dialect (``?`` for SQLite, ``%(name)s`` for psycopg) and run on the DBAPI
 cursor of the session's connection, in its transaction. Values go in and come
 out converted exactly as SQLAlchemy converts them, by the processors of the
 column types the query names, so rows read or written here are the rows Core
-reads and writes.
+reads and writes (JSON going to SQLite is written by msgspec, as
+storage/bulk.py writes it: the same values, without the spaces).
 
 A list parameter is written ``IN :name`` (or ``LIST(:name)``, a table of one
 column ``item``) and stays one parameter whatever its length, so its statement
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
-from sqlalchemy import Connection, Table
+from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
@@ -82,7 +83,7 @@ class _Plan:
     sql: str
     names: tuple[str, ...]  # parameter order (SQLite's positional marks)
     positional: bool
-    binders: dict[str, Convert]
+    binders: tuple[tuple[str, Convert | None], ...]  # in the order of the values bound
     readers: tuple[Convert | None, ...]
 
     @property
@@ -111,21 +112,19 @@ class _Plan:
         sql = _PARAMETER.sub(render, query.sql if positional else query.sql.replace("%", "%%"))
         if query.lock and not positional:
             sql += " FOR UPDATE"
-        binders = {
-            name: _binder(kind, dialect, isinstance(kind, type))
-            for name, kind in query.params.items()
-        }
+        kinds = {n: _binder(k, dialect, isinstance(k, type)) for n, k in query.params.items()}
+        bound = names if positional else sorted(set(names))
+        binders = tuple((n, kinds.get(n)) for n in bound)
         readers = tuple(_reader(kind, dialect) for kind in query.columns)
         return _Plan(sql, tuple(names), positional, binders, readers)
 
     def bind(self, values: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        converted = [
+            v if b is None or v is None else b(v) for n, b in self.binders for v in (values[n],)
+        ]
         if self.positional:
-            return tuple(self._value(n, values[n]) for n in self.names)
-        return {n: self._value(n, values[n]) for n in set(self.names)}
-
-    def _value(self, name: str, value: Any) -> Any:
-        binder = self.binders.get(name)
-        return value if binder is None or value is None else binder(value)
+            return tuple(converted)
+        return dict(zip((n for n, _ in self.binders), converted, strict=True))
 
     def row(self, row: Sequence[Any]) -> tuple[Any, ...]:
         return tuple(
@@ -134,12 +133,13 @@ class _Plan:
         )
 
 
-def _binder(kind: TypeEngine[Any] | type, dialect: Dialect, listed: bool) -> Convert:
+def _binder(kind: TypeEngine[Any] | type, dialect: Dialect, listed: bool) -> Convert | None:
     if listed:
         return _json_list if dialect.name == "sqlite" else list
     assert isinstance(kind, TypeEngine), "a scalar parameter needs a column type"
-    process = kind.dialect_impl(dialect).bind_processor(dialect)
-    return process or _same
+    if dialect.name == "sqlite" and isinstance(kind, JSON):
+        return _json_text  # as storage.bulk writes it: msgspec, the same values
+    return kind.dialect_impl(dialect).bind_processor(dialect)
 
 
 def _reader(kind: TypeEngine[Any], dialect: Dialect) -> Convert | None:
@@ -150,8 +150,8 @@ def _json_list(values: Iterable[Any]) -> str:
     return _encode(list(values)).decode()
 
 
-def _same(value: Any) -> Any:
-    return value
+def _json_text(value: Any) -> str:
+    return _encode(value).decode()
 
 
 def column_list(table: Table, names: Iterable[str], alias: str = "") -> str:

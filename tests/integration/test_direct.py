@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import pytest
 from sqlalchemy import Integer, Table, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from fireline.bootstrap import Fireline
 from fireline.services.admin.configuration import apply_config
@@ -26,7 +28,9 @@ SINCE = Query(
     "SELECT id FROM alerts WHERE starts_at >= :since ORDER BY id",
     {"since": ALERTS.c.starts_at.type},
 )
-KNOWN = Query("SELECT item FROM LIST(:ids) AS x WHERE item IN (SELECT id FROM alerts)", {"ids": int})
+KNOWN = Query(
+    "SELECT item FROM LIST(:ids) AS x WHERE item IN (SELECT id FROM alerts)", {"ids": int}
+)
 FLAG = Query(
     "UPDATE alerts SET flapping = :flapping, labels = :labels WHERE id = :_id",
     {"_id": Integer(), "flapping": ALERTS.c.flapping.type, "labels": ALERTS.c.labels.type},
@@ -77,3 +81,12 @@ def test_a_locking_read_locks_only_on_postgresql(core: Fireline) -> None:
         dialect = connection.dialect
         assert locking.rows(connection, {"ids": []}) == []
     assert locking._plan(dialect).sql.endswith("FOR UPDATE") == (dialect.name == "postgresql")
+
+
+def test_a_driver_error_is_raised_as_core_raises_it(core: Fireline) -> None:
+    _stored(core)
+    duplicate = Query(
+        "UPDATE alerts SET id = :other WHERE id = :_id", {"other": Integer(), "_id": Integer()}
+    )
+    with core.database.engine.connect() as connection, pytest.raises(IntegrityError):
+        duplicate.run_many(connection, [{"other": 2, "_id": 1}])

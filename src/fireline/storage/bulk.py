@@ -5,8 +5,9 @@ converted as SQLAlchemy would store it (times as naive UTC text with six
 decimals, JSON as text, booleans as integers): measured, SQLAlchemy's
 per-value processing cost more than SQLite's insert. JSON is written by
 msgspec (the same values, without the spaces Python's ``json`` puts after
-separators; nothing matches these tables' JSON as text). Elsewhere, Core's
-``executemany``.
+separators; nothing matches these tables' JSON as text). Elsewhere, the
+driver's ``executemany`` too (psycopg pipelines it), values converted by the
+columns' own processors (storage/direct.py).
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Boolean, Connection, Table, insert
+from sqlalchemy import JSON, Boolean, Connection, Table
 
+from fireline.storage.direct import Query
 from fireline.storage.models import UTCDateTime
 
 Convert = Callable[[Any], Any]
 _PLANS: dict[tuple[str, tuple[str, ...]], tuple[str, list[Convert | None]]] = {}
+_INSERTS: dict[tuple[str, tuple[str, ...]], Query] = {}
 _encode = msgspec.json.Encoder().encode
 
 
@@ -29,10 +32,10 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     """Insert the rows (dicts with the same keys, named after the table's columns)."""
     if not rows:
         return
-    if connection.dialect.name != "sqlite":
-        connection.execute(insert(table), rows)
-        return
     names = tuple(rows[0])
+    if connection.dialect.name != "sqlite":
+        _insert(table, names).run_many(connection, rows)
+        return
     sql, converters = _plan(table, names)
     values = [
         tuple(
@@ -42,6 +45,19 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         for row in rows
     ]
     connection.exec_driver_sql(sql, values)
+
+
+def _insert(table: Table, names: tuple[str, ...]) -> Query:
+    key = (table.name, names)
+    query = _INSERTS.get(key)
+    if query is None:
+        columns = ", ".join(f'"{n}"' for n in names)
+        values = ", ".join(f":{n}" for n in names)
+        query = _INSERTS[key] = Query(
+            f'INSERT INTO "{table.name}" ({columns}) VALUES ({values})',
+            {n: table.c[n].type for n in names},
+        )
+    return query
 
 
 def _plan(table: Table, names: tuple[str, ...]) -> tuple[str, list[Convert | None]]:

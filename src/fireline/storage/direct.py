@@ -29,6 +29,7 @@ from typing import Any
 import msgspec
 from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.types import TypeEngine
 
 Convert = Callable[[Any], Any]
@@ -53,8 +54,10 @@ class Query:
         plan = self._plan(connection.dialect)
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(plan.sql, plan.bind(values))
+            cursor.execute(plan.sql, parameters := plan.bind(values))
             found = cursor.fetchall() if cursor.description is not None else []
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise _wrapped(connection, cursor, plan.sql, parameters, error) from error
         finally:
             cursor.close()
         return [plan.row(r) for r in found] if plan.converts else [tuple(r) for r in found]
@@ -63,9 +66,12 @@ class Query:
         """Run the statement once per set of values (one ``executemany``); rows it changed."""
         plan = self._plan(connection.dialect)
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        parameters = [plan.bind(v) for v in values]
         try:
-            cursor.executemany(plan.sql, [plan.bind(v) for v in values])  # type: ignore[arg-type]
+            cursor.executemany(plan.sql, parameters)  # type: ignore[arg-type]
             return int(cursor.rowcount)
+        except connection.dialect.loaded_dbapi.Error as error:
+            raise _wrapped(connection, cursor, plan.sql, parameters, error) from error
         finally:
             cursor.close()
 
@@ -131,6 +137,25 @@ class _Plan:
             value if read is None or value is None else read(value)
             for read, value in zip(self.readers, row, strict=True)
         )
+
+
+def _wrapped(
+    connection: Connection, cursor: Any, sql: str, parameters: Any, error: Any
+) -> StatementError:
+    """The driver's error as Core raises it (IntegrityError, OperationalError…); a lost
+    connection is invalidated, so the pool does not hand it out again."""
+    lost = connection.dialect.is_disconnect(error, connection.connection, cursor)
+    if lost:
+        connection.invalidate(error)
+    wrapped: StatementError = DBAPIError.instance(
+        sql,
+        parameters,
+        error,
+        connection.dialect.loaded_dbapi.Error,
+        connection_invalidated=lost,
+        dialect=connection.dialect,
+    )
+    return wrapped
 
 
 def _binder(kind: TypeEngine[Any] | type, dialect: Dialect, listed: bool) -> Convert | None:

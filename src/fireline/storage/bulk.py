@@ -5,9 +5,8 @@ converted as SQLAlchemy would store it (times as naive UTC text with six
 decimals, JSON as text, booleans as integers): measured, SQLAlchemy's
 per-value processing cost more than SQLite's insert. JSON is written by
 msgspec (the same values, without the spaces Python's ``json`` puts after
-separators; nothing matches these tables' JSON as text). Elsewhere, the
-driver's ``executemany`` too (psycopg pipelines it), values converted by the
-columns' own processors (storage/direct.py).
+separators; nothing matches these tables' JSON as text). Elsewhere, Core's
+``executemany``.
 """
 
 from __future__ import annotations
@@ -17,14 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, Boolean, Connection, Table
+from sqlalchemy import JSON, Boolean, Connection, Table, insert
 
-from fireline.storage.direct import Query
 from fireline.storage.models import UTCDateTime
 
 Convert = Callable[[Any], Any]
 _PLANS: dict[tuple[str, tuple[str, ...]], tuple[str, list[Convert | None]]] = {}
-_INSERTS: dict[tuple[str, tuple[str, ...]], Query] = {}
 _encode = msgspec.json.Encoder().encode
 
 
@@ -32,10 +29,10 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     """Insert the rows (dicts with the same keys, named after the table's columns)."""
     if not rows:
         return
-    names = tuple(rows[0])
     if connection.dialect.name != "sqlite":
-        _insert(table, names).run_many(connection, rows)
+        connection.execute(insert(table), rows)
         return
+    names = tuple(rows[0])
     sql, converters = _plan(table, names)
     values = [
         tuple(
@@ -45,19 +42,6 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         for row in rows
     ]
     connection.exec_driver_sql(sql, values)
-
-
-def _insert(table: Table, names: tuple[str, ...]) -> Query:
-    key = (table.name, names)
-    query = _INSERTS.get(key)
-    if query is None:
-        columns = ", ".join(f'"{n}"' for n in names)
-        values = ", ".join(f":{n}" for n in names)
-        query = _INSERTS[key] = Query(
-            f'INSERT INTO "{table.name}" ({columns}) VALUES ({values})',
-            {n: table.c[n].type for n in names},
-        )
-    return query
 
 
 def _plan(table: Table, names: tuple[str, ...]) -> tuple[str, list[Convert | None]]:

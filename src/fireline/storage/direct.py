@@ -54,7 +54,7 @@ class Query:
         plan = self._plan(connection.dialect)
         cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute(plan.sql, parameters := plan.bind(values))
+            cursor.execute(plan.sql, parameters := plan.bind(values), **plan.options)
             found = cursor.fetchall() if cursor.description is not None else []
         except connection.dialect.loaded_dbapi.Error as error:
             raise _wrapped(connection, cursor, plan.sql, parameters, error) from error
@@ -91,6 +91,12 @@ class _Plan:
     positional: bool
     binders: tuple[tuple[str, Convert | None], ...]  # in the order of the values bound
     readers: tuple[Convert | None, ...]
+
+    @property
+    def options(self) -> dict[str, Any]:
+        # psycopg prepares a statement run 5 times, and PostgreSQL then may switch to a generic
+        # plan that cannot see the array's length: plan each run for its own values instead.
+        return {} if self.positional else {"prepare": False}
 
     @property
     def converts(self) -> bool:

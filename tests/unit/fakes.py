@@ -107,8 +107,9 @@ class FakeDirectory:
 
 
 class FakeAlerts:
-    def __init__(self, data: Data) -> None:
+    def __init__(self, data: Data, rows: dict[tuple[type[Any], str], Any] | None = None) -> None:
         self.data = data
+        self.rows = rows or {}
         self._next_ids: list[int] = []
 
     def integrations_for_keys(
@@ -117,6 +118,13 @@ class FakeAlerts:
         wanted = set(keys)
         stored = self.data.integrations.values()
         return by_key([i for i in stored if i.key in wanted or i.previous_key in wanted], now)
+
+    def senders(
+        self, keys: Iterable[str], now: datetime
+    ) -> tuple[dict[str, IntegrationRecord], dict[str, Service]]:
+        integrations = self.integrations_for_keys(keys, now)
+        ids = {i.service_id for i in integrations.values()}
+        return integrations, {i: self.rows[(Service, i)] for i in ids if (Service, i) in self.rows}
 
     def heartbeats(self) -> list[IntegrationRecord]:
         return [
@@ -285,7 +293,7 @@ class FakeUnitOfWork:
             raise RuntimeError("this unit of work is already open; use a new one per use case")
         working = self._working = copy.deepcopy(self.data)
         self.directory = FakeDirectory(working, self.rows)
-        self.alerts = FakeAlerts(working)
+        self.alerts = FakeAlerts(working, self.rows)
         self.silences = FakeSilences(working)
         self.tokens = FakeTokens(working)
         self.review = FakeReview(working)

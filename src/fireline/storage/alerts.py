@@ -10,25 +10,25 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Integer,
     Table,
     bindparam,
     delete,
     func,
-    literal,
     literal_column,
     or_,
     select,
     text,
-    union_all,
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from fireline.domain.alerts import Matcher, Silence
 from fireline.storage.bulk import insert_rows
+from fireline.storage.direct import Query, column_list, column_types
 from fireline.storage.directory import IntegrationRecord
-from fireline.storage.ids import last_given
-from fireline.storage.models import AlertRow, IncidentRow, Integration, SilenceRow
+from fireline.storage.models import AlertRow, IncidentRow, Integration, Service, SilenceRow
 from fireline.storage.records import record_of
 
 
@@ -68,22 +68,6 @@ _ALERTS: Table = AlertRow.__table__  # type: ignore[assignment]
 # Written out, not a parameter: PostgreSQL's generic plan of a prepared statement uses the
 # partial index uq_alerts_open only if it can see the query implies the index's predicate.
 _OPEN_ROW = _ALERTS.c.status != literal_column("'resolved'")
-_OPEN = select(*(_ALERTS.c[c] for c in COLUMNS)).where(
-    _ALERTS.c.integration_id == bindparam("integration"),
-    _ALERTS.c.dedup_key.in_(bindparam("keys", expanding=True)),
-    _OPEN_ROW,
-)
-# The ingest path's read: another process changing one of these alerts commits first, or waits.
-_OPEN_FOR_UPDATE = _OPEN.order_by(_ALERTS.c.id).with_for_update()
-_RESOLUTIONS = (
-    select(_ALERTS.c.dedup_key, func.count())
-    .where(
-        _ALERTS.c.integration_id == bindparam("integration"),
-        _ALERTS.c.dedup_key.in_(bindparam("keys", expanding=True)),
-        _ALERTS.c.resolved_at >= bindparam("since"),
-    )
-    .group_by(_ALERTS.c.dedup_key)
-)
 _INCIDENTS: Table = IncidentRow.__table__  # type: ignore[assignment]
 _GROUP_INCIDENTS = (
     select(_ALERTS.c.group_key, func.max(_ALERTS.c.incident_id))
@@ -95,33 +79,17 @@ _GROUP_INCIDENTS = (
     )
     .group_by(_ALERTS.c.group_key)
 )
-_NEWEST: dict[int, Any] = {}  # per number of groups, its statement
+_UPDATES: dict[frozenset[str], Query] = {}  # per set of changed columns, its statement
 
 
-def _newest_of_groups(count: int) -> Any:
-    """Each group's newest incident: one seek down ix_alerts_group_incident per group, all in
-    one statement (parameters ``service``, ``g0``, ``g1``, …; rows of group index, incident)."""
-    statement = _NEWEST.get(count)
-    if statement is None:
-        statement = _NEWEST[count] = union_all(
-            *(
-                select(literal(i).label("n"), func.max(_ALERTS.c.incident_id)).where(
-                    _ALERTS.c.service_id == bindparam("service"),
-                    _ALERTS.c.group_key == bindparam(f"g{i}"),
-                )
-                for i in range(count)
-            )
-        )
-    return statement
+def _alert_update(columns: frozenset[str]) -> Query:
+    names = sorted(columns)
+    return Query(
+        f"UPDATE alerts SET {', '.join(f'{c} = :{c}' for c in names)} WHERE id = :_id",
+        {"_id": _ALERTS.c.id.type, **{c: _ALERTS.c[c].type for c in names}},
+    )
 
 
-_UNRESOLVED = select(_INCIDENTS.c.id).where(
-    _INCIDENTS.c.id.in_(bindparam("ids", expanding=True)), _INCIDENTS.c.resolved_at.is_(None)
-)
-_SERIES = select(func.nextval(func.pg_get_serial_sequence("alerts", "id"))).select_from(
-    func.generate_series(1, bindparam("count"))
-)
-_UPDATES: dict[frozenset[str], Any] = {}  # per set of changed columns, its statement
 _INTEGRATIONS: Table = Integration.__table__  # type: ignore[assignment]
 _BY_KEY = select(*(_INTEGRATIONS.c[f.name] for f in fields(IntegrationRecord))).where(
     _INTEGRATIONS.c.key.in_(bindparam("keys", expanding=True))
@@ -139,6 +107,54 @@ _LAST_INCIDENT = (
 )
 _OPEN_IDS = select(_ALERTS.c.id).where(_ALERTS.c.incident_id == bindparam("incident"), _OPEN_ROW)
 _LOCK_GROUPS = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+
+
+_SERVICES: Table = Service.__table__  # type: ignore[assignment]
+_SERVICE_COLUMNS = [c.name for c in _SERVICES.c]
+_INTEGRATION_COLUMNS = [f.name for f in fields(IntegrationRecord)]
+_SENDERS = Query(
+    f"SELECT {column_list(_INTEGRATIONS, _INTEGRATION_COLUMNS, 'i')},"
+    f" {column_list(_SERVICES, _SERVICE_COLUMNS, 's')}"
+    " FROM integrations AS i JOIN services AS s ON s.id = i.service_id"
+    " WHERE i.key IN :keys OR i.previous_key IN :keys",
+    {"keys": str},
+    column_types(_INTEGRATIONS, _INTEGRATION_COLUMNS) + column_types(_SERVICES, _SERVICE_COLUMNS),
+)
+_OPEN_SQL = (
+    f"SELECT {column_list(_ALERTS, COLUMNS)} FROM alerts"
+    " WHERE integration_id = :integration AND dedup_key IN :keys AND status != 'resolved'"
+)
+_OPEN_PARAMS: dict[str, TypeEngine[Any] | type] = {
+    "integration": _ALERTS.c.integration_id.type,
+    "keys": str,
+}
+_OPEN_DIRECT = Query(_OPEN_SQL, _OPEN_PARAMS, column_types(_ALERTS, COLUMNS))
+_OPEN_DIRECT_FOR_UPDATE = Query(
+    _OPEN_SQL + " ORDER BY id", _OPEN_PARAMS, column_types(_ALERTS, COLUMNS), lock=True
+)
+_RESOLUTIONS_DIRECT = Query(
+    "SELECT dedup_key, count(*) FROM alerts WHERE integration_id = :integration"
+    " AND dedup_key IN :keys AND resolved_at >= :since GROUP BY dedup_key",
+    {**_OPEN_PARAMS, "since": _ALERTS.c.resolved_at.type},
+)
+# Each group's newest incident (one seek down ix_alerts_group_incident per group) and whether
+# that incident is resolved, in one statement.
+_NEWEST_DIRECT = Query(
+    "SELECT n.item, n.newest, i.resolved_at FROM ("
+    " SELECT g.item AS item, (SELECT max(a.incident_id) FROM alerts AS a"
+    "  WHERE a.service_id = :service AND a.group_key = g.item) AS newest"
+    " FROM LIST(:groups) AS g) AS n JOIN incidents AS i ON i.id = n.newest",
+    {"service": _ALERTS.c.service_id.type, "groups": str},
+    [_ALERTS.c.group_key.type, _ALERTS.c.incident_id.type, _INCIDENTS.c.resolved_at.type],
+)
+_SQLITE_LAST_ALERT = Query(
+    "SELECT max(coalesce((SELECT max(id) FROM alerts), 0),"
+    " coalesce((SELECT max(seq) FROM sqlite_sequence WHERE name = 'alerts'), 0))"
+)
+_PG_NEXT_ALERTS = Query(
+    "SELECT nextval(pg_get_serial_sequence('alerts', 'id')) FROM generate_series(1, :count)",
+    {"count": Integer()},
+)
 
 
 @dataclass(frozen=True)
@@ -167,6 +183,19 @@ class AlertRepository:
         rows = self._connection().execute(_BY_KEY, {"keys": list(set(keys))})
         return by_key([IntegrationRecord(**r._mapping) for r in rows], now)
 
+    def senders(
+        self, keys: Iterable[str], now: datetime
+    ) -> tuple[dict[str, IntegrationRecord], dict[str, Service]]:
+        """As :meth:`integrations_for_keys`, with their services (detached copies) by id, in one
+        statement."""
+        rows = _SENDERS.rows(self._connection(), {"keys": list(set(keys))})
+        split = len(_INTEGRATION_COLUMNS)
+        integrations = [IntegrationRecord(*r[:split]) for r in rows]
+        services = {
+            r[split]: Service(**dict(zip(_SERVICE_COLUMNS, r[split:], strict=True))) for r in rows
+        }
+        return by_key(integrations, now), services
+
     def lock_groups(self, groups: Iterable[tuple[str, str]]) -> None:
         """Serialise with every other transaction that takes one of these (service, group) locks,
         until commit: two processes receiving alerts of one new group open one incident.
@@ -185,18 +214,18 @@ class AlertRepository:
         """The open (firing or acknowledged) alerts of an integration with these dedup keys;
         ``for_update``: locked until commit (PostgreSQL), so that two processes resolving one
         alert at once resolve it once."""
-        rows = self._connection().execute(
-            _OPEN_FOR_UPDATE if for_update else _OPEN,
-            {"integration": integration_id, "keys": list(set(dedup_keys))},
-        )
-        return {r.dedup_key: AlertRecord(**r._mapping) for r in rows}
+        query = _OPEN_DIRECT_FOR_UPDATE if for_update else _OPEN_DIRECT
+        params = {"integration": integration_id, "keys": list(set(dedup_keys))}
+        records = [AlertRecord(*r) for r in query.rows(self._connection(), params)]
+        return {r.dedup_key: r for r in records}
 
     def resolution_counts(
         self, integration_id: str, dedup_keys: Iterable[str], since: datetime
     ) -> dict[str, int]:
         """How many times each key's alert was resolved since ``since`` (flapping detection)."""
         params = {"integration": integration_id, "keys": list(set(dedup_keys)), "since": since}
-        return {key: int(count) for key, count in self._connection().execute(_RESOLUTIONS, params)}
+        rows = _RESOLUTIONS_DIRECT.rows(self._connection(), params)
+        return {key: int(count) for key, count in rows}
 
     def open_group_incidents(self, service_id: str, group_keys: Iterable[str]) -> dict[str, int]:
         """The newest unresolved incident that alerts of each group joined.
@@ -204,22 +233,12 @@ class AlertRepository:
         Usually that is the newest incident of the group, found with one index seek per
         group; only a group whose newest incident is resolved needs the scan of its alerts.
         """
-        connection = self.session.connection()
-        groups = sorted(set(group_keys))
-        params: dict[str, object] = {"service": service_id}
-        params |= {f"g{i}": group for i, group in enumerate(groups)}
-        newest = {
-            groups[i]: int(incident)
-            for i, incident in connection.execute(_newest_of_groups(len(groups)), params)
-            if incident is not None
-        }
-        if not newest:
-            return {}
-        unresolved = set(
-            connection.execute(_UNRESOLVED, {"ids": list(set(newest.values()))}).scalars()
-        )
-        found = {g: i for g, i in newest.items() if i in unresolved}
-        rest = [g for g in newest if g not in found]
+        connection = self._connection()
+        params = {"service": service_id, "groups": sorted(set(group_keys))}
+        newest = _NEWEST_DIRECT.rows(connection, params)
+        found = {g: int(i) for g, i, resolved_at in newest if resolved_at is None}
+        newest = [(g, i, r) for g, i, r in newest if g not in found]
+        rest = [g for g, _, _ in newest]
         if rest:
             wide: dict[str, object] = {"service": service_id, "groups": rest}
             found |= {g: int(i) for g, i in connection.execute(_GROUP_INCIDENTS, wide)}
@@ -236,10 +255,10 @@ class AlertRepository:
         if count <= 0:
             return
         if self.session.get_bind().dialect.name == "postgresql":
-            series = self._connection().execute(_SERIES, {"count": count}).scalars()
-            self._next_ids += [int(i) for i in series]
+            series = _PG_NEXT_ALERTS.rows(self._connection(), {"count": count})
+            self._next_ids += [int(i) for (i,) in series]
             return
-        last = self._last_reserved or last_given(self._connection(), _ALERTS)
+        last = self._last_reserved or int(_SQLITE_LAST_ALERT.rows(self._connection(), {})[0][0])
         self._next_ids += list(range(last + 1, last + 1 + count))
         self._last_reserved = last + count
 
@@ -265,13 +284,9 @@ class AlertRepository:
         for columns, group in groups.items():
             statement = _UPDATES.get(columns)
             if statement is None:
-                statement = _UPDATES[columns] = (
-                    update(_ALERTS)
-                    .where(_ALERTS.c.id == bindparam("_id"))
-                    .values({c: bindparam(c) for c in sorted(columns)})
-                )
+                statement = _UPDATES[columns] = _alert_update(columns)
             rows = [{"_id": r.id, **{c: getattr(r, c) for c in columns}} for r in group]
-            self._connection().execute(statement, rows)
+            statement.run_many(self._connection(), rows)
             for record in group:
                 record.dirty.clear()
 
@@ -343,10 +358,12 @@ class SilenceRecord:
 
 
 _SILENCES: Table = SilenceRow.__table__  # type: ignore[assignment]
-_ACTIVE = (
-    select(*(_SILENCES.c[f.name] for f in fields(SilenceRecord)))
-    .where(_SILENCES.c.ends_at > bindparam("now"))
-    .order_by(_SILENCES.c.id)
+_SILENCE_COLUMNS = [f.name for f in fields(SilenceRecord)]
+_ACTIVE = Query(
+    f"SELECT {column_list(_SILENCES, _SILENCE_COLUMNS)} FROM silences"
+    " WHERE ends_at > :now ORDER BY id",
+    {"now": _SILENCES.c.ends_at.type},
+    column_types(_SILENCES, _SILENCE_COLUMNS),
 )
 
 
@@ -356,8 +373,8 @@ class SilenceRepository:
 
     def active(self, now: datetime) -> list[Silence]:
         """Silences in force now or later (the ingest path checks each alert's own time)."""
-        rows = self.session.connection().execute(_ACTIVE, {"now": now})
-        return [to_silence(SilenceRecord(**r._mapping)) for r in rows]
+        rows = _ACTIVE.rows(self.session.connection(), {"now": now})
+        return [to_silence(SilenceRecord(*r)) for r in rows]
 
     def add(self, row: SilenceRow) -> SilenceRecord:
         self.session.add(row)

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from fireline.domain.events import (
@@ -27,6 +38,7 @@ from fireline.domain.state import Incident
 from fireline.errors import NotFound, StaleState
 from fireline.storage import search
 from fireline.storage.bulk import insert_rows
+from fireline.storage.direct import Query
 from fireline.storage.ids import last_given
 from fireline.storage.models import (
     FollowUpRow,
@@ -60,14 +72,13 @@ COLUMNS = (
 )
 _STATE = select(_INCIDENTS.c.state).where(_INCIDENTS.c.id == bindparam("id"))
 _VERSION = select(_INCIDENTS.c.version).where(_INCIDENTS.c.id == bindparam("id"))
-_VERSIONS = select(_INCIDENTS.c.id, _INCIDENTS.c.version).where(
-    _INCIDENTS.c.id.in_(bindparam("ids", expanding=True))
-)
+_VERSIONS = Query("SELECT id, version FROM incidents WHERE id IN :ids ORDER BY id", {"ids": int})
+_VERSIONS_FOR_UPDATE = Query(_VERSIONS.sql, _VERSIONS.params, lock=True)
 _INSERT = insert(_INCIDENTS)
-_UPDATE = (
-    update(_INCIDENTS)
-    .where(_INCIDENTS.c.id == bindparam("_id"), _INCIDENTS.c.version == bindparam("_expected"))
-    .values({c: bindparam(c) for c in COLUMNS})
+_UPDATE = Query(
+    f"UPDATE incidents SET {', '.join(f'{c} = :{c}' for c in COLUMNS)}"
+    " WHERE id = :_id AND version = :_expected",
+    {"_id": Integer(), "_expected": Integer(), **{c: _INCIDENTS.c[c].type for c in COLUMNS}},
 )
 _INSERT_FACTS = insert(_FACTS)
 
@@ -165,11 +176,11 @@ class IncidentRepository:
         if not events:
             return
         expected = incident.seq - len(events)
-        result = self._connection().execute(
-            _UPDATE,
-            {"_id": incident.id, "_expected": expected, **self._columns(incident, events[-1].at)},
+        changed = _UPDATE.run_many(
+            self._connection(),
+            [{"_id": incident.id, "_expected": expected, **self._columns(incident, events[-1].at)}],
         )
-        if result.rowcount != 1:
+        if changed != 1:
             raise StaleState(
                 f"incident {incident.id} was changed by someone else meanwhile; try again"
             )
@@ -201,7 +212,7 @@ class IncidentRepository:
             {"_id": i.id, "_expected": i.seq - len(e), **self._columns(i, e[-1].at)}
             for i, e in news
         ]
-        if self._connection().execute(_UPDATE, params).rowcount != len(news):
+        if _UPDATE.run_many(self._connection(), params) != len(news):
             raise StaleState("an incident was changed by someone else meanwhile; try again")
         insert_rows(self._connection(), _EVENTS, [r for i, e in news for r in _rows(i, e)])
         for incident, events in news:
@@ -211,8 +222,8 @@ class IncidentRepository:
         """The stored versions of these incidents (those that exist), as :meth:`version`."""
         if not ids:
             return {}
-        query = _VERSIONS.with_for_update() if for_update else _VERSIONS
-        rows = self._connection().execute(query, {"ids": sorted(set(ids))})
+        query = _VERSIONS_FOR_UPDATE if for_update else _VERSIONS
+        rows = query.rows(self._connection(), {"ids": sorted(set(ids))})
         return {int(i): int(v) for i, v in rows}
 
     def list_matching(

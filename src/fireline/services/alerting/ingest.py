@@ -74,7 +74,8 @@ def _in_one_transaction(
     uow: UnitOfWork, submissions: list[Submission], hot: HotState
 ) -> list[Outcome]:
     batch = Batch(uow, hot)
-    integrations = uow.alerts.integrations_for_keys([s.key for s in submissions], batch.now)
+    integrations, services = uow.alerts.senders([s.key for s in submissions], batch.now)
+    batch.services.update(services)
     prepared = [_prepare(s, integrations.get(s.key)) for s in submissions]
     for integration_id in beating(submissions, prepared):
         uow.directory.record_beat(integration_id, batch.now)

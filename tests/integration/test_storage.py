@@ -202,3 +202,42 @@ def test_an_incident_follows_the_rules_of_its_own_workflow_version(
         "response"
     ]
     assert not response.allowed and "an incident commander must be assigned" in response.missing
+
+
+@pytest.mark.parametrize("separators", [(",", ":"), (", ", ": ")], ids=["compact", "spaced"])
+def test_my_tasks_are_found_however_the_state_is_spaced(
+    core: Fireline, separators: tuple[str, str]
+) -> None:
+    """The ingest writer stores a state as compact JSON, Core with spaces: the board's "My tasks"
+    finds the owner's tasks in both (it once searched the text for ``"owner": "bob"``)."""
+    import json
+
+    from sqlalchemy import update
+
+    from fireline.services.admin.configuration import apply_config
+    from fireline.services.incidents.my_work import open_tasks
+    from fireline.storage.models import IncidentRow
+    from tests.conftest import EXAMPLE
+
+    apply_config(uow=core.uow(), text=EXAMPLE.read_text(), source="fireline.yaml")
+    view = incidents.declare(uow=core.uow(), actor="bob", title="Checkout 502")
+    incidents.add_task(
+        uow=core.uow(), actor="bob", incident_id=view.incident.id, title="Roll back", owner="bob"
+    )
+    with core.uow() as uow:
+        state = uow.incidents.get(view.incident.id).model_dump(mode="json")
+        text = json.dumps(state, separators=separators)
+        uow.incidents.session.execute(
+            update(IncidentRow)
+            .where(IncidentRow.id == view.incident.id)
+            .values(state=json.loads(text))
+        )
+        uow.commit()
+    if core.database.engine.dialect.name == "sqlite":  # the stored text itself, as written
+        with core.database.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "UPDATE incidents SET state = ? WHERE id = ?", (text, view.incident.id)
+            )
+
+    assert [t.title for t in open_tasks(uow=core.uow(), user_id="bob")] == ["Roll back"]
+    assert open_tasks(uow=core.uow(), user_id="carol") == []

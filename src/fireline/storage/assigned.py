@@ -1,10 +1,10 @@
 """Open incidents that hold tasks for one person, found without reading every state in Python.
 
 Tasks live inside an incident's state. PostgreSQL asks ``jsonb`` containment
-(``state @> '{"tasks": [{"owner": …}]}'``); SQLite, which stores the state as
-JSON text, keeps the states whose text holds ``"owner": "<user>"`` (a
-superset: follow-ups have owners too). The service checks the tasks
-themselves.
+(``state @> '{"tasks": [{"owner": …}]}'``); SQLite reads the owners of the
+state's tasks with ``json_each``, whatever the spacing of the stored JSON text
+(the ingest writer stores it compact, Core with spaces). The service checks the
+tasks themselves.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Text, cast, literal, select
+from sqlalchemy import ColumnElement, cast, exists, func, literal, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -40,4 +40,6 @@ def _owns(session: Session, user_id: str) -> ColumnElement[bool]:
     if session.get_bind().dialect.name == "postgresql":
         wanted = json.dumps({"tasks": [{"owner": user_id}]})
         return IncidentRow.state.op("@>")(cast(literal(wanted), JSONB))
-    return cast(IncidentRow.state, Text).contains(f'"owner": "{user_id}"', autoescape=True)
+    tasks = func.json_each(IncidentRow.state, "$.tasks").table_valued("value").alias("task")
+    owner = func.json_extract(tasks.c.value, "$.owner")
+    return exists(select(1).select_from(tasks).where(owner == user_id))

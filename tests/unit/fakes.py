@@ -112,7 +112,7 @@ class FakeAlerts:
         self.rows = rows or {}
         self._next_ids: list[int] = []
 
-    def integrations_for_keys(
+    def _integrations_for_keys(
         self, keys: Iterable[str], now: datetime
     ) -> dict[str, IntegrationRecord]:
         wanted = set(keys)
@@ -122,7 +122,7 @@ class FakeAlerts:
     def senders(
         self, keys: Iterable[str], now: datetime
     ) -> tuple[dict[str, IntegrationRecord], dict[str, Service]]:
-        integrations = self.integrations_for_keys(keys, now)
+        integrations = self._integrations_for_keys(keys, now)
         ids = {i.service_id for i in integrations.values()}
         return integrations, {i: self.rows[(Service, i)] for i in ids if (Service, i) in self.rows}
 

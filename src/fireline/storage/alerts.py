@@ -91,10 +91,6 @@ def _alert_update(columns: frozenset[str]) -> Query:
 
 
 _INTEGRATIONS: Table = Integration.__table__  # type: ignore[assignment]
-_BY_KEY = select(*(_INTEGRATIONS.c[f.name] for f in fields(IntegrationRecord))).where(
-    _INTEGRATIONS.c.key.in_(bindparam("keys", expanding=True))
-    | _INTEGRATIONS.c.previous_key.in_(bindparam("keys", expanding=True))
-)
 _LAST_INCIDENT = (
     select(_ALERTS.c.incident_id)
     .where(
@@ -176,18 +172,11 @@ class AlertRepository:
         """The session's connection, in its transaction: Core statements skip the ORM."""
         return self.session.connection()
 
-    def integrations_for_keys(
-        self, keys: Iterable[str], now: datetime
-    ) -> dict[str, IntegrationRecord]:
-        """Integrations by key: the current one, or the previous one still in its grace period."""
-        rows = self._connection().execute(_BY_KEY, {"keys": list(set(keys))})
-        return by_key([IntegrationRecord(**r._mapping) for r in rows], now)
-
     def senders(
         self, keys: Iterable[str], now: datetime
     ) -> tuple[dict[str, IntegrationRecord], dict[str, Service]]:
-        """As :meth:`integrations_for_keys`, with their services (detached copies) by id, in one
-        statement."""
+        """Integrations by key (the current one, or the previous one still in its grace period),
+        with their services (detached copies) by id, in one statement."""
         rows = _SENDERS.rows(self._connection(), {"keys": list(set(keys))})
         split = len(_INTEGRATION_COLUMNS)
         integrations = [IntegrationRecord(*r[:split]) for r in rows]
